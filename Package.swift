@@ -1,0 +1,71 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sanctum",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sanctum", targets: ["sanctum"]),
+        .library(name: "PluginAPI", targets: ["PluginAPI"]),
+        .library(name: "PluginTesting", targets: ["PluginTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+        .target(name: "PluginAPI", path: "Sources/PluginAPI"),
+        .target(name: "PluginTesting", dependencies: ["PluginAPI"], path: "Sources/PluginTesting"),
+        .target(
+            name: "SanctumHost",
+            dependencies: [
+                "PluginAPI", "CSQLite", "CZlib",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Host",
+            resources: [.copy("Resources/widget"), .copy("Resources/site")]
+        ),
+        .executableTarget(
+            name: "sanctum",
+            dependencies: [
+                "SanctumHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/sanctum"
+        ),
+        .testTarget(
+            name: "SanctumHostTests",
+            dependencies: [
+                "SanctumHost",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/SanctumHostTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,66 @@
+import HTTPTypes
+import Hummingbird
+
+/// An error answered as the bridge's JSON error envelope `{"success":false,"error":…}`.
+public struct APIError: Error, Sendable {
+    /// HTTP status of the answer.
+    public var status: HTTPResponse.Status
+    /// The `error` string: part of the wire contract (BRIDGE-API.md §2.12).
+    public var message: String
+    /// Adds `"code": <status>`, as the original's auth decorators do.
+    public var includeCode = false
+    /// Extra headers (for example `Retry-After`).
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, _ message: String, includeCode: Bool = false, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.includeCode = includeCode
+        self.headers = headers
+    }
+
+    /// The JSON body of this error.
+    public var body: JSON {
+        var object: [String: JSON] = ["success": false, "error": .string(message)]
+        if includeCode { object["code"] = .int(Int64(status.code)) }
+        return .object(object)
+    }
+
+    static let missingAction = APIError(.badRequest, "Missing action parameter")
+    static let invalidAction = APIError(.badRequest, "Invalid action")
+    static let invalidJSON = APIError(.badRequest, "Invalid JSON")
+    static let missingFields = APIError(.badRequest, "Missing required fields")
+    static let invalidSessionID = APIError(.badRequest, "Invalid session ID")
+    static let invalidMessage = APIError(.badRequest, "Invalid message")
+    static let invalidSession = APIError(.badRequest, "Invalid session")
+    static let missingSessionID = APIError(.badRequest, "Missing session_id")
+    static let notFound = APIError(.notFound, "Endpoint not found")
+    static let methodNotAllowed = APIError(.methodNotAllowed, "Method not allowed")
+    static let internalError = APIError(.internalServerError, "Internal server error")
+    static let unsupportedMediaType = APIError(.unsupportedMediaType, "Unsupported Media Type: send the body as application/json")
+    static func bodyTooLarge(_ limit: Int) -> APIError { APIError(.contentTooLarge, "Request body too large (limit \(limit) bytes)") }
+    static func rateLimited(retryAfter: Int) -> APIError {
+        APIError(.tooManyRequests, "Rate limit exceeded", headers: [.retryAfter: String(retryAfter)])
+    }
+}
+
+extension Response {
+    /// A JSON response with Flask's serialisation.
+    static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.serialized)))
+    }
+
+    /// The answer for `error`.
+    static func error(_ error: APIError) -> Response {
+        .json(error.body, status: error.status, headers: error.headers)
+    }
+
+    /// A body of `type` with these bytes.
+    static func bytes(_ bytes: some Sequence<UInt8>, type: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = type
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+
+/// Admin actions, shared by `?action=`, the `/api/v1/<name>` aliases and `/admin/api/*`
+/// (BRIDGE-API.md §2.7–2.11, §4.2).
+extension HostEnvironment {
+    /// Admin auth: the dispatcher's internal check, or the decorator (with `code`).
+    private func requireAdmin(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) {
+        try authenticate(request, client: clientIP(request, context), accept: .admin, decorator: via == .alias)
+    }
+
+    /// GET `sessions`: the list and total use the same filter (`active=true`: last day).
+    @Sendable func sessions(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        try requireAdmin(request, context, via)
+        try rateLimit(.sessions, client: "key:admin")
+        let query = Query(request.uri.query)
+        let (limit, offset) = try pagination(query)
+        let activeSince = (query["active"] ?? "true") == "true" ? Timestamps.database(clock().addingTimeInterval(-86_400)) : nil
+        let (rows, total) = try await store.sessions(activeSince: activeSince, limit: limit, offset: offset)
+        return envelope(["sessions": .array(rows.map(\.json)), "pagination": paginationJSON(total: total, limit: limit, offset: offset)])
+    }
+
+    /// GET/POST `config`: every `system_config` row with secrets masked; POST upserts all or nothing.
+    @Sendable func config(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        try requireAdmin(request, context, via)
+        if request.method == .post { return try await updateConfig(request) }
+        var data: [String: JSON] = [:]
+        for (key, value) in try await store.configuration() {
+            data[key] = KeyKind(rawValue: key) == nil ? value.json : .string("********")
+        }
+        return envelope(.object(data))
+    }
+
+    private func updateConfig(_ request: Request) async throws -> Response {
+        var request = request
+        let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
+        var writes: [(key: String, value: SQLValue)] = []
+        var newKeys: [(KeyKind, String)] = []
+        for key in body.keys.sorted() {
+            let value: SQLValue
+            switch body[key]! {
+            case .string(let s): value = .text(s)
+            case .int(let i): value = .int(i)
+            case .double(let d): value = .double(d)
+            case .bool(let b): value = .int(b ? 1 : 0)
+            default: throw APIError(.badRequest, "Invalid value for config key '\(key)': use a string, number or boolean")
+            }
+            if let kind = KeyKind(rawValue: key) {
+                guard case .text(let secret) = value else { throw APIError(.badRequest, "\(key) must be a string") }
+                do { try KeyStore.validateNew(secret, kind: kind) } catch { throw APIError(.badRequest, "\(error)") }
+                let hashed = Secrets.hash(secret)
+                newKeys.append((kind, hashed))
+                writes.append((key, .text(hashed)))
+            } else {
+                writes.append((key, value))
+            }
+        }
+        try await store.setConfiguration(writes, now: clock())
+        for (kind, hashed) in newKeys { keys.update(kind, stored: hashed) }
+        return envelope(nil)
+    }
+
+    /// POST `cleanup`: deletes sessions idle longer than `session_timeout` (default 1800 s)
+    /// that have no undelivered messages.
+    @Sendable func cleanup(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        try requireAdmin(request, context, via)
+        var timeout = settings.defaultSessionTimeout
+        if let row = try await store.configuration().first(where: { $0.key == "session_timeout" }),
+           let seconds = row.value.text.flatMap(Double.init), seconds > 0 {
+            timeout = seconds
+        }
+        let now = clock()
+        let count = try await store.deleteIdleSessions(before: Timestamps.database(now.addingTimeInterval(-timeout)), now: now)
+        return envelope(["cleaned_count": .int(Int64(count)), "message": .string("Cleaned up \(count) inactive sessions")])
+    }
+
+    /// POST `clear_data`: deletes all conversations and rate-limit state. Both the API's
+    /// `remaining_data` (zeros) and the admin page's `cleaned_data` (real counts) are returned.
+    @Sendable func clearData(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        try requireAdmin(request, context, via)
+        let counts = try await store.clearAll()
+        limiter.reset()
+        return envelope([
+            "message": "All data cleared successfully",
+            "remaining_data": ["responses": 0, "messages": 0, "sessions": 0],
+            "cleaned_data": ["sessions": .int(counts.sessions), "messages": .int(counts.messages), "responses": .int(counts.responses)],
+        ])
+    }
+
+    /// POST `cleanup_logs`: the original's constant answer (logs go to stdout here).
+    @Sendable func cleanupLogs(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        try requireAdmin(request, context, via)
+        return envelope([
+            "message": "Log cleanup completed successfully", "current_log_size_mb": 0.0, "backup_files_count": 0,
+            "total_log_size_mb": 0.0, "retention_days": 30, "max_size_mb": 100,
+        ])
+    }
+}
+
+extension SessionSummary {
+    /// The admin list item.
+    var json: JSON {
+        ["id": .string(id), "uid": .optional(uid), "created_at": .optional(createdAt), "last_active": .optional(lastActive),
+         "ip_address": .optional(ipAddress), "metadata": .optional(metadata),
+         "message_count": .int(messageCount), "response_count": .int(responseCount)]
+    }
+}

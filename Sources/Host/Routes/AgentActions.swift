@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+
+/// The agent actions: `inbox` and `outbox` (BRIDGE-API.md §2.4, §2.5).
+extension HostEnvironment {
+    /// GET `inbox`: undelivered visitor messages, marked delivered atomically (at-most-once).
+    @Sendable func inbox(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        let kind = try authenticateAgent(request, context, via)
+        try rateLimit(.inbox, client: "key:" + kind.rawValue)
+        let query = Query(request.uri.query)
+        let (limit, offset) = try pagination(query)
+        let page = try await store.takeInbox(limit: limit, offset: offset, since: Validation.cursor(query["since"]), now: clock())
+        let messages: [JSON] = page.messages.map {
+            ["id": .int($0.id), "session_id": .string($0.sessionID), "message": .string($0.message),
+             "timestamp": .string($0.timestamp), "uid": .optional($0.uid)]
+        }
+        return envelope(["messages": .array(messages), "pagination": paginationJSON(total: page.total, limit: limit, offset: offset)])
+    }
+
+    /// POST `outbox`: an agent reply to any session that has ever existed.
+    @Sendable func outbox(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        let kind = try authenticateAgent(request, context, via)
+        try rateLimit(.outbox, client: "key:" + kind.rawValue)
+        var request = request
+        let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .missingFields)
+        let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
+        let text = PythonText.strip(try body.string("response", wrongType: APIError(.badRequest, "Invalid response")))
+        guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
+        guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
+        guard PythonText.length(text) <= settings.maxReplyLength else {
+            throw APIError(.badRequest, "Invalid response: longer than \(settings.maxReplyLength) characters")
+        }
+        let messageID: SQLValue
+        switch body["message_id"] {
+        case let value? where !value.isTruthy: messageID = .null
+        case nil: messageID = .null
+        case .int(let i)?: messageID = .int(i)
+        case .double(let d)?: messageID = .double(d)
+        case .string(let s)?: messageID = .text(s)
+        case .bool?: messageID = .int(1)
+        default: throw APIError(.badRequest, "Invalid message_id")
+        }
+        do {
+            let id = try await store.postReply(sessionID: sessionID, text: text, messageID: messageID, now: clock())
+            return envelope(["response_id": .int(id), "session_id": .string(sessionID),
+                             "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
+        } catch StoreRefusal.unknownSession {
+            throw APIError.invalidSession
+        }
+    }
+
+    /// The alias runs the decorator (api key only, with `code`); the dispatcher takes either key.
+    private func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> KeyKind {
+        let ip = clientIP(request, context)
+        return try authenticate(request, client: ip, accept: via == .alias ? .api : .apiOrAdmin, decorator: via == .alias)
+    }
+}

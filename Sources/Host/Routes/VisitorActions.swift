@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+
+/// The public visitor actions: `messages` and `responses` (BRIDGE-API.md §2.3, §2.6).
+extension HostEnvironment {
+    /// POST `messages`: a visitor message. Optional `client_message_id` makes retries idempotent.
+    @Sendable func postMessage(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        let ip = clientIP(request, context)
+        try rateLimit(.messages, client: ip)
+        var request = request
+        let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
+        let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
+        let text = PythonText.strip(try body.string("message", wrongType: .invalidMessage))
+        guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
+        guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
+        guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
+        var clientMessageID: String?
+        if let raw = body["client_message_id"], raw != .null {
+            guard let id = raw.stringValue, Validation.isValidClientMessageID(id) else {
+                throw APIError(.badRequest, "Invalid client_message_id")
+            }
+            clientMessageID = id
+        }
+        let posted = try await store.postMessage(sessionID: sessionID, text: text, clientMessageID: clientMessageID, ip: ip, now: clock())
+        return envelope([
+            "message_id": .int(posted.messageID),
+            "session_id": .string(sessionID),
+            "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock())),
+            "uid": .string(posted.uid),
+            "is_new_user": .bool(posted.isNewUser),
+        ])
+    }
+
+    /// GET `responses`: the agent replies of a session, after `since` (time) and `since_id`.
+    @Sendable func replies(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
+        let ip = clientIP(request, context)
+        try rateLimit(.responses, client: ip)
+        let query = Query(request.uri.query)
+        let sessionID = PythonText.strip(query["session_id"] ?? "")
+        guard !sessionID.isEmpty else { throw APIError.missingSessionID }
+        guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
+        let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
+        let replies = try await store.replies(sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: sinceID, ip: ip, now: clock())
+        activity.touch(sessionID)
+        return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))])
+    }
+}
+
+extension Reply {
+    /// `{id, response, timestamp, message_id}`.
+    var json: JSON {
+        ["id": .int(id), "response": .string(response), "timestamp": .string(timestamp), "message_id": messageID.json]
+    }
+}
+
+extension SQLValue {
+    /// The JSON form of a stored value.
+    var json: JSON {
+        switch self {
+        case .null: .null
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .text(let s): .string(s)
+        }
+    }
+}

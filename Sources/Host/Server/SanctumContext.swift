@@ -1,0 +1,14 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of every Sanctum request: Hummingbird's core storage plus the peer.
+public struct SanctumContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The TCP peer (a proxy when one is in front).
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}

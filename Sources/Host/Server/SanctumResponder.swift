@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// The HTTP entry point: path normalisation, route lookup, HEAD, CORS and the JSON error
+/// mapping that guarantees no input ever produces an HTML error page or a crash.
+struct SanctumResponder: HTTPResponder {
+    typealias Context = SanctumContext
+    let routes: RouteTable
+    let logger: Logger
+
+    func respond(to request: Request, context: SanctumContext) async throws -> Response {
+        let path = request.uri.path
+        if let redirect = redirect(for: request, path: path) { return redirect }
+        let isAPI = CORS.applies(to: path)
+        var response: Response
+        do {
+            response = try await route(request, path: path, isAPI: isAPI, context: context)
+        } catch let error as APIError {
+            response = .error(error)
+        } catch {
+            logger.error("unhandled error on \(request.method) \(path): \(error)")
+            response = .error(.internalError)
+        }
+        if isAPI { CORS.addHeaders(for: request, to: &response.headers) }
+        return request.method == .head ? response.createHeadResponse() : response
+    }
+
+    private func route(_ request: Request, path: String, isAPI: Bool, context: SanctumContext) async throws -> Response {
+        guard let handlers = routes.handlers(for: path) else {
+            if request.method == .options && isAPI { return Response(status: .ok) }
+            throw APIError.notFound
+        }
+        let method = request.method == .head ? HTTPRequest.Method.get : request.method
+        if let handler = handlers[method] { return try await handler(request, context) }
+        if request.method == .options {
+            let allowed = Set(handlers.keys.map(\.rawValue) + (handlers[.get] != nil ? ["HEAD"] : []) + ["OPTIONS"])
+            return Response(status: .ok, headers: [.allow: allowed.sorted().joined(separator: ", ")])
+        }
+        throw APIError.methodNotAllowed
+    }
+
+    /// 308 for repeated slashes and for slash-declared routes requested without the slash.
+    private func redirect(for request: Request, path: String) -> Response? {
+        var target: String?
+        if path.contains("//") {
+            target = path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+            target = "/" + target! + (path.hasSuffix("/") && target! != "" ? "/" : "")
+        } else if routes.slashRedirects.contains(path) {
+            target = path + "/"
+        }
+        guard var location = target else { return nil }
+        if let query = request.uri.query, !query.isEmpty { location += "?" + query }
+        return Response(status: .permanentRedirect, headers: [.location: location])
+    }
+}

@@ -1,0 +1,118 @@
+import NIOCore
+import Foundation
+import Hummingbird
+import Logging
+
+/// Options of `sanctum serve`, after the command line and the config file are merged.
+public struct ServeOptions: Sendable {
+    public var configPath: String?
+    public var host: String?
+    public var port: Int?
+    public var database: String?
+    /// Start even when the database holds the original's published default keys.
+    public var allowPublishedKeys = false
+
+    public init(configPath: String? = nil, host: String? = nil, port: Int? = nil, database: String? = nil, allowPublishedKeys: Bool = false) {
+        self.configPath = configPath
+        self.host = host
+        self.port = port
+        self.database = database
+        self.allowPublishedKeys = allowPublishedKeys
+    }
+}
+
+/// Builds and runs the Sanctum server.
+public enum SanctumServer {
+    /// The default database file when neither flag nor config names one.
+    public static let defaultDatabase = "data/sanctum.db"
+
+    /// The database path from `--database`, the config file, or the default; `sqlite:` prefix allowed.
+    public static func databasePath(option: String?, config: SanctumConfig) -> String {
+        let raw = option ?? config.server?.database ?? defaultDatabase
+        return raw.hasPrefix("sqlite:") ? String(raw.dropFirst("sqlite:".count)) : raw
+    }
+
+    /// Opens (creating its folder) and migrates the database at `path`.
+    public static func openStore(path: String) async throws -> SQLiteChatStore {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return try await SQLiteChatStore(database: Database(path: path))
+    }
+
+    /// Everything the server needs, ready to serve; keys generated on first start are returned
+    /// so the caller can show them once.
+    public static func makeEnvironment(options: ServeOptions, config: SanctumConfig, environment: [String: String],
+                                       logger: Logger, clock: @escaping @Sendable () -> Date = { Date() })
+        async throws -> (HostEnvironment, generated: [KeyKind: String]) {
+        let store = try await openStore(path: databasePath(option: options.database, config: config))
+        var provided: [KeyKind: String] = [:]
+        provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
+        provided[.admin] = environment["SANCTUM_ADMIN_KEY"] ?? config.keys?.adminKey
+        let (keys, generated) = try await KeyStore.setUp(store: store, provided: provided, allowPublished: options.allowPublishedKeys, now: clock())
+        var settings = ServerSettings()
+        if let bytes = config.limits?.maxBodyBytes { settings.maxBodyBytes = bytes }
+        if let length = config.limits?.maxReplyLength { settings.maxReplyLength = length }
+        settings.trustedProxies = Set(config.server?.trustedProxies ?? [])
+        let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:])
+        let activity = ActivityTracker(store: store, clock: clock, logger: logger)
+        let env = HostEnvironment(store: store, keys: keys, limiter: limiter, activity: activity, settings: settings,
+                                  clock: clock, logger: logger, assets: try assets("widget", environment), site: try assets("site", environment))
+        return (env, generated)
+    }
+
+    /// Static files: bundled, or from `$SANCTUM_ASSETS_DIR/<name>` when set (live editing).
+    static func assets(_ name: String, _ environment: [String: String]) throws -> WidgetAssets {
+        if let root = environment["SANCTUM_ASSETS_DIR"], !root.isEmpty {
+            return try WidgetAssets(directory: URL(fileURLWithPath: root).appendingPathComponent(name))
+        }
+        return try .bundled(name)
+    }
+
+    /// The HTTP responder for `env`.
+    public static func makeResponder(_ env: HostEnvironment) -> some HTTPResponder<SanctumContext> {
+        var routes = RouteTable()
+        env.addBridgeRoutes(to: &routes)
+        env.addChatRoutes(to: &routes)
+        env.addAdminRoutes(to: &routes)
+        env.addWidgetRoutes(to: &routes)
+        routes.addPrefix("/static/", [.get]) { _, _ in throw APIError.notFound }
+        return SanctumResponder(routes: routes, logger: env.logger)
+    }
+
+    /// The Hummingbird application serving `env` on `host:port`.
+    public static func makeApplication(_ env: HostEnvironment, host: String, port: Int,
+                                       onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        Application(responder: makeResponder(env),
+                    configuration: .init(address: .hostname(host, port: port), serverName: nil),
+                    services: [env.activity],
+                    onServerRunning: onServerRunning,
+                    logger: env.logger)
+    }
+
+    /// `sanctum serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests, flushes
+    /// pending activity and closes the database after its last commit.
+    public static func serve(_ options: ServeOptions) async throws {
+        var logger = Logger(label: "sanctum")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let config = try options.configPath.map(SanctumConfig.load(path:)) ?? SanctumConfig()
+        let (env, generated) = try await makeEnvironment(options: options, config: config,
+                                                         environment: ProcessInfo.processInfo.environment, logger: logger)
+        if !generated.isEmpty {
+            print("sanctum: generated new keys. They are shown ONCE and stored only as hashes; keep them now:")
+            for kind in KeyKind.allCases { if let key = generated[kind] { print("  SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(key)") } }
+        }
+        let host = options.host ?? config.server?.host ?? "127.0.0.1"
+        let port = options.port ?? config.server?.port ?? 8080
+        let app = makeApplication(env, host: host, port: port)
+        logger.info("sanctum serving on http://\(host):\(port) with database \(databasePath(option: options.database, config: config))")
+        try await app.runService()
+        if let store = env.store as? SQLiteChatStore { store.database.close() }
+    }
+}
+
+/// Facts about this build.
+public enum SanctumServerInfo {
+    /// The database schema version this build writes.
+    public static var schemaVersion: Int64 { Schema.currentVersion }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Synchronization
+
+/// The two legacy bridge secrets: the agent API key and the admin key.
+public enum KeyKind: String, Sendable, CaseIterable {
+    case api = "api_key"
+    case admin = "admin_key"
+}
+
+/// Why the server refuses to start with the keys it found.
+public struct KeySetupError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Holds the hashed bridge keys and verifies bearer tokens in constant time.
+///
+/// Keys live hashed in the legacy `system_config` rows `api_key` and `admin_key`, so config POST
+/// and old tools see the same rows; the in-memory copy is refreshed on every change.
+public final class KeyStore: Sendable {
+    private let hashes: Mutex<[KeyKind: String]>
+
+    /// A key store holding these stored (hashed or legacy plaintext) values.
+    public init(stored: [KeyKind: String]) {
+        hashes = Mutex(stored)
+    }
+
+    /// Whether `candidate` is the current key of `kind`.
+    public func verify(_ candidate: String, as kind: KeyKind) -> Bool {
+        guard let stored = hashes.withLock({ $0[kind] }) else { return false }
+        return Secrets.verify(candidate, against: stored)
+    }
+
+    /// Records a new stored value for `kind` (after it was written to the database).
+    public func update(_ kind: KeyKind, stored: String) {
+        hashes.withLock { $0[kind] = stored }
+    }
+
+    /// Decides the keys at start-up and persists them hashed.
+    ///
+    /// - `provided` keys (environment or config file) win and are stored hashed.
+    /// - Otherwise the database's keys are kept (legacy plaintext is hashed in place), unless
+    ///   they are the original's published defaults, which refuse to start without `allowPublished`.
+    /// - Otherwise new keys are generated and returned in `generated`, to be shown once.
+    public static func setUp(store: any ChatStore, provided: [KeyKind: String], allowPublished: Bool, now: Date)
+        async throws -> (keys: KeyStore, generated: [KeyKind: String]) {
+        var existing: [KeyKind: String] = [:]
+        for (key, value) in try await store.configuration() {
+            if let kind = KeyKind(rawValue: key), let text = value.text { existing[kind] = text }
+        }
+        var stored: [KeyKind: String] = [:]
+        var generated: [KeyKind: String] = [:]
+        var writes: [(key: String, value: SQLValue)] = []
+        for kind in KeyKind.allCases {
+            if let key = provided[kind] {
+                try validateNew(key, kind: kind)
+                stored[kind] = Secrets.hash(key)
+            } else if let current = existing[kind], Secrets.isHashed(current) {
+                stored[kind] = current
+                continue
+            } else if let current = existing[kind], !current.isEmpty {
+                if Secrets.publishedDefaults.contains(current) && !allowPublished {
+                    throw KeySetupError(description: """
+                        This database still uses the publicly known default \(kind.rawValue) of the original Web Chat Bridge \
+                        ("\(current)"). Anyone can use it. Rotate the keys with `sanctum keys rotate --database <file>`, \
+                        or start with SANCTUM_API_KEY and SANCTUM_ADMIN_KEY set to new secrets, \
+                        or (not recommended) pass --allow-published-keys.
+                        """)
+                }
+                stored[kind] = Secrets.hash(current)
+            } else {
+                let key = Secrets.generate(prefix: kind == .api ? "sk_" : "adm_")
+                generated[kind] = key
+                stored[kind] = Secrets.hash(key)
+            }
+            writes.append((kind.rawValue, .text(stored[kind]!)))
+        }
+        if !writes.isEmpty { try await store.setConfiguration(writes, now: now) }
+        return (KeyStore(stored: stored), generated)
+    }
+
+    /// Throws unless `key` is acceptable as a new secret: long enough and not a published default.
+    public static func validateNew(_ key: String, kind: KeyKind) throws {
+        guard key.count >= Secrets.minimumLength else {
+            throw KeySetupError(description: "\(kind.rawValue) must be at least \(Secrets.minimumLength) characters")
+        }
+        guard !Secrets.publishedDefaults.contains(key) else {
+            throw KeySetupError(description: "\(kind.rawValue) must not be a published default key")
+        }
+    }
+}

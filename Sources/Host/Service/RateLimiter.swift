@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+
+/// A token-bucket budget: `burst` requests at once, refilled at `perSecond`.
+public struct RateBudget: Sendable, Equatable, Decodable {
+    /// Bucket size: how many requests may arrive at once.
+    public var burst: Double
+    /// Sustained requests per second.
+    public var perSecond: Double
+
+    enum CodingKeys: String, CodingKey { case burst, perSecond = "per_second" }
+
+    public init(burst: Double, perSecond: Double) {
+        self.burst = burst
+        self.perSecond = perSecond
+    }
+}
+
+/// The endpoints that have their own budget.
+public enum RateLimitedEndpoint: String, Sendable, CaseIterable {
+    case messages, responses, inbox, outbox, sessions
+    /// Failed authentication attempts per client IP (brute-force throttle).
+    case authFailures = "auth_failures"
+
+    /// Defaults sized for the real clients: a widget polling every second, an agent polling
+    /// every second, a burst of 60 messages from one IP, never throttled.
+    public var defaultBudget: RateBudget {
+        switch self {
+        case .messages: RateBudget(burst: 120, perSecond: 2)
+        case .responses: RateBudget(burst: 120, perSecond: 10)
+        case .inbox, .outbox: RateBudget(burst: 600, perSecond: 50)
+        case .sessions: RateBudget(burst: 60, perSecond: 5)
+        case .authFailures: RateBudget(burst: 20, perSecond: 0.2)
+        }
+    }
+}
+
+/// In-memory token buckets keyed by (client, endpoint). Memory stays bounded: buckets that
+/// have refilled completely carry no information and are swept away.
+public final class RateLimiter: Sendable {
+    private struct Bucket { var tokens: Double; var updated: Double }
+    private struct State { var buckets: [String: Bucket] = [:]; var operations = 0 }
+
+    private let budgets: [RateLimitedEndpoint: RateBudget]
+    private let enabled: Bool
+    private let state = Mutex(State())
+    private let clock: @Sendable () -> Double
+    /// How many buckets may exist before a sweep of the full ones runs.
+    private let sweepThreshold = 50_000
+
+    /// A limiter with these budgets (missing endpoints use their defaults).
+    public init(enabled: Bool = true, budgets: [RateLimitedEndpoint: RateBudget] = [:],
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.enabled = enabled
+        self.budgets = Dictionary(uniqueKeysWithValues: RateLimitedEndpoint.allCases.map { ($0, budgets[$0] ?? $0.defaultBudget) })
+        self.clock = clock
+    }
+
+    /// Takes one token for `client` on `endpoint`. Returns `nil` when allowed, or the seconds
+    /// until a token is available when the budget is exhausted.
+    public func acquire(_ endpoint: RateLimitedEndpoint, client: String) -> Int? {
+        check(endpoint, client: client, consume: true)
+    }
+
+    /// Like ``acquire(_:client:)`` but only looks: whether `client` still has budget.
+    public func peek(_ endpoint: RateLimitedEndpoint, client: String) -> Int? {
+        check(endpoint, client: client, consume: false)
+    }
+
+    /// Forgets every bucket (the admin `clear_data` action resets rate-limit state).
+    public func reset() {
+        state.withLock { $0.buckets.removeAll() }
+    }
+
+    private func check(_ endpoint: RateLimitedEndpoint, client: String, consume: Bool) -> Int? {
+        guard enabled else { return nil }
+        let budget = budgets[endpoint]!
+        let now = clock()
+        let key = endpoint.rawValue + "|" + client
+        return state.withLock { state in
+            var bucket = state.buckets[key] ?? Bucket(tokens: budget.burst, updated: now)
+            bucket.tokens = min(budget.burst, bucket.tokens + max(0, now - bucket.updated) * budget.perSecond)
+            bucket.updated = now
+            guard bucket.tokens >= 1 else {
+                state.buckets[key] = bucket
+                return budget.perSecond > 0 ? max(1, Int(((1 - bucket.tokens) / budget.perSecond).rounded(.up))) : 3600
+            }
+            if consume { bucket.tokens -= 1 }
+            state.buckets[key] = bucket
+            state.operations += 1
+            if state.buckets.count > sweepThreshold, state.operations % 1024 == 0 {
+                sweep(&state, now: now)
+            }
+            return nil
+        }
+    }
+
+    private func sweep(_ state: inout State, now: Double) {
+        state.buckets = state.buckets.filter { key, bucket in
+            let endpoint = RateLimitedEndpoint(rawValue: String(key.prefix { $0 != "|" })) ?? .messages
+            let budget = budgets[endpoint]!
+            return bucket.tokens + (now - bucket.updated) * budget.perSecond < budget.burst
+        }
+    }
+}

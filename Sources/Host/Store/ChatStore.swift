@@ -1,0 +1,99 @@
+import Foundation
+
+/// A visitor message as the agent inbox delivers it.
+public struct InboxMessage: Sendable, Equatable {
+    public var id: Int64
+    public var sessionID: String
+    public var message: String
+    public var timestamp: String
+    public var uid: String?
+}
+
+/// An agent reply as the visitor sees it.
+public struct Reply: Sendable, Equatable {
+    public var id: Int64
+    public var response: String
+    public var timestamp: String
+    /// The `message_id` the agent attached, as stored (usually NULL).
+    public var messageID: SQLValue
+}
+
+/// A session row with its message and reply counts (the admin list).
+public struct SessionSummary: Sendable, Equatable {
+    public var id: String
+    public var uid: String?
+    public var createdAt: String?
+    public var lastActive: String?
+    public var ipAddress: String?
+    public var metadata: String?
+    public var messageCount: Int64
+    public var responseCount: Int64
+}
+
+/// The result of storing a visitor message.
+public struct PostedMessage: Sendable, Equatable {
+    public var messageID: Int64
+    public var uid: String
+    /// The session row did not exist before this request.
+    public var isNewUser: Bool
+}
+
+/// One page of the agent inbox.
+public struct InboxPage: Sendable {
+    public var messages: [InboxMessage]
+    /// Undelivered messages matching the filter, counted before this page was marked.
+    public var total: Int64
+}
+
+/// A visitor message of the admin history (processed or not).
+public struct HistoryMessage: Sendable, Equatable {
+    public var id: Int64
+    public var sessionID: String
+    public var message: String
+    public var timestamp: String
+}
+
+/// Row counts of the conversation tables.
+public struct DataCounts: Sendable, Equatable {
+    public var sessions: Int64
+    public var messages: Int64
+    public var responses: Int64
+}
+
+/// Why the store refused a change.
+public enum StoreRefusal: Error, Equatable {
+    /// The session never existed (no row, no tombstone, no message).
+    case unknownSession
+}
+
+/// The main store. The service layer depends on this protocol only, so a second implementation
+/// (PostgreSQL, or an in-memory double) can be added without touching it.
+///
+/// Every method is one atomic unit: multi-step changes run in one transaction.
+public protocol ChatStore: Sendable {
+    /// Stores a visitor message, creating its session (with a uid) on first sight. When
+    /// `clientMessageID` was already stored for this session, stores nothing and returns the
+    /// original message id.
+    func postMessage(sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage
+    /// Selects undelivered messages in (timestamp, id) order and marks them delivered, atomically.
+    func takeInbox(limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage
+    /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never existed.
+    func postReply(sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64
+    /// Replies of a session after the cursors, creating the session if it is new.
+    func replies(sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]
+    /// Sessions (active in the last day, or all), newest activity first, with the total.
+    func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64)
+    /// One session with its whole history, or `nil` if it does not exist.
+    func history(sessionID: String) async throws -> (session: SessionSummary, messages: [HistoryMessage], replies: [Reply])?
+    /// Every `system_config` row in insertion order.
+    func configuration() async throws -> [(key: String, value: SQLValue)]
+    /// Upserts `system_config` rows, all or nothing.
+    func setConfiguration(_ values: [(key: String, value: SQLValue)], now: Date) async throws
+    /// Deletes sessions idle since before `cutoff` that have no undelivered messages, with their
+    /// messages and replies, leaving a tombstone so the uid survives. Returns how many.
+    func deleteIdleSessions(before cutoff: String, now: Date) async throws -> Int
+    /// Deletes every session, message, reply and rate-limit row; returns the counts before.
+    func clearAll() async throws -> DataCounts
+    /// Sets `last_active` of these sessions to `now` (batched activity from read paths).
+    func touch(sessionIDs: [String], now: Date) async throws
+}

@@ -1,0 +1,211 @@
+import Foundation
+
+/// ``ChatStore`` on SQLite: the embedded default.
+public final class SQLiteChatStore: ChatStore {
+    /// The underlying database (shared with the key store).
+    public let database: Database
+
+    /// Opens the store on `database`, migrating its schema forward first.
+    public init(database: Database) async throws {
+        self.database = database
+        _ = try await database.write { try Schema.migrate($0) }
+    }
+
+    public func postMessage(sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+        try await database.write { c in
+            if let clientMessageID,
+               let existing = try c.scalar("SELECT id FROM web_chat_messages WHERE session_id = ? AND client_message_id = ?",
+                                           [.text(sessionID), .text(clientMessageID)])?.int {
+                let uid = try Self.ensureSession(c, id: sessionID, ip: ip, now: now).uid
+                return PostedMessage(messageID: existing, uid: uid, isNewUser: false)
+            }
+            let session = try Self.ensureSession(c, id: sessionID, ip: ip, now: now)
+            let stamp = Timestamps.database(now)
+            try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id) VALUES (?, ?, ?, 0, ?)",
+                      [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null])
+            let id = c.lastInsertRowID
+            if !session.created { try Self.markActive(c, sessionID, stamp) }
+            return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
+        }
+    }
+
+    public func takeInbox(limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage {
+        let filter = since == nil ? "" : " AND m.timestamp > ?"
+        let bindings: [SQLValue] = since.map { [.text($0)] } ?? []
+        let select = "SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE m.processed = 0\(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?"
+        let count = "SELECT COUNT(*) FROM web_chat_messages m WHERE m.processed = 0\(filter)"
+        @Sendable func page(_ c: SQLiteConnection) throws -> InboxPage {
+            let messages = try c.query(select, bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
+                InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
+            }
+            return InboxPage(messages: messages, total: try c.scalar(count, bindings)?.int ?? 0)
+        }
+        // Fast path: an empty inbox (the common poll) needs no write transaction.
+        let peek = try database.read(page)
+        if peek.messages.isEmpty { return peek }
+        return try await database.write { c in
+            let result = try page(c)
+            let stamp = SQLValue.text(Timestamps.database(now))
+            for message in result.messages {
+                try c.run("UPDATE web_chat_messages SET processed = 1, delivered_at = ? WHERE id = ?", [stamp, .int(message.id)])
+            }
+            return result
+        }
+    }
+
+    public func postReply(sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64 {
+        try await database.write { c in
+            let exists = try c.scalar("SELECT 1 FROM web_chat_sessions WHERE id = ?", [.text(sessionID)]) != nil
+            if !exists {
+                let everExisted = try c.scalar("SELECT 1 FROM sanctum_session_tombstones WHERE id = ?", [.text(sessionID)]) != nil
+                    || c.scalar("SELECT 1 FROM web_chat_messages WHERE session_id = ? LIMIT 1", [.text(sessionID)]) != nil
+                guard everExisted else { throw StoreRefusal.unknownSession }
+                _ = try Self.ensureSession(c, id: sessionID, ip: nil, now: now)
+            }
+            let stamp = Timestamps.database(now)
+            try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id) VALUES (?, ?, ?, ?)",
+                      [.text(sessionID), .text(text), .text(stamp), messageID])
+            let id = c.lastInsertRowID
+            try Self.markActive(c, sessionID, stamp)
+            return id
+        }
+    }
+
+    public func replies(sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
+        var sql = "SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ?"
+        var bindings: [SQLValue] = [.text(sessionID)]
+        if let since { sql += " AND timestamp > ?"; bindings.append(.text(since)) }
+        if let sinceID { sql += " AND id > ?"; bindings.append(.int(sinceID)) }
+        sql += " ORDER BY timestamp, id"
+        let exists = try database.read { try $0.scalar("SELECT 1 FROM web_chat_sessions WHERE id = ?", [.text(sessionID)]) != nil }
+        if !exists {
+            try await database.write { c in _ = try Self.ensureSession(c, id: sessionID, ip: ip, now: now) }
+        }
+        return try database.read { c in
+            try c.query(sql, bindings) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3]) }
+        }
+    }
+
+    public func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64) {
+        let filter = activeSince == nil ? "" : " WHERE s.last_active > ?"
+        let bindings: [SQLValue] = activeSince.map { [.text($0)] } ?? []
+        return try database.read { c in
+            let rows = try c.query(Self.summarySelect + filter + " ORDER BY s.last_active DESC, s.id LIMIT ? OFFSET ?",
+                                   bindings + [.int(Int64(limit)), .int(Int64(offset))], row: Self.summary)
+            let total = try c.scalar("SELECT COUNT(*) FROM web_chat_sessions s" + filter, bindings)?.int ?? 0
+            return (rows, total)
+        }
+    }
+
+    public func history(sessionID: String) async throws -> (session: SessionSummary, messages: [HistoryMessage], replies: [Reply])? {
+        try database.read { c in
+            guard let session = try c.query(Self.summarySelect + " WHERE s.id = ?", [.text(sessionID)], row: Self.summary).first else { return nil }
+            let messages = try c.query("SELECT id, session_id, message, timestamp FROM web_chat_messages WHERE session_id = ? ORDER BY timestamp, id",
+                                       [.text(sessionID)]) {
+                HistoryMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "")
+            }
+            let replies = try c.query("SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ? ORDER BY timestamp, id",
+                                      [.text(sessionID)]) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3]) }
+            return (session, messages, replies)
+        }
+    }
+
+    public func configuration() async throws -> [(key: String, value: SQLValue)] {
+        try database.read { c in try c.query("SELECT config_key, config_value FROM system_config ORDER BY id") { ($0.text(0) ?? "", $0[1]) } }
+    }
+
+    public func setConfiguration(_ values: [(key: String, value: SQLValue)], now: Date) async throws {
+        let stamp = SQLValue.text(Timestamps.database(now))
+        try await database.write { c in
+            for (key, value) in values {
+                try c.run("""
+                    INSERT INTO system_config (config_key, config_value, created_at, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(config_key) DO UPDATE SET config_value = excluded.config_value, updated_at = excluded.updated_at
+                    """, [.text(key), value, stamp, stamp])
+            }
+        }
+    }
+
+    public func deleteIdleSessions(before cutoff: String, now: Date) async throws -> Int {
+        let stamp = SQLValue.text(Timestamps.database(now))
+        return try await database.write { c in
+            let idle = try c.query("""
+                SELECT s.id, s.uid FROM web_chat_sessions s WHERE s.last_active < ?
+                AND NOT EXISTS (SELECT 1 FROM web_chat_messages m WHERE m.session_id = s.id AND m.processed = 0)
+                """, [.text(cutoff)]) { ($0.text(0) ?? "", $0[1]) }
+            for (id, uid) in idle {
+                try c.run("INSERT OR REPLACE INTO sanctum_session_tombstones (id, uid, deleted_at) VALUES (?, ?, ?)", [.text(id), uid, stamp])
+                try c.run("DELETE FROM web_chat_responses WHERE session_id = ?", [.text(id)])
+                try c.run("DELETE FROM web_chat_messages WHERE session_id = ?", [.text(id)])
+                try c.run("DELETE FROM web_chat_sessions WHERE id = ?", [.text(id)])
+            }
+            return idle.count
+        }
+    }
+
+    public func clearAll() async throws -> DataCounts {
+        try await database.write { c in
+            func count(_ table: String) throws -> Int64 { try c.scalar("SELECT COUNT(*) FROM \(table)")?.int ?? 0 }
+            let counts = DataCounts(sessions: try count("web_chat_sessions"), messages: try count("web_chat_messages"),
+                                    responses: try count("web_chat_responses"))
+            try c.execute("""
+                DELETE FROM web_chat_responses; DELETE FROM web_chat_messages; DELETE FROM web_chat_sessions;
+                DELETE FROM rate_limits; DELETE FROM sanctum_session_tombstones;
+                """)
+            return counts
+        }
+    }
+
+    public func touch(sessionIDs: [String], now: Date) async throws {
+        guard !sessionIDs.isEmpty else { return }
+        let stamp = Timestamps.database(now)
+        try await database.write { c in
+            for id in sessionIDs { try Self.markActive(c, id, stamp) }
+        }
+    }
+
+    // MARK: - Helpers run inside a write transaction
+
+    /// Finds or creates the session row; a session deleted by cleanup comes back with its old uid.
+    static func ensureSession(_ c: SQLiteConnection, id: String, ip: String?, now: Date) throws -> (uid: String, created: Bool) {
+        if let row = try c.query("SELECT uid FROM web_chat_sessions WHERE id = ?", [.text(id)], row: { $0.text(0) }).first {
+            if let uid = row { return (uid, false) }
+            let uid = try freshUID(c)
+            try c.run("UPDATE web_chat_sessions SET uid = ? WHERE id = ?", [.text(uid), .text(id)])
+            return (uid, false)
+        }
+        let previous = try c.scalar("SELECT uid FROM sanctum_session_tombstones WHERE id = ?", [.text(id)])?.text
+        let uid = try previous ?? freshUID(c)
+        let stamp = SQLValue.text(Timestamps.database(now))
+        try c.run("INSERT INTO web_chat_sessions (id, uid, created_at, last_active, ip_address, metadata) VALUES (?, ?, ?, ?, ?, '{}')",
+                  [.text(id), .text(uid), stamp, stamp, ip.map(SQLValue.text) ?? .null])
+        if previous != nil { try c.run("DELETE FROM sanctum_session_tombstones WHERE id = ?", [.text(id)]) }
+        return (uid, true)
+    }
+
+    /// 16 lowercase hex characters from the CSPRNG, unused by any session.
+    private static func freshUID(_ c: SQLiteConnection) throws -> String {
+        var rng = SystemRandomNumberGenerator()
+        while true {
+            let uid = (0..<8).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16).leftPadded(to: 2) }.joined()
+            if try c.scalar("SELECT 1 FROM web_chat_sessions WHERE uid = ?", [.text(uid)]) == nil { return uid }
+        }
+    }
+
+    private static func markActive(_ c: SQLiteConnection, _ id: String, _ stamp: String) throws {
+        try c.run("UPDATE web_chat_sessions SET last_active = ? WHERE id = ? AND (last_active IS NULL OR last_active < ?)",
+                  [.text(stamp), .text(id), .text(stamp)])
+    }
+
+    private static let summarySelect = """
+        SELECT s.id, s.uid, s.created_at, s.last_active, s.ip_address, s.metadata,
+        (SELECT COUNT(*) FROM web_chat_messages m WHERE m.session_id = s.id),
+        (SELECT COUNT(*) FROM web_chat_responses r WHERE r.session_id = s.id)
+        FROM web_chat_sessions s
+        """
+
+    private static func summary(_ r: Row) -> SessionSummary {
+        SessionSummary(id: r.text(0) ?? "", uid: r.text(1), createdAt: r.text(2), lastActive: r.text(3), ipAddress: r.text(4),
+                       metadata: r.text(5), messageCount: r.int(6), responseCount: r.int(7))
+    }
+}

@@ -1,0 +1,114 @@
+/// The database schema: the legacy bridge tables (kept readable by the original's tools) plus
+/// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
+enum Schema {
+    /// The schema version this build writes.
+    static let currentVersion: Int64 = 1
+
+    /// The legacy tables exactly as the original's `db/init_database.sql` defines them
+    /// (BRIDGE-API.md §3.1), minus its seeded default keys.
+    static let legacyTables = """
+        CREATE TABLE IF NOT EXISTS web_chat_sessions (
+            id VARCHAR(64) PRIMARY KEY,
+            uid VARCHAR(16) UNIQUE,
+            created_at TEXT DEFAULT CURRENT_TIMESTAMP,
+            last_active TEXT DEFAULT CURRENT_TIMESTAMP,
+            ip_address VARCHAR(45),
+            metadata TEXT
+        );
+        CREATE TABLE IF NOT EXISTS web_chat_messages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id VARCHAR(64),
+            message TEXT,
+            timestamp TEXT DEFAULT CURRENT_TIMESTAMP,
+            processed INTEGER DEFAULT 0,
+            broca_message_id INTEGER NULL,
+            FOREIGN KEY (session_id) REFERENCES web_chat_sessions(id)
+        );
+        CREATE TABLE IF NOT EXISTS web_chat_responses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_id VARCHAR(64),
+            response TEXT,
+            timestamp TEXT DEFAULT CURRENT_TIMESTAMP,
+            message_id INTEGER NULL,
+            FOREIGN KEY (session_id) REFERENCES web_chat_sessions(id),
+            FOREIGN KEY (message_id) REFERENCES web_chat_messages(id)
+        );
+        CREATE TABLE IF NOT EXISTS rate_limits (
+            ip_address VARCHAR(45),
+            endpoint VARCHAR(50),
+            count INTEGER DEFAULT 1,
+            window_start TEXT,
+            PRIMARY KEY (ip_address, endpoint)
+        );
+        CREATE TABLE IF NOT EXISTS system_config (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            config_key TEXT UNIQUE NOT NULL,
+            config_value TEXT NOT NULL,
+            description TEXT,
+            created_at DATETIME DEFAULT CURRENT_TIMESTAMP,
+            updated_at DATETIME DEFAULT CURRENT_TIMESTAMP
+        );
+        CREATE INDEX IF NOT EXISTS idx_messages_session_id ON web_chat_messages(session_id);
+        CREATE INDEX IF NOT EXISTS idx_messages_processed ON web_chat_messages(processed);
+        CREATE INDEX IF NOT EXISTS idx_responses_session_id ON web_chat_responses(session_id);
+        CREATE INDEX IF NOT EXISTS idx_rate_limits_window ON rate_limits(window_start);
+        CREATE INDEX IF NOT EXISTS idx_sessions_uid ON web_chat_sessions(uid);
+        CREATE INDEX IF NOT EXISTS idx_sessions_ip ON web_chat_sessions(ip_address);
+        """
+
+    /// Columns the legacy tables must have for the bridge SQL to work; a database made by one of
+    /// the original's incompatible generators lacks some and is refused with a clear message.
+    static let requiredColumns: [String: Set<String>] = [
+        "web_chat_sessions": ["id", "uid", "created_at", "last_active", "ip_address", "metadata"],
+        "web_chat_messages": ["id", "session_id", "message", "timestamp", "processed"],
+        "web_chat_responses": ["id", "session_id", "response", "timestamp", "message_id"],
+        "system_config": ["config_key", "config_value"],
+    ]
+
+    /// Brings the database at `connection` to ``currentVersion``. Runs inside the caller's
+    /// transaction (``Database/write(_:)``), so a failed migration changes nothing.
+    /// Returns the version it found.
+    @discardableResult
+    static func migrate(_ connection: SQLiteConnection) throws -> Int64 {
+        let found = try connection.scalar("PRAGMA user_version")?.int ?? 0
+        guard found < currentVersion else {
+            if found > currentVersion {
+                throw SQLiteError(code: 1, message: "database schema version \(found) is newer than this sanctum (\(currentVersion)); upgrade sanctum")
+            }
+            return found
+        }
+        try connection.execute(legacyTables)
+        for (table, required) in requiredColumns {
+            let missing = required.subtracting(try connection.columns(of: table))
+            guard missing.isEmpty else {
+                throw SQLiteError(code: 1, message: "table \(table) lacks columns \(missing.sorted()); this is not a Web Chat Bridge database made by db/init_database.sql")
+            }
+        }
+        if found < 1 { try migrateToVersion1(connection) }
+        try connection.execute("PRAGMA user_version = \(currentVersion)")
+        return found
+    }
+
+    private static func migrateToVersion1(_ c: SQLiteConnection) throws {
+        let messageColumns = try c.columns(of: "web_chat_messages")
+        if !messageColumns.contains("delivered_at") {
+            try c.execute("ALTER TABLE web_chat_messages ADD COLUMN delivered_at TEXT")
+        }
+        if !messageColumns.contains("client_message_id") {
+            try c.execute("ALTER TABLE web_chat_messages ADD COLUMN client_message_id TEXT")
+        }
+        try c.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS sanctum_messages_client_id
+                ON web_chat_messages(session_id, client_message_id) WHERE client_message_id IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS sanctum_messages_pending
+                ON web_chat_messages(timestamp, id) WHERE processed = 0;
+            CREATE INDEX IF NOT EXISTS sanctum_responses_session ON web_chat_responses(session_id, id);
+            CREATE INDEX IF NOT EXISTS sanctum_sessions_last_active ON web_chat_sessions(last_active);
+            CREATE TABLE IF NOT EXISTS sanctum_session_tombstones (
+                id TEXT PRIMARY KEY,
+                uid TEXT,
+                deleted_at TEXT NOT NULL
+            );
+            """)
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A JSON value as the bridge API sees it: Python's data model, serialised the way Flask does
+/// (keys sorted, ASCII-only with `\uXXXX` escapes, compact separators, trailing newline).
+public enum JSON: Sendable, Equatable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSON])
+    case object([String: JSON])
+
+    /// Python truthiness: `{}`, `[]`, `null`, `""`, `0`, `0.0` and `false` are falsy.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: false
+        case .bool(let b): b
+        case .int(let i): i != 0
+        case .double(let d): d != 0
+        case .string(let s): !s.isEmpty
+        case .array(let a): !a.isEmpty
+        case .object(let o): !o.isEmpty
+        }
+    }
+
+    /// The member `key` of an object, or `nil` for a missing key or a non-object.
+    public subscript(key: String) -> JSON? {
+        if case .object(let o) = self { return o[key] }
+        return nil
+    }
+
+    /// The string payload, or `nil` when this is not a string.
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    /// Parses `bytes` as one JSON document; `nil` when it is not valid JSON.
+    public static func parse(_ bytes: some Collection<UInt8>) -> JSON? {
+        JSONParser.parse(Array(bytes))
+    }
+
+    /// The compact, sorted, ASCII-only serialisation followed by a newline, as Flask sends it.
+    public var serialized: String {
+        var out = ""
+        out.reserveCapacity(256)
+        write(to: &out)
+        out.append("\n")
+        return out
+    }
+
+    private func write(to out: inout String) {
+        switch self {
+        case .null: out.append("null")
+        case .bool(let b): out.append(b ? "true" : "false")
+        case .int(let i): out.append(String(i))
+        case .double(let d): out.append(JSON.pythonFloat(d))
+        case .string(let s): JSON.writeString(s, to: &out)
+        case .array(let a):
+            out.append("[")
+            for (i, v) in a.enumerated() {
+                if i > 0 { out.append(",") }
+                v.write(to: &out)
+            }
+            out.append("]")
+        case .object(let o):
+            out.append("{")
+            for (i, key) in o.keys.sorted().enumerated() {
+                if i > 0 { out.append(",") }
+                JSON.writeString(key, to: &out)
+                out.append(":")
+                o[key]!.write(to: &out)
+            }
+            out.append("}")
+        }
+    }
+
+    private static func pythonFloat(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+        if d == d.rounded(), abs(d) < 1e16 { return String(format: "%.1f", d) }
+        return "\(d)"
+    }
+
+    private static let hex: [Character] = Array("0123456789abcdef")
+
+    private static func writeString(_ s: String, to out: inout String) {
+        out.append("\"")
+        for unit in s.utf16 {
+            switch unit {
+            case 0x22: out.append("\\\"")
+            case 0x5C: out.append("\\\\")
+            case 0x0A: out.append("\\n")
+            case 0x0D: out.append("\\r")
+            case 0x09: out.append("\\t")
+            case 0x08: out.append("\\b")
+            case 0x0C: out.append("\\f")
+            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            default:
+                out.append("\\u")
+                for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+            }
+        }
+        out.append("\"")
+    }
+}
+
+extension JSON: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int64) { self = .int(value) }
+    public init(floatLiteral value: Double) { self = .double(value) }
+    public init(dictionaryLiteral elements: (String, JSON)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    public init(arrayLiteral elements: JSON...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSON {
+    /// A string, or `null` for `nil`.
+    public static func optional(_ s: String?) -> JSON { s.map(JSON.string) ?? .null }
+    /// An integer, or `null` for `nil`.
+    public static func optional(_ i: Int64?) -> JSON { i.map(JSON.int) ?? .null }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import SanctumHost
+
+/// The `sanctum` command line: a thin layer over SanctumHost.
+@main
+struct Sanctum: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Sanctum Chat: a self-hosted chat server compatible with the Web Chat Bridge API.",
+        subcommands: [Serve.self, Keys.self, Migrate.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options shared by commands that open the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(help: "YAML configuration file.") var config: String?
+    @Option(help: "SQLite database file (default \(SanctumServer.defaultDatabase)).") var database: String?
+
+    func loadConfig() throws -> SanctumConfig { try config.map(SanctumConfig.load(path:)) ?? SanctumConfig() }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server.")
+    @OptionGroup var db: DatabaseOptions
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 8080).") var port: Int?
+    @Flag(help: "Start even if the database still holds the original's published default keys (unsafe).")
+    var allowPublishedKeys = false
+
+    func run() async throws {
+        do {
+            try await SanctumServer.serve(ServeOptions(configPath: db.config, host: host, port: port, database: db.database,
+                                                       allowPublishedKeys: allowPublishedKeys))
+        } catch let error as KeySetupError {
+            FileHandle.standardError.write(Data("sanctum: \(error.description)\n".utf8))
+            throw ExitCode(78)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("sanctum: config: \(error.description)\n".utf8))
+            throw ExitCode(78)
+        }
+    }
+}
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the bridge keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Generate new API and admin keys, print them once, store them hashed.")
+        @OptionGroup var db: DatabaseOptions
+        @Flag(help: "Rotate only the agent API key.") var apiOnly = false
+        @Flag(help: "Rotate only the admin key.") var adminOnly = false
+
+        func run() async throws {
+            let store = try await SanctumServer.openStore(path: SanctumServer.databasePath(option: db.database, config: try db.loadConfig()))
+            var writes: [(key: String, value: SQLValue)] = []
+            for kind in KeyKind.allCases where !(kind == .api && adminOnly) && !(kind == .admin && apiOnly) {
+                let key = Secrets.generate(prefix: kind == .api ? "sk_" : "adm_")
+                writes.append((kind.rawValue, .text(Secrets.hash(key))))
+                print("SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(key)")
+            }
+            try await store.setConfiguration(writes, now: Date())
+            store.database.close()
+            FileHandle.standardError.write(Data("sanctum: keys rotated; they are shown once and stored hashed. A running server picks them up on restart.\n".utf8))
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate a database (for example an existing bridge database) in place.")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        let path = SanctumServer.databasePath(option: db.database, config: try db.loadConfig())
+        let store = try await SanctumServer.openStore(path: path)
+        store.database.close()
+        print("sanctum: \(path) is at schema version \(SanctumServerInfo.schemaVersion)")
+    }
+}
