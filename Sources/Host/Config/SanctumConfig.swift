@@ -44,6 +44,8 @@ public struct SanctumConfig: Sendable, Decodable {
             case enabled, messages, responses, inbox, outbox, sessions, authFailures = "auth_failures"
         }
 
+        public init(enabled: Bool? = nil) { self.enabled = enabled }
+
         var budgets: [RateLimitedEndpoint: RateBudget] {
             var result: [RateLimitedEndpoint: RateBudget] = [:]
             result[.messages] = messages

@@ -91,3 +91,22 @@ extension JSON {
     /// Array payload.
     var array: [JSON] { if case .array(let a) = self { return a }; return [] }
 }
+
+extension SanctumConfig {
+    /// A configuration with rate limiting switched off (load-style tests).
+    static var withoutRateLimits: SanctumConfig {
+        var config = SanctumConfig()
+        config.rateLimits = .init(enabled: false)
+        return config
+    }
+}
+
+/// Asserts `answer` is the JSON error envelope with `status`.
+func assertJSONError(_ answer: Answer, _ status: HTTPResponse.Status, _ context: String,
+                             file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(answer.status, status, context, file: file, line: line)
+    XCTAssertTrue(answer.contentType.hasPrefix("application/json"), "\(context): \(answer.contentType)", file: file, line: line)
+    XCTAssertEqual(answer.json["success"], false, context, file: file, line: line)
+    XCTAssertNotNil(answer.error, context, file: file, line: line)
+}
+

@@ -170,7 +170,7 @@
   const updateBubble = () => {
     if (!bubble) return;
     const n = state.unreadCount || 0;
-    attrs(bubble, { 'aria-expanded': state.isOpen,
+    attrs(bubble, { 'aria-expanded': !!state.isOpen,
       'aria-label': state.isOpen ? str('closeChat', 'Close chat') : str('openChat', 'Open chat') + (n ? ` (${n} ${str('unread', 'unread')})` : '') });
     bubble.classList.toggle('open', state.isOpen);
     badge.textContent = n > 99 ? '99+' : String(n);
@@ -225,10 +225,10 @@
         Promise.all([css, js]).then(([text, make]) => {
           if (!host) throw new Error('destroyed');
           sheets.chat = sheet(text);
-          applyConfig();
           chat = make({ api, root, host, bubble, emit: emitter.emit, base: base(), storageKey: storageKey(base()), state, mark,
             config: () => config, update: (patch) => { Object.assign(state, patch); updateBubble(); } });
           state.isLoaded = true;
+          applyConfig();
           resolve(chat);
         }).catch(reject);
       };

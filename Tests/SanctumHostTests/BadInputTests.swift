@@ -1,0 +1,150 @@
+import Foundation
+import HTTPTypes
+import XCTest
+@testable import SanctumHost
+
+/// Every bad input gets a JSON error with the original's status, never a 500, HTML or a crash.
+final class BadInputTests: XCTestCase {
+    /// Body-reading endpoints and the key they need.
+    static let bodyEndpoints: [(path: String, key: String?)] = [
+        ("/api/v1/?action=messages", nil), ("/api/v1/messages", nil),
+        ("/api/v1/?action=outbox", TestKeys.api), ("/api/v1/outbox", TestKeys.api),
+        ("/api/v1/?action=config", TestKeys.admin), ("/api/v1/config", TestKeys.admin), ("/admin/api/config", TestKeys.admin),
+        ("/chat/api/send_message", nil),
+    ]
+
+    func testMalformedBodiesGetJSONErrors() async throws {
+        try await withServer { client, _ in
+            try await client.message("session_bad", "exists")
+            for (path, key) in Self.bodyEndpoints {
+                for body in ["{", "", "not json", "{\"a\":}", "\u{FEFF}{}", "[1,2", "{\"session_id\": \"session_bad\", \"message\": \"x\"", "[\"a\"]", "\"text\"", "42"] {
+                    let answer = try await client.post(path, json: body, key: key)
+                    assertJSONError(answer, .badRequest, "\(path) body \(body.debugDescription)")
+                }
+            }
+        }
+    }
+
+    func testWrongContentTypeIs415JSON() async throws {
+        try await withServer { client, _ in
+            for (path, key) in Self.bodyEndpoints {
+                for type in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"] {
+                    let answer = try await client.post(path, json: #"{"session_id":"session_a","message":"x"}"#, key: key, headers: [.contentType: type])
+                    assertJSONError(answer, .unsupportedMediaType, "\(path) \(type)")
+                }
+                var headers = HTTPFields()
+                if let key { headers[.authorization] = "Bearer " + key }
+                let none = try await client.send(.post, path, headers: headers, body: #"{"a":1}"#)
+                assertJSONError(none, .unsupportedMediaType, "\(path) without Content-Type")
+            }
+            let vendor = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_v","message":"x"}"#,
+                                               headers: [.contentType: "application/vnd.api+json; charset=utf-8"])
+            XCTAssertEqual(vendor.status, .ok, "application/*+json is JSON")
+        }
+    }
+
+    func testNonStringFieldsAreValidationErrors() async throws {
+        try await withServer { client, _ in
+            try await client.message("session_types", "exists")
+            let messages: [(String, String)] = [
+                (#"{"session_id":123,"message":"x"}"#, "Invalid session ID"),
+                (#"{"session_id":["session_a"],"message":"x"}"#, "Invalid session ID"),
+                (#"{"session_id":"session_a","message":{"text":"x"}}"#, "Invalid message"),
+                (#"{"session_id":"session_a","message":42}"#, "Invalid message"),
+                (#"{"session_id":"session_a","message":true}"#, "Invalid message"),
+                (#"{"session_id":null,"message":"x"}"#, "Missing required fields"),
+            ]
+            for (body, error) in messages {
+                let answer = try await client.post("/api/v1/?action=messages", json: body)
+                assertJSONError(answer, .badRequest, body)
+                XCTAssertEqual(answer.error, error, body)
+            }
+            let outbox: [(String, String)] = [
+                (#"{"session_id":5,"response":"x"}"#, "Invalid session ID"),
+                (#"{"session_id":"session_types","response":[1]}"#, "Invalid response"),
+                (#"{"session_id":"session_types","response":"x","message_id":{"a":1}}"#, "Invalid message_id"),
+                ("[1]", "Invalid JSON"),
+                ("[]", "Missing required fields"),
+            ]
+            for (body, error) in outbox {
+                let answer = try await client.post("/api/v1/?action=outbox", json: body, key: TestKeys.api)
+                assertJSONError(answer, .badRequest, body)
+                XCTAssertEqual(answer.error, error, body)
+            }
+            let config = try await client.post("/api/v1/?action=config", json: #"{"x":{"nested":1}}"#, key: TestKeys.admin)
+            assertJSONError(config, .badRequest, "config object value")
+            let chat = try await client.post("/chat/api/send_message", json: #"{"session_id":"widget_1_abc","message":7}"#)
+            assertJSONError(chat, .badRequest, "chat non-string message")
+        }
+    }
+
+    func testOversizedBodyIs413JSONAndNothingStored() async throws {
+        try await withServer { client, _ in
+            let huge = #"{"session_id":"session_huge","message":""# + String(repeating: "a", count: 2 << 20) + #""}"#
+            let answer = try await client.post("/api/v1/?action=messages", json: huge)
+            assertJSONError(answer, .contentTooLarge, "2 MiB body")
+            let messages = try await client.inbox()
+            XCTAssertTrue(messages.isEmpty)
+        }
+    }
+
+    func testBadQueryParametersGetJSONErrors() async throws {
+        try await withServer { client, _ in
+            for query in ["limit=abc", "limit=10.5", "limit=", "offset=x", "limit=%FF"] {
+                assertJSONError(try await client.get("/api/v1/?action=inbox&" + query, key: TestKeys.api), .badRequest, query)
+                assertJSONError(try await client.get("/api/v1/?action=sessions&" + query, key: TestKeys.admin), .badRequest, query)
+            }
+            assertJSONError(try await client.get("/api/v1/?action=responses&session_id=session_q&since_id=abc"), .badRequest, "since_id")
+            let weirdSince = try await client.get("/api/v1/?action=responses&session_id=session_q&since=%00%FF%FE")
+            XCTAssertEqual(weirdSince.status, .ok, "an unparseable since is compared raw, never an error")
+            let weirdAction = try await client.get("/api/v1/?action=%00%FF")
+            assertJSONError(weirdAction, .badRequest, "binary action")
+        }
+    }
+
+    func testRateLimitAnswers429WithRetryAfter() async throws {
+        var config = SanctumConfig()
+        config.rateLimits = .init(enabled: true)
+        config.rateLimits?.messages = RateBudget(burst: 5, perSecond: 0.01)
+        try await withServer(config: config) { client, _ in
+            for i in 0..<5 {
+                let answer = try await client.message("session_rl", "m\(i)")
+                XCTAssertEqual(answer.status, .ok)
+            }
+            let limited = try await client.message("session_rl", "too many")
+            assertJSONError(limited, .tooManyRequests, "over budget")
+            XCTAssertEqual(limited.error, "Rate limit exceeded")
+            XCTAssertNotNil(limited.headers[.retryAfter].flatMap(Int.init))
+            XCTAssertEqual(limited.headers[.accessControlAllowOrigin], "*", "CORS on errors too")
+            let agent = try await client.get("/api/v1/?action=inbox", key: TestKeys.api)
+            XCTAssertEqual(agent.status, .ok, "agents have their own budget")
+            let clear = try await client.post("/api/v1/?action=clear_data", json: "", key: TestKeys.admin)
+            XCTAssertEqual(clear.status, .ok)
+            let awaited1 = try await client.message("session_rl", "after reset").status
+            XCTAssertEqual(awaited1, .ok, "clear_data resets rate limits")
+        }
+    }
+
+    func testRepeatedWrongKeysAreThrottled() async throws {
+        try await withServer { client, _ in
+            var statuses: [HTTPResponse.Status] = []
+            for i in 0..<25 { statuses.append(try await client.get("/api/v1/?action=config", key: "guess-\(i)").status) }
+            XCTAssertEqual(statuses.prefix(20).filter { $0 == .unauthorized }.count, 20)
+            XCTAssertEqual(statuses.last, .tooManyRequests)
+            let awaited2 = try await client.get("/api/v1/?action=inbox", key: TestKeys.api).status
+            XCTAssertEqual(awaited2, .tooManyRequests,
+                           "the throttled IP must wait before trying keys again")
+        }
+    }
+
+    func testEveryUnknownPathIsJSON() async throws {
+        try await withServer { client, _ in
+            for path in ["/", "/nope", "/static/x.css", "/admin/api/nope", "/chat/api/nope", "/widget/nope", "/api/v1/%FF"] {
+                let answer = try await client.get(path)
+                assertJSONError(answer, .notFound, path)
+            }
+            assertJSONError(try await client.send(.delete, "/widget/init"), .methodNotAllowed, "DELETE /widget/init")
+            assertJSONError(try await client.send(.put, "/admin/api/config"), .methodNotAllowed, "PUT /admin/api/config")
+        }
+    }
+}
