@@ -6,7 +6,6 @@ import Hummingbird
 extension HostEnvironment {
     func addAdminRoutes(to routes: inout RouteTable) {
         routes.add("/admin/", [.get]) { request, _ in try self.sitePage("admin.html", request) }
-        routes.add("/admin/app.js", [.get]) { request, _ in try self.siteFile("admin.js", request) }
         routes.add("/admin/api/sessions", [.get]) { try await self.sessions($0, $1, .alias) }
         routes.add("/admin/api/config", [.get, .post]) { try await self.config($0, $1, .alias) }
         routes.add("/admin/api/cleanup", [.post]) { try await self.cleanup($0, $1, .alias) }

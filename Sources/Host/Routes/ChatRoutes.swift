@@ -7,7 +7,11 @@ import Hummingbird
 extension HostEnvironment {
     func addChatRoutes(to routes: inout RouteTable) {
         routes.add("/chat/", [.get]) { request, _ in try self.sitePage("chat.html", request) }
-        routes.add("/chat/app.js", [.get]) { request, _ in try self.siteFile("chat.js", request) }
+        routes.addPrefix("/site/", [.get]) { request, _ in
+            let path = String(request.uri.path.dropFirst("/site/".count))
+            guard path.hasSuffix(".js") || path.hasSuffix(".css") else { throw APIError.notFound }
+            return try self.siteFile(path, request)
+        }
         routes.add("/chat/widget.js", [.get]) { request, _ in try self.siteFile("legacy-widget.js", request) }
         routes.add("/chat/api/send_message", [.post]) { request, context in try await self.chatSend(request, context) }
         routes.add("/chat/api/get_responses", [.get]) { request, context in try await self.chatResponses(request, context) }

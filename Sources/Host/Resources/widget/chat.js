@@ -66,10 +66,11 @@
     let next = cursor || 0;
     for (const r of Array.isArray(replies) ? replies : []) {
       const id = r && Number(r.id);
-      if (!Number.isInteger(id) || id <= (cursor || 0) || seen.has(id) || typeof r.response !== 'string') continue;
+      if (!Number.isInteger(id) || id <= (cursor || 0) || typeof r.response !== 'string') continue;
+      next = Math.max(next, id);
+      if (seen.has(id)) continue;
       seen.add(id);
       added.push({ k: 'b', id, t: r.response, ts: parseServerTime(r.timestamp) });
-      next = Math.max(next, id);
     }
     added.sort((a, b) => a.id - b.id);
     return { added, cursor: next };
