@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "sanctum", targets: ["sanctum"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginTesting", targets: ["PluginTesting"]),
+        .library(name: "DomainAllowlist", targets: ["DomainAllowlist"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -34,10 +35,12 @@ let package = Package(
         ),
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
         .target(name: "PluginTesting", dependencies: ["PluginAPI"], path: "Sources/PluginTesting"),
+        .target(name: "DomainAllowlist", dependencies: ["PluginAPI"], path: "Plugins/DomainAllowlist"),
+        .target(name: "WordFilter", dependencies: ["PluginAPI"], path: "Plugins/WordFilter"),
         .target(
             name: "SanctumHost",
             dependencies: [
-                "PluginAPI", "CSQLite", "CZlib",
+                "PluginAPI", "CSQLite", "CZlib", "DomainAllowlist", "WordFilter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
@@ -66,6 +69,9 @@ let package = Package(
             ],
             path: "Tests/SanctumHostTests"
         ),
+        .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
+        .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
+        .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),
     ],
     swiftLanguageModes: [.v6]
 )

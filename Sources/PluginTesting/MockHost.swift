@@ -1,1 +1,95 @@
+import Foundation
 import PluginAPI
+import Synchronization
+
+/// A ``PluginHost`` for plugin unit tests.
+///
+/// Nothing is allowed unless the test scripts it: storage is unavailable until
+/// ``allowStorage(_:)``, publishing fails until ``allowPublishing()``. An unscripted call is
+/// reported through ``onUnexpectedCall`` — by default a crash with a clear message, so a plugin
+/// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest:
+/// `host.onUnexpectedCall = { XCTFail($0) }`.
+public final class MockHost: PluginHost, @unchecked Sendable {
+    private struct State {
+        var storage: (any PluginStorage)?
+        var publishingAllowed = false
+        var published: [PluginEvent] = []
+        var logs: [(PluginLogLevel, String)] = []
+        var now: Date
+    }
+    private let state: Mutex<State>
+
+    /// Called with a description of every unscripted call.
+    public var onUnexpectedCall: @Sendable (String) -> Void = { message in
+        preconditionFailure("MockHost: unexpected call: \(message)")
+    }
+
+    /// A host whose clock reads `now`.
+    public init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+        state = Mutex(State(now: now))
+    }
+
+    /// Makes ``storage`` available, backed by `storage` (a fresh in-memory store by default).
+    @discardableResult
+    public func allowStorage(_ storage: any PluginStorage = InMemoryPluginStorage()) -> any PluginStorage {
+        state.withLock { $0.storage = storage }
+        return storage
+    }
+
+    /// Accepts ``publish(_:)`` calls and records them in ``published``.
+    public func allowPublishing() {
+        state.withLock { $0.publishingAllowed = true }
+    }
+
+    /// Moves the clock.
+    public func advance(by seconds: TimeInterval) {
+        state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
+    }
+
+    /// Events published so far.
+    public var published: [PluginEvent] { state.withLock { $0.published } }
+
+    /// Log lines written so far.
+    public var logs: [(level: PluginLogLevel, message: String)] { state.withLock { $0.logs.map { ($0.0, $0.1) } } }
+
+    public func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
+        state.withLock { $0.logs.append((level, message)) }
+    }
+
+    public func now() -> Date { state.withLock { $0.now } }
+
+    public var storage: any PluginStorage {
+        if let storage = state.withLock({ $0.storage }) { return storage }
+        onUnexpectedCall("storage used, but the test did not call allowStorage()")
+        return RefusingStorage()
+    }
+
+    public func publish(_ event: PluginEvent) async {
+        let allowed = state.withLock { s in
+            if s.publishingAllowed { s.published.append(event) }
+            return s.publishingAllowed
+        }
+        if !allowed { onUnexpectedCall("publish(\(event.name)) without allowPublishing()") }
+    }
+}
+
+/// Storage that refuses everything (what an unscripted ``MockHost`` hands out).
+struct RefusingStorage: PluginStorage {
+    struct Refused: Error {}
+    func value(for key: String) async throws -> Data? { throw Refused() }
+    func set(_ value: Data, for key: String) async throws { throw Refused() }
+    func remove(_ key: String) async throws { throw Refused() }
+    func keys(prefix: String) async throws -> [String] { throw Refused() }
+}
+
+/// ``PluginStorage`` in memory, for tests.
+public actor InMemoryPluginStorage: PluginStorage {
+    private var values: [String: Data] = [:]
+
+    public init() {}
+
+    public func value(for key: String) -> Data? { values[key] }
+    public func set(_ value: Data, for key: String) { values[key] = value }
+    public func remove(_ key: String) { values[key] = nil }
+    public func keys(prefix: String) -> [String] { values.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+}

@@ -172,7 +172,7 @@
     const n = state.unreadCount || 0;
     attrs(bubble, { 'aria-expanded': !!state.isOpen,
       'aria-label': state.isOpen ? str('closeChat', 'Close chat') : str('openChat', 'Open chat') + (n ? ` (${n} ${str('unread', 'unread')})` : '') });
-    bubble.classList.toggle('open', state.isOpen);
+    bubble.classList.toggle('open', !!state.isOpen);
     badge.textContent = n > 99 ? '99+' : String(n);
     badge.classList.toggle('sanctum-hidden', !n);
   };

@@ -125,6 +125,25 @@
     return items.filter((i) => !(excess > 0 && i.s !== 'pending' && excess-- > 0));
   };
 
+  const itemKey = (i) => (i.k === 'u' ? 'u:' + i.cmid : 'b:' + i.id);
+  const RANK = { pending: 0, failed: 1, sent: 2 };
+  /** Merges the transcript another tab stored into ours (same session): unknown items are
+   * appended in time order, and a message another tab has sent is no longer pending here. An
+   * item both tabs try to send is still stored once (same client_message_id). */
+  const mergeItems = (mine, theirs) => {
+    const byKey = new Map(mine.map((i) => [itemKey(i), i]));
+    const added = [];
+    let changed = false;
+    for (const t of Array.isArray(theirs) ? theirs : []) {
+      if (!t || (t.k !== 'u' && t.k !== 'b')) continue;
+      const m = byKey.get(itemKey(t));
+      if (!m) { added.push(t); byKey.set(itemKey(t), t); changed = true; }
+      else if (m.k === 'u' && RANK[t.s] > RANK[m.s]) { Object.assign(m, { s: t.s, id: t.id, err: t.err }); changed = true; }
+    }
+    added.sort((a, b) => a.ts - b.ts);
+    return { items: mine.concat(added), changed };
+  };
+
   /** localStorage wrapper: one JSON record per server under `key`; every failure is swallowed
    * (private mode, quota, disabled storage) so the chat keeps working in memory. */
   const createStore = (storage, key) => ({
@@ -141,7 +160,7 @@
     clear() { try { storage.removeItem(key); } catch (e) { /* ignore */ } }
   });
 
-  const lib = { SESSION_RE, newSessionId, newClientMessageId, colorScheme, contrast, parseServerTime, mergeReplies,
+  const lib = { SESSION_RE, newSessionId, newClientMessageId, colorScheme, contrast, parseServerTime, mergeReplies, mergeItems,
     pollDelay, retryDelay, classify, flushOutbox, pendingCount, trimItems, createStore };
   if (typeof window === 'undefined') {
     if (typeof module === 'object' && module && module.exports) module.exports = lib;
@@ -288,7 +307,17 @@
     };
 
     // --- persistence
-    const persist = () => { if (sessionId) store.save({ sessionId, cursor, items, user }); };
+    // Saves the conversation, first folding in what another tab of the same visitor stored.
+    const persist = (replace) => {
+      if (!sessionId) return;
+      const other = !replace && store.load();
+      if (other && other.sessionId === sessionId) {
+        const r = mergeItems(items, other.items);
+        cursor = Math.max(cursor, other.cursor);
+        if (r.changed) { items = r.items; renderAll(); }
+      }
+      store.save({ sessionId, cursor, items, user });
+    };
     const ensureSession = () => {
       if (sessionId) return;
       sessionId = newSessionId(W.crypto);
@@ -474,8 +503,8 @@
       }
     });
     input.addEventListener('input', () => { ensureSession(); updateComposer(); });
-    win.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape') { e.stopPropagation(); close(true); }
+    root.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && isOpen) { e.stopPropagation(); close(true); }
     });
     const onOutside = (e) => {
       if (isOpen && cfg().closeOnOutsideClick && !e.composedPath().includes(ctx.host)) close(false);
@@ -483,6 +512,26 @@
     const onOnline = () => { online = true; setStatus(); flush(); schedulePoll(0); };
     const onOffline = () => { online = false; setStatus(); };
     const onVisible = () => { if (doc.visibilityState !== 'hidden') schedulePoll(0); };
+    // Another tab of the same visitor changed the conversation.
+    const onStorage = (e) => {
+      if (e.key !== ctx.storageKey || destroyed) return;
+      const other = store.load();
+      if (!other || other.sessionId !== sessionId) {
+        if (!other && !sessionId) return;
+        // reset (or a new session) in the other tab: follow it
+        sessionId = other ? other.sessionId : null;
+        items = other ? other.items : [];
+        cursor = other ? other.cursor : 0;
+        renderAll();
+      } else {
+        const r = mergeItems(items, other.items);
+        cursor = Math.max(cursor, other.cursor);
+        if (r.changed) { items = r.items; renderAll(); }
+      }
+      if (pendingCount(items)) flush();
+      schedulePoll();
+    };
+    W.addEventListener('storage', onStorage);
     doc.addEventListener('pointerdown', onOutside, true);
     W.addEventListener('online', onOnline);
     W.addEventListener('offline', onOffline);
@@ -511,7 +560,7 @@
       },
       clearChat: () => {
         items = items.filter((i) => i.s === 'pending');
-        persist();
+        persist(true);
         renderAll(S('cleared'));
       },
       reset: () => {
@@ -534,6 +583,7 @@
         doc.removeEventListener('pointerdown', onOutside, true);
         W.removeEventListener('online', onOnline);
         W.removeEventListener('offline', onOffline);
+        W.removeEventListener('storage', onStorage);
         doc.removeEventListener('visibilitychange', onVisible);
         if (audio && audio.close) audio.close().catch(() => {});
       }

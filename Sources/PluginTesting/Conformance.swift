@@ -1,0 +1,118 @@
+import Foundation
+import PluginAPI
+
+/// A broken rule found by ``PluginConformance``.
+public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
+    /// Which rule.
+    public var rule: String
+    /// What was found.
+    public var detail: String
+    public var description: String { "\(rule): \(detail)" }
+}
+
+/// The checks every plugin target runs in its tests:
+///
+/// - the descriptor is well formed (id shape, a PluginAPI version this build satisfies);
+/// - it declares exactly what it contributes (no undeclared contribution, no unused declaration
+///   except `storage`);
+/// - hook names are unique and budgets positive;
+/// - on the sample messages, every validator and transformer answers within its budget,
+///   transformers change only the text, and hooks are deterministic for the same input;
+/// - it uses nothing of the host it was not given (``MockHost`` reports unscripted calls).
+public enum PluginConformance {
+    /// Runs every check; an empty result means the plugin conforms.
+    public static func check<P: Plugin>(_ type: P.Type, configuration: P.Configuration,
+                                        samples: [String] = PluginConformance.sampleMessages,
+                                        site: SiteInfo = SiteInfo(id: "conformance", tier: "test", allowedOrigins: ["https://example.com"])) async -> [ConformanceFailure] {
+        var failures: [ConformanceFailure] = []
+        func fail(_ rule: String, _ detail: String) { failures.append(ConformanceFailure(rule: rule, detail: detail)) }
+        let descriptor = P.descriptor
+        if !descriptor.hasValidID { fail("descriptor.id", "'\(descriptor.id)' must be lowercase letters, digits and '-'") }
+        if !PluginAPIVersion.current.satisfies(descriptor.minimumAPIVersion) {
+            fail("descriptor.minimumAPIVersion", "\(descriptor.minimumAPIVersion) is not satisfied by \(PluginAPIVersion.current)")
+        }
+        let host = MockHost()
+        let unexpected = UnexpectedCalls()
+        host.onUnexpectedCall = { unexpected.append($0) }
+        if descriptor.capabilities.contains(.storage) { host.allowStorage() }
+        host.allowPublishing()
+        let contributions: PluginContributions
+        do {
+            contributions = try await P(configuration: configuration).activate(host: host)
+        } catch {
+            fail("activate", "threw \(error)")
+            return failures
+        }
+        let used = contributions.usedCapabilities
+        for capability in used.subtracting(descriptor.capabilities) {
+            fail("capabilities", "contributes \(capability.rawValue) without declaring it")
+        }
+        for capability in descriptor.capabilities.subtracting(used).subtracting([.storage]) {
+            fail("capabilities", "declares \(capability.rawValue) but contributes none")
+        }
+        let names = contributions.validators.map(\.name) + contributions.transformers.map(\.name)
+            + contributions.observers.map(\.name) + contributions.authorizers.map(\.name)
+        if Set(names).count != names.count { fail("hooks", "hook names must be unique: \(names)") }
+        let budgets = contributions.validators.map(\.budget) + contributions.transformers.map(\.budget)
+            + contributions.observers.map(\.budget) + contributions.authorizers.map(\.budget)
+        if budgets.contains(where: { $0 <= .zero }) { fail("hooks", "every budget must be positive") }
+
+        let context = HookContext(site: site, clientIP: "127.0.0.1", origin: site.allowedOrigins.first)
+        for text in samples {
+            for kind in MessageKind.allCases {
+                let draft = MessageDraft(kind: kind, sessionID: "session_conformance", text: text)
+                for validator in contributions.validators where validator.kinds.contains(kind) {
+                    let first = await Deadline.run(within: validator.budget) { try await validator.validate(draft, context) }
+                    let second = await Deadline.run(within: validator.budget) { try await validator.validate(draft, context) }
+                    switch (first, second) {
+                    case (.value(let a), .value(let b)) where a != b:
+                        fail("determinism", "validator \(validator.name) answered \(a) then \(b) for \(text.debugDescription)")
+                    case (.timedOut, _), (_, .timedOut):
+                        fail("deadline", "validator \(validator.name) missed its \(validator.budget) budget")
+                    case (.failed(let error), _):
+                        fail("validator", "\(validator.name) threw \(error) for \(text.debugDescription)")
+                    default: break
+                    }
+                }
+                for transformer in contributions.transformers where transformer.kinds.contains(kind) {
+                    switch await Deadline.run(within: transformer.budget, { try await transformer.transform(draft, context) }) {
+                    case .value(let output):
+                        if output.kind != draft.kind || output.sessionID != draft.sessionID {
+                            fail("input", "transformer \(transformer.name) changed more than the text")
+                        }
+                    case .timedOut: fail("deadline", "transformer \(transformer.name) missed its \(transformer.budget) budget")
+                    case .failed(let error): fail("transformer", "\(transformer.name) threw \(error)")
+                    }
+                }
+            }
+        }
+        for authorizer in contributions.authorizers {
+            let request = AuthRequest(method: "GET", path: "/api/v1/", clientIP: "127.0.0.1", origin: context.origin, site: site)
+            if case .timedOut = await Deadline.run(within: authorizer.budget, { try await authorizer.authorize(request) }) {
+                fail("deadline", "authorizer \(authorizer.name) missed its \(authorizer.budget) budget")
+            }
+        }
+        for call in unexpected.all { fail("host", call) }
+        return failures
+    }
+
+    /// Messages every plugin must handle: plain, empty-looking, long, right-to-left, markup,
+    /// emoji, control characters.
+    public static let sampleMessages = [
+        "Hello, I have a question about my order.",
+        "\u{200B}",
+        String(repeating: "long text ", count: 1000),
+        "مرحبا، أحتاج إلى مساعدة",
+        "<script>alert(1)</script><img src=x onerror=alert(1)>",
+        "👍🏽 café naïve 漢字",
+        "line one\nline two\ttab",
+    ]
+}
+
+/// Collects unexpected host calls from concurrent hooks.
+final class UnexpectedCalls: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls: [String] = []
+    func append(_ call: String) { lock.lock(); calls.append(call); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return calls }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import PluginAPI
+
+/// Runs the real ``HookPipeline`` over one or several plugins, activated against a
+/// ``MockHost``, exactly as the server orders and times them.
+///
+/// ```swift
+/// let harness = try await HookHarness(WordFilter.self, configuration: .init(words: ["darn"]))
+/// let outcome = await harness.prepare(visitor: "oh darn")
+/// ```
+public struct HookHarness: Sendable {
+    /// The pipeline under test.
+    public let pipeline: HookPipeline
+    /// The host every plugin was activated against.
+    public let host: MockHost
+    /// Plugin ids in activation (config) order.
+    public let enabled: [String]
+    /// The site the harness pretends requests come from.
+    public var site: SiteInfo
+    /// What each plugin contributed, by id.
+    public let contributions: [String: PluginContributions]
+
+    /// Activates `plugins` (type and configuration, in order) against `host`.
+    public init(plugins: [(any Plugin.Type, Any)], host: MockHost = MockHost(),
+                site: SiteInfo = SiteInfo(id: "test", tier: "test"), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()) async throws {
+        var activated: [ActivatedPlugin] = []
+        var contributions: [String: PluginContributions] = [:]
+        for (type, configuration) in plugins {
+            let c = try await Self.activate(type, configuration: configuration, host: host)
+            activated.append(ActivatedPlugin(id: type.descriptor.id, contributions: c))
+            contributions[type.descriptor.id] = c
+        }
+        self.host = host
+        self.site = site
+        self.enabled = activated.map(\.id)
+        self.contributions = contributions
+        self.pipeline = HookPipeline(plugins: activated, breaker: breaker) { level, message in
+            host.log(level, message, metadata: [:])
+        }
+    }
+
+    /// Activates one plugin with its configuration.
+    public init<P: Plugin>(_ type: P.Type, configuration: P.Configuration, host: MockHost = MockHost(),
+                           site: SiteInfo = SiteInfo(id: "test", tier: "test")) async throws {
+        try await self.init(plugins: [(type, configuration)], host: host, site: site)
+    }
+
+    /// Creates and activates a plugin whose configuration is passed untyped.
+    static func activate(_ type: any Plugin.Type, configuration: Any, host: MockHost) async throws -> PluginContributions {
+        func open<P: Plugin>(_ type: P.Type) async throws -> PluginContributions {
+            guard let typed = configuration as? P.Configuration else {
+                throw PluginRefusal("configuration for \(P.descriptor.id) must be \(P.Configuration.self)")
+            }
+            return try await P(configuration: typed).activate(host: host)
+        }
+        return try await open(type)
+    }
+
+    /// Validators and transformers over a visitor message.
+    public func prepare(visitor text: String, sessionID: String = "session_test", origin: String? = nil) async -> PreparedMessage {
+        await pipeline.prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text),
+                               context: HookContext(site: site, clientIP: "127.0.0.1", origin: origin), enabled: enabled)
+    }
+
+    /// Validators and transformers over an agent reply.
+    public func prepare(agent text: String, sessionID: String = "session_test") async -> PreparedMessage {
+        await pipeline.prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text),
+                               context: HookContext(site: site, clientIP: nil), enabled: enabled)
+    }
+
+    /// The folded authorizer verdict for a request with this origin.
+    public func authorize(origin: String?, method: String = "GET", path: String = "/api/v1/") async -> AuthVerdict {
+        await pipeline.authorize(AuthRequest(method: method, path: path, clientIP: "127.0.0.1", origin: origin, site: site), enabled: enabled)
+    }
+
+    /// Runs the observers for a committed message.
+    public func notify(_ kind: MessageKind = .visitor, text: String, id: Int64 = 1) async {
+        await pipeline.notify(StoredMessage(kind: kind, id: id, sessionID: "session_test", text: text, site: site, storedAt: host.now()),
+                              enabled: enabled)
+    }
+}
