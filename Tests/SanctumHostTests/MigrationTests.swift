@@ -128,13 +128,13 @@ final class MigrationTests: XCTestCase {
         let path = temporaryDatabase()
         var logger = Logger(label: "t")
         logger.logLevel = .critical
-        let (env, generated) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
+        let (env, generated, _) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
                                                                        environment: [:], logger: logger)
         let api = try XCTUnwrap(generated[.api])
         XCTAssertTrue(env.keys.verify(api, as: .api))
         XCTAssertFalse(env.keys.verify(api, as: .admin))
         (env.store as? SQLiteChatStore)?.database.close()
-        let (again, secondTime) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
+        let (again, secondTime, _) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
                                                                           environment: [:], logger: logger)
         XCTAssertTrue(secondTime.isEmpty, "existing keys are kept, not regenerated")
         XCTAssertTrue(again.keys.verify(api, as: .api))

@@ -66,11 +66,52 @@ public struct SanctumConfig: Sendable, Decodable {
         enum CodingKeys: String, CodingKey { case apiKey = "api_key", adminKey = "admin_key", widgetKey = "widget_key" }
     }
 
+    /// A tier: the plugins it enables, in hook order.
+    public struct Tier: Sendable, Decodable {
+        public var plugins: [String]
+        public init(plugins: [String]) { self.plugins = plugins }
+    }
+
+    /// A site (tenant). Its agent key is a secret: it comes from the environment
+    /// (`SANCTUM_SITE_<ID>_AGENT_KEY`) or is generated on first start, and is stored hashed.
+    public struct Site: Sendable, Decodable {
+        public var id: String
+        public var tier: String?
+        /// The public widget key (`pk_…`) the site's widget sends; public, not a secret.
+        public var widgetKey: String?
+        /// Origins allowed to embed the widget and call the public API (`domain-allowlist`).
+        public var allowedOrigins: [String]?
+        /// Branding and other settings handed to plugins and the widget.
+        public var branding: [String: String]?
+
+        enum CodingKeys: String, CodingKey {
+            case id, tier, widgetKey = "widget_key", allowedOrigins = "allowed_origins", branding
+        }
+
+        public init(id: String, tier: String? = nil, widgetKey: String? = nil, allowedOrigins: [String]? = nil, branding: [String: String]? = nil) {
+            self.id = id
+            self.tier = tier
+            self.widgetKey = widgetKey
+            self.allowedOrigins = allowedOrigins
+            self.branding = branding
+        }
+    }
+
     public var server: Server?
+    /// Tiers by name.
+    public var tiers: [String: Tier]?
+    /// Sites besides the default one.
+    public var sites: [Site]?
+    /// Settings of the default (legacy) site; its `id` is always `default`.
+    public var defaultSite: Site?
+    /// The file's text, for plugin sections (each plugin decodes its own `plugins.<id>` node).
+    public var text: String?
     public var limits: Limits?
     public var rateLimits: RateLimits?
     public var keys: Keys?
-    enum CodingKeys: String, CodingKey { case server, limits, rateLimits = "rate_limits", keys }
+    enum CodingKeys: String, CodingKey {
+        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site"
+    }
 
     public init() {}
 
@@ -79,11 +120,33 @@ public struct SanctumConfig: Sendable, Decodable {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         do {
             let decoder = YAMLDecoder()
-            return try decoder.decode(SanctumConfig.self, from: text)
+            var config = try decoder.decode(SanctumConfig.self, from: text)
+            config.text = text
+            return config
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigError(description: "\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")): required key is missing")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
                 let DecodingError.dataCorrupted(context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ConfigError(description: "\(path.isEmpty ? "config" : path): \(context.debugDescription)")
+        }
+    }
+}
+
+extension SanctumConfig {
+    /// Decodes the plugin's section `plugins.<id>` into `type`; a missing section decodes from an
+    /// empty mapping (so plugins without required keys need no section).
+    func pluginConfiguration<T: Decodable>(_ type: T.Type, id: String) throws -> T {
+        let root = try text.flatMap { try Yams.compose(yaml: $0) }
+        let node = root?["plugins"]?[id] ?? Node.mapping(Node.Mapping([]))
+        do {
+            return try YAMLDecoder().decode(type, from: node)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ConfigError(description: "plugins.\(id).\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")): required key is missing")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+                let DecodingError.dataCorrupted(context) {
+            let path = (["plugins", id] + context.codingPath.map(\.stringValue)).joined(separator: ".")
+            throw ConfigError(description: "\(path): \(context.debugDescription)")
         }
     }
 }

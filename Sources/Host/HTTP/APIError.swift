@@ -11,17 +11,26 @@ public struct APIError: Error, Sendable {
     public var includeCode = false
     /// Extra headers (for example `Retry-After`).
     public var headers: HTTPFields = [:]
+    /// Extra members of the body (for example a plugin's `error_code` and `localization_key`).
+    public var details: [String: JSON] = [:]
+    /// Whether CORS headers may be added (not for requests an origin check refused).
+    public var grantsCORS = true
 
-    public init(_ status: HTTPResponse.Status, _ message: String, includeCode: Bool = false, headers: HTTPFields = [:]) {
+    public init(_ status: HTTPResponse.Status, _ message: String, includeCode: Bool = false, headers: HTTPFields = [:],
+                details: [String: JSON] = [:], grantsCORS: Bool = true) {
         self.status = status
         self.message = message
         self.includeCode = includeCode
         self.headers = headers
+        self.details = details
+        self.grantsCORS = grantsCORS
     }
 
     /// The JSON body of this error.
     public var body: JSON {
-        var object: [String: JSON] = ["success": false, "error": .string(message)]
+        var object = details
+        object["success"] = false
+        object["error"] = .string(message)
         if includeCode { object["code"] = .int(Int64(status.code)) }
         return .object(object)
     }

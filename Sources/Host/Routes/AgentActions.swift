@@ -5,11 +5,11 @@ import Hummingbird
 extension HostEnvironment {
     /// GET `inbox`: undelivered visitor messages, marked delivered atomically (at-most-once).
     @Sendable func inbox(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        let kind = try authenticateAgent(request, context, via)
-        try rateLimit(.inbox, client: "key:" + kind.rawValue)
+        let site = try authenticateAgent(request, context, via)
+        try rateLimit(.inbox, client: "site:" + site.id)
         let query = Query(request.uri.query)
         let (limit, offset) = try pagination(query)
-        let page = try await store.takeInbox(limit: limit, offset: offset, since: Validation.cursor(query["since"]), now: clock())
+        let page = try await store.takeInbox(siteID: site.id, limit: limit, offset: offset, since: Validation.cursor(query["since"]), now: clock())
         let messages: [JSON] = page.messages.map {
             ["id": .int($0.id), "session_id": .string($0.sessionID), "message": .string($0.message),
              "timestamp": .string($0.timestamp), "uid": .optional($0.uid)]
@@ -19,8 +19,8 @@ extension HostEnvironment {
 
     /// POST `outbox`: an agent reply to any session that has ever existed.
     @Sendable func outbox(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        let kind = try authenticateAgent(request, context, via)
-        try rateLimit(.outbox, client: "key:" + kind.rawValue)
+        let site = try authenticateAgent(request, context, via)
+        try rateLimit(.outbox, client: "site:" + site.id)
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .missingFields)
         let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
@@ -40,18 +40,16 @@ extension HostEnvironment {
         case .bool?: messageID = .int(1)
         default: throw APIError(.badRequest, "Invalid message_id")
         }
+        let stored = try await prepareMessage(.agent, text: text, sessionID: sessionID, site: site, request: request, context: context)
+        let id: Int64
         do {
-            let id = try await store.postReply(sessionID: sessionID, text: text, messageID: messageID, now: clock())
-            return envelope(["response_id": .int(id), "session_id": .string(sessionID),
-                             "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
-        } catch StoreRefusal.unknownSession {
+            id = try await store.postReply(siteID: site.id, sessionID: sessionID, text: stored, messageID: messageID, now: clock())
+        } catch is StoreRefusal {
             throw APIError.invalidSession
         }
+        observe(.agent, id: id, text: stored, sessionID: sessionID, site: site)
+        return envelope(["response_id": .int(id), "session_id": .string(sessionID),
+                         "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
     }
 
-    /// The alias runs the decorator (api key only, with `code`); the dispatcher takes either key.
-    private func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> KeyKind {
-        let ip = clientIP(request, context)
-        return try authenticate(request, client: ip, accept: via == .alias ? .api : .apiOrAdmin, decorator: via == .alias)
-    }
 }

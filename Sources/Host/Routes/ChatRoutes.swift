@@ -32,7 +32,16 @@ extension HostEnvironment {
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
         guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
-        let posted = try await store.postMessage(sessionID: sessionID, text: text, clientMessageID: nil, ip: ip, now: clock())
+        let site = sites.defaultSite
+        try await authorizePublic(request, context, site: site)
+        let stored = try await prepareMessage(.visitor, text: text, sessionID: sessionID, site: site, request: request, context: context)
+        let posted: PostedMessage
+        do {
+            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: nil, ip: ip, now: clock())
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
+        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
         return envelope(["message_id": .int(posted.messageID), "session_id": .string(sessionID), "uid": .string(posted.uid)], timestamp: false)
     }
 
@@ -42,7 +51,13 @@ extension HostEnvironment {
         let query = Query(request.uri.query)
         guard let sessionID = query["session_id"], !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
-        let replies = try await store.replies(sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: nil, ip: ip, now: clock())
+        try await authorizePublic(request, context, site: sites.defaultSite)
+        let replies: [Reply]
+        do {
+            replies = try await store.replies(siteID: defaultSiteID, sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: nil, ip: ip, now: clock())
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
         activity.touch(sessionID)
         return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))], timestamp: false)
     }

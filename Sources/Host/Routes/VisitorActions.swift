@@ -14,6 +14,8 @@ extension HostEnvironment {
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
         guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
+        let site = sites.site(widgetKey: body["widget_key"]?.stringValue)
+        try await authorizePublic(request, context, site: site)
         var clientMessageID: String?
         if let raw = body["client_message_id"], raw != .null {
             guard let id = raw.stringValue, Validation.isValidClientMessageID(id) else {
@@ -21,7 +23,14 @@ extension HostEnvironment {
             }
             clientMessageID = id
         }
-        let posted = try await store.postMessage(sessionID: sessionID, text: text, clientMessageID: clientMessageID, ip: ip, now: clock())
+        let stored = try await prepareMessage(.visitor, text: text, sessionID: sessionID, site: site, request: request, context: context)
+        let posted: PostedMessage
+        do {
+            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: clientMessageID, ip: ip, now: clock())
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
+        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
         return envelope([
             "message_id": .int(posted.messageID),
             "session_id": .string(sessionID),
@@ -40,7 +49,14 @@ extension HostEnvironment {
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
-        let replies = try await store.replies(sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: sinceID, ip: ip, now: clock())
+        let site = sites.site(widgetKey: query["widget_key"])
+        try await authorizePublic(request, context, site: site)
+        let replies: [Reply]
+        do {
+            replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: sinceID, ip: ip, now: clock())
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
         activity.touch(sessionID)
         return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))])
     }

@@ -23,7 +23,7 @@ extension HostEnvironment {
     func addWidgetRoutes(to routes: inout RouteTable) {
         routes.add("/widget/", [.get]) { request, _ in try self.page("pages/index.html", request) }
         routes.add("/widget/demo", [.get]) { request, _ in try self.page("pages/demo.html", request) }
-        routes.add("/widget/init", [.get]) { request, context in try self.widgetInit(request, context) }
+        routes.add("/widget/init", [.get]) { request, context in try await self.widgetInit(request, context) }
         routes.add("/widget/config", [.get]) { _, _ in self.envelope(Self.widgetConfig) }
         routes.add("/widget/health", [.get]) { _, _ in
             self.envelope(["status": "healthy", "version": "1.0.0", "api_status": "connected"])
@@ -43,6 +43,7 @@ extension HostEnvironment {
                                   cacheControl: current ? Self.immutable : Self.shortCache,
                                   extraHeaders: [.accessControlAllowOrigin: "*"])
         }
+        addPluginRoutes(to: &routes)
         routes.addPrefix("/widget/", [.get]) { _, _ in throw Self.widgetNotFound }
     }
 
@@ -61,9 +62,11 @@ extension HostEnvironment {
     }
 
     /// `/widget/init`: echoes the options with the original's boolean rules.
-    private func widgetInit(_ request: Request, _ context: SanctumContext) throws -> Response {
+    private func widgetInit(_ request: Request, _ context: SanctumContext) async throws -> Response {
         let query = Query(request.uri.query)
         guard let apiKey = query["apiKey"], !apiKey.isEmpty else { throw APIError(.badRequest, "API key is required") }
+        let site = sites.site(widgetKey: apiKey)
+        try await authorizePublic(request, context, site: site)
         func flag(_ name: String, default value: Bool) -> Bool {
             guard let raw = query[name] else { return value }
             return raw.lowercased() == "true"
@@ -80,6 +83,7 @@ extension HostEnvironment {
             "config": .object(config),
             "assets": ["css": "/widget/static/css/widget.css", "js": "/widget/static/js/chat-widget.js", "icons": "/widget/static/assets/icons/"],
             "api": ["baseUrl": .string(baseURL(request, context)), "endpoint": "/api/v1/"],
+            "plugins": widgetModules(for: site),
         ])
     }
 

@@ -28,9 +28,14 @@ public struct HostEnvironment: Sendable {
     public let assets: WidgetAssets
     /// The chat and admin pages (`Resources/site`).
     public let site: WidgetAssets
+    /// Sites (tenants) and their keys.
+    public let sites: SiteDirectory
+    /// Activated plugins and the hook pipeline.
+    public let plugins: PluginRuntime
 
     public init(store: any ChatStore, keys: KeyStore, limiter: RateLimiter, activity: ActivityTracker,
-                settings: ServerSettings, clock: @escaping @Sendable () -> Date, logger: Logger, assets: WidgetAssets, site: WidgetAssets) {
+                settings: ServerSettings, clock: @escaping @Sendable () -> Date, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
+                sites: SiteDirectory, plugins: PluginRuntime) {
         self.store = store
         self.keys = keys
         self.limiter = limiter
@@ -40,6 +45,8 @@ public struct HostEnvironment: Sendable {
         self.logger = logger
         self.assets = assets
         self.site = site
+        self.sites = sites
+        self.plugins = plugins
     }
 
     /// The success envelope `{"success":true,"message":"Success","timestamp":…,"data":…}`;

@@ -26,6 +26,6 @@ struct RouteTable: Sendable {
 
     /// The handlers of `path`, or `nil` when no route matches.
     func handlers(for path: String) -> [HTTPRequest.Method: Handler]? {
-        exact[path] ?? prefixes.first { path.hasPrefix($0.prefix) }?.handlers
+        exact[path] ?? prefixes.first { path.hasPrefix($0.prefix) }?.handlers   // first added prefix wins
     }
 }

@@ -14,15 +14,17 @@ struct SanctumResponder: HTTPResponder {
         if let redirect = redirect(for: request, path: path) { return redirect }
         let isAPI = CORS.applies(to: path)
         var response: Response
+        var grantsCORS = isAPI
         do {
             response = try await route(request, path: path, isAPI: isAPI, context: context)
         } catch let error as APIError {
             response = .error(error)
+            grantsCORS = grantsCORS && error.grantsCORS
         } catch {
             logger.error("unhandled error on \(request.method) \(path): \(error)")
             response = .error(.internalError)
         }
-        if isAPI { CORS.addHeaders(for: request, to: &response.headers) }
+        if grantsCORS { CORS.addHeaders(for: request, to: &response.headers) }
         return request.method == .head ? response.createHeadResponse() : response
     }
 

@@ -42,8 +42,8 @@ public enum SanctumServer {
     /// Everything the server needs, ready to serve; keys generated on first start are returned
     /// so the caller can show them once.
     public static func makeEnvironment(options: ServeOptions, config: SanctumConfig, environment: [String: String],
-                                       logger: Logger, clock: @escaping @Sendable () -> Date = { Date() })
-        async throws -> (HostEnvironment, generated: [KeyKind: String]) {
+                                       logger: Logger, registry: PluginRegistry = .builtIn, clock: @escaping @Sendable () -> Date = { Date() })
+        async throws -> (HostEnvironment, generated: [KeyKind: String], siteKeys: [String: String]) {
         let store = try await openStore(path: databasePath(option: options.database, config: config))
         var provided: [KeyKind: String] = [:]
         provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
@@ -55,9 +55,17 @@ public enum SanctumServer {
         settings.trustedProxies = Set(config.server?.trustedProxies ?? [])
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:])
         let activity = ActivityTracker(store: store, clock: clock, logger: logger)
+        let tierPlugins = (config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]).keys.sorted()
+            .flatMap { config.tiers?[$0]?.plugins ?? ["domain-allowlist"] }
+        var seen = Set<String>()
+        let wanted = tierPlugins.filter { registry.types[$0] != nil && seen.insert($0).inserted }
+        let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock)
+        let (sites, siteKeys) = try await SiteDirectory.build(config: config, activated: Set(plugins.activatedIDs), known: Set(registry.types.keys),
+                                                              store: store, environment: environment, now: clock())
         let env = HostEnvironment(store: store, keys: keys, limiter: limiter, activity: activity, settings: settings,
-                                  clock: clock, logger: logger, assets: try assets("widget", environment), site: try assets("site", environment))
-        return (env, generated)
+                                  clock: clock, logger: logger, assets: try assets("widget", environment), site: try assets("site", environment),
+                                  sites: sites, plugins: plugins)
+        return (env, generated, siteKeys)
     }
 
     /// Static files: bundled, or from `$SANCTUM_ASSETS_DIR/<name>` when set (live editing).
@@ -85,7 +93,7 @@ public enum SanctumServer {
         -> some ApplicationProtocol {
         Application(responder: makeResponder(env),
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                    services: [env.activity],
+                    services: [env.activity, env.plugins],
                     onServerRunning: onServerRunning,
                     logger: env.logger)
     }
@@ -96,11 +104,14 @@ public enum SanctumServer {
         var logger = Logger(label: "sanctum")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let config = try options.configPath.map(SanctumConfig.load(path:)) ?? SanctumConfig()
-        let (env, generated) = try await makeEnvironment(options: options, config: config,
-                                                         environment: ProcessInfo.processInfo.environment, logger: logger)
-        if !generated.isEmpty {
+        let (env, generated, siteKeys) = try await makeEnvironment(options: options, config: config,
+                                                                   environment: ProcessInfo.processInfo.environment, logger: logger)
+        if !generated.isEmpty || !siteKeys.isEmpty {
             print("sanctum: generated new keys. They are shown ONCE and stored only as hashes; keep them now:")
             for kind in KeyKind.allCases { if let key = generated[kind] { print("  SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(key)") } }
+            for (site, key) in siteKeys.sorted(by: { $0.key < $1.key }) {
+                print("  SANCTUM_SITE_\(site.uppercased().replacingOccurrences(of: "-", with: "_"))_AGENT_KEY=\(key)")
+            }
         }
         let host = options.host ?? config.server?.host ?? "127.0.0.1"
         let port = options.port ?? config.server?.port ?? 8080

@@ -64,6 +64,8 @@ public struct DataCounts: Sendable, Equatable {
 public enum StoreRefusal: Error, Equatable {
     /// The session never existed (no row, no tombstone, no message).
     case unknownSession
+    /// The session belongs to another site.
+    case otherSite
 }
 
 /// The main store. The service layer depends on this protocol only, so a second implementation
@@ -74,13 +76,16 @@ public protocol ChatStore: Sendable {
     /// Stores a visitor message, creating its session (with a uid) on first sight. When
     /// `clientMessageID` was already stored for this session, stores nothing and returns the
     /// original message id.
-    func postMessage(sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage
-    /// Selects undelivered messages in (timestamp, id) order and marks them delivered, atomically.
-    func takeInbox(limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage
-    /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never existed.
-    func postReply(sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64
-    /// Replies of a session after the cursors, creating the session if it is new.
-    func replies(sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]
+    func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage
+    /// Selects the site's undelivered messages in (timestamp, id) order and marks them delivered,
+    /// atomically. Messages whose session row is gone count as the default site's.
+    func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage
+    /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never
+    /// existed and ``StoreRefusal/otherSite`` for another site's session.
+    func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64
+    /// Replies of a session after the cursors, creating the session (for `siteID`) if it is new;
+    /// throws ``StoreRefusal/otherSite`` for another site's session.
+    func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]
     /// Sessions (active in the last day, or all), newest activity first, with the total.
     func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64)
     /// One session with its whole history, or `nil` if it does not exist.
@@ -96,4 +101,17 @@ public protocol ChatStore: Sendable {
     func clearAll() async throws -> DataCounts
     /// Sets `last_active` of these sessions to `now` (batched activity from read paths).
     func touch(sessionIDs: [String], now: Date) async throws
+    /// Hashed agent keys of the sites, by site id.
+    func siteKeys() async throws -> [String: String]
+    /// Stores the hashed agent key of a site.
+    func setSiteKey(siteID: String, hash: String, now: Date) async throws
+    /// A plugin's stored value.
+    func pluginValue(pluginID: String, key: String) async throws -> Data?
+    /// Stores (or, with `nil`, removes) a plugin's value.
+    func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws
+    /// A plugin's keys starting with `prefix`, sorted.
+    func pluginKeys(pluginID: String, prefix: String) async throws -> [String]
 }
+
+/// The site every session without one belongs to: the legacy single site.
+public let defaultSiteID = "default"

@@ -11,15 +11,14 @@ public final class SQLiteChatStore: ChatStore {
         _ = try await database.write { try Schema.migrate($0) }
     }
 
-    public func postMessage(sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+    public func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
         try await database.write { c in
+            let session = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
             if let clientMessageID,
                let existing = try c.scalar("SELECT id FROM web_chat_messages WHERE session_id = ? AND client_message_id = ?",
                                            [.text(sessionID), .text(clientMessageID)])?.int {
-                let uid = try Self.ensureSession(c, id: sessionID, ip: ip, now: now).uid
-                return PostedMessage(messageID: existing, uid: uid, isNewUser: false)
+                return PostedMessage(messageID: existing, uid: session.uid, isNewUser: false)
             }
-            let session = try Self.ensureSession(c, id: sessionID, ip: ip, now: now)
             let stamp = Timestamps.database(now)
             try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id) VALUES (?, ?, ?, 0, ?)",
                       [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null])
@@ -29,11 +28,12 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func takeInbox(limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage {
-        let filter = since == nil ? "" : " AND m.timestamp > ?"
-        let bindings: [SQLValue] = since.map { [.text($0)] } ?? []
-        let select = "SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE m.processed = 0\(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?"
-        let count = "SELECT COUNT(*) FROM web_chat_messages m WHERE m.processed = 0\(filter)"
+    public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage {
+        let filter = " AND COALESCE(s.site_id, 'default') = ?" + (since == nil ? "" : " AND m.timestamp > ?")
+        let bindings: [SQLValue] = [.text(siteID)] + (since.map { [.text($0)] } ?? [])
+        let from = "FROM web_chat_messages m LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE m.processed = 0\(filter)"
+        let select = "SELECT m.id, m.session_id, m.message, m.timestamp, s.uid \(from) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?"
+        let count = "SELECT COUNT(*) \(from)"
         @Sendable func page(_ c: SQLiteConnection) throws -> InboxPage {
             let messages = try c.query(select, bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
                 InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
@@ -53,14 +53,16 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func postReply(sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64 {
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64 {
         try await database.write { c in
-            let exists = try c.scalar("SELECT 1 FROM web_chat_sessions WHERE id = ?", [.text(sessionID)]) != nil
-            if !exists {
-                let everExisted = try c.scalar("SELECT 1 FROM sanctum_session_tombstones WHERE id = ?", [.text(sessionID)]) != nil
-                    || c.scalar("SELECT 1 FROM web_chat_messages WHERE session_id = ? LIMIT 1", [.text(sessionID)]) != nil
-                guard everExisted else { throw StoreRefusal.unknownSession }
-                _ = try Self.ensureSession(c, id: sessionID, ip: nil, now: now)
+            if let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text {
+                guard owner == siteID else { throw StoreRefusal.otherSite }
+            } else {
+                let tombstone = try c.scalar("SELECT site_id FROM sanctum_session_tombstones WHERE id = ?", [.text(sessionID)])?.text
+                let hasMessages = try c.scalar("SELECT 1 FROM web_chat_messages WHERE session_id = ? LIMIT 1", [.text(sessionID)]) != nil
+                guard tombstone != nil || hasMessages else { throw StoreRefusal.unknownSession }
+                guard (tombstone ?? defaultSiteID) == siteID else { throw StoreRefusal.otherSite }
+                _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: nil, now: now)
             }
             let stamp = Timestamps.database(now)
             try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id) VALUES (?, ?, ?, ?)",
@@ -71,15 +73,17 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func replies(sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
+    public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
         var sql = "SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ?"
         var bindings: [SQLValue] = [.text(sessionID)]
         if let since { sql += " AND timestamp > ?"; bindings.append(.text(since)) }
         if let sinceID { sql += " AND id > ?"; bindings.append(.int(sinceID)) }
         sql += " ORDER BY timestamp, id"
-        let exists = try database.read { try $0.scalar("SELECT 1 FROM web_chat_sessions WHERE id = ?", [.text(sessionID)]) != nil }
-        if !exists {
-            try await database.write { c in _ = try Self.ensureSession(c, id: sessionID, ip: ip, now: now) }
+        let owner = try database.read { try $0.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text }
+        if let owner {
+            guard owner == siteID else { throw StoreRefusal.otherSite }
+        } else {
+            try await database.write { c in _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now) }
         }
         return try database.read { c in
             try c.query(sql, bindings) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3]) }
@@ -130,11 +134,12 @@ public final class SQLiteChatStore: ChatStore {
         let stamp = SQLValue.text(Timestamps.database(now))
         return try await database.write { c in
             let idle = try c.query("""
-                SELECT s.id, s.uid FROM web_chat_sessions s WHERE s.last_active < ?
+                SELECT s.id, s.uid, s.site_id FROM web_chat_sessions s WHERE s.last_active < ?
                 AND NOT EXISTS (SELECT 1 FROM web_chat_messages m WHERE m.session_id = s.id AND m.processed = 0)
-                """, [.text(cutoff)]) { ($0.text(0) ?? "", $0[1]) }
-            for (id, uid) in idle {
-                try c.run("INSERT OR REPLACE INTO sanctum_session_tombstones (id, uid, deleted_at) VALUES (?, ?, ?)", [.text(id), uid, stamp])
+                """, [.text(cutoff)]) { ($0.text(0) ?? "", $0[1], $0[2]) }
+            for (id, uid, site) in idle {
+                try c.run("INSERT OR REPLACE INTO sanctum_session_tombstones (id, uid, deleted_at, site_id) VALUES (?, ?, ?, ?)",
+                          [.text(id), uid, stamp, site])
                 try c.run("DELETE FROM web_chat_responses WHERE session_id = ?", [.text(id)])
                 try c.run("DELETE FROM web_chat_messages WHERE session_id = ?", [.text(id)])
                 try c.run("DELETE FROM web_chat_sessions WHERE id = ?", [.text(id)])
@@ -164,21 +169,68 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
+    public func siteKeys() async throws -> [String: String] {
+        try database.read { c in
+            Dictionary(try c.query("SELECT id, agent_key_hash FROM sanctum_sites") { ($0.text(0) ?? "", $0.text(1) ?? "") },
+                       uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    public func setSiteKey(siteID: String, hash: String, now: Date) async throws {
+        let stamp = SQLValue.text(Timestamps.database(now))
+        try await database.write { c in
+            try c.run("""
+                INSERT INTO sanctum_sites (id, agent_key_hash, created_at, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET agent_key_hash = excluded.agent_key_hash, updated_at = excluded.updated_at
+                """, [.text(siteID), .text(hash), stamp, stamp])
+        }
+    }
+
+    public func pluginValue(pluginID: String, key: String) async throws -> Data? {
+        try database.read { c in
+            try c.scalar("SELECT value FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ?", [.text(pluginID), .text(key)])?
+                .text.flatMap { Data(base64Encoded: $0) }
+        }
+    }
+
+    public func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws {
+        let stamp = SQLValue.text(Timestamps.database(now))
+        try await database.write { c in
+            if let value {
+                try c.run("INSERT OR REPLACE INTO sanctum_plugin_data (plugin_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                          [.text(pluginID), .text(key), .text(value.base64EncodedString()), stamp])
+            } else {
+                try c.run("DELETE FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ?", [.text(pluginID), .text(key)])
+            }
+        }
+    }
+
+    public func pluginKeys(pluginID: String, prefix: String) async throws -> [String] {
+        try database.read { c in
+            try c.query("SELECT key FROM sanctum_plugin_data WHERE plugin_id = ? AND substr(key, 1, length(?)) = ? ORDER BY key",
+                        [.text(pluginID), .text(prefix), .text(prefix)]) { $0.text(0) ?? "" }
+        }
+    }
+
     // MARK: - Helpers run inside a write transaction
 
-    /// Finds or creates the session row; a session deleted by cleanup comes back with its old uid.
-    static func ensureSession(_ c: SQLiteConnection, id: String, ip: String?, now: Date) throws -> (uid: String, created: Bool) {
-        if let row = try c.query("SELECT uid FROM web_chat_sessions WHERE id = ?", [.text(id)], row: { $0.text(0) }).first {
-            if let uid = row { return (uid, false) }
+    /// Finds or creates the session row of `siteID`; a session deleted by cleanup comes back with
+    /// its old uid. Another site's session is refused.
+    static func ensureSession(_ c: SQLiteConnection, id: String, siteID: String, ip: String?, now: Date) throws -> (uid: String, created: Bool) {
+        if let row = try c.query("SELECT uid, site_id FROM web_chat_sessions WHERE id = ?", [.text(id)], row: { ($0.text(0), $0.text(1)) }).first {
+            guard (row.1 ?? defaultSiteID) == siteID else { throw StoreRefusal.otherSite }
+            if let uid = row.0 { return (uid, false) }
             let uid = try freshUID(c)
             try c.run("UPDATE web_chat_sessions SET uid = ? WHERE id = ?", [.text(uid), .text(id)])
             return (uid, false)
         }
-        let previous = try c.scalar("SELECT uid FROM sanctum_session_tombstones WHERE id = ?", [.text(id)])?.text
+        let tombstone = try c.query("SELECT uid, site_id FROM sanctum_session_tombstones WHERE id = ?", [.text(id)]) { ($0.text(0), $0.text(1)) }.first
+        if let tombstone, (tombstone.1 ?? defaultSiteID) != siteID { throw StoreRefusal.otherSite }
+        let previous = tombstone?.0
         let uid = try previous ?? freshUID(c)
         let stamp = SQLValue.text(Timestamps.database(now))
-        try c.run("INSERT INTO web_chat_sessions (id, uid, created_at, last_active, ip_address, metadata) VALUES (?, ?, ?, ?, ?, '{}')",
-                  [.text(id), .text(uid), stamp, stamp, ip.map(SQLValue.text) ?? .null])
+        try c.run("INSERT INTO web_chat_sessions (id, uid, created_at, last_active, ip_address, metadata, site_id) VALUES (?, ?, ?, ?, ?, '{}', ?)",
+                  [.text(id), .text(uid), stamp, stamp, ip.map(SQLValue.text) ?? .null, .text(siteID)])
         if previous != nil { try c.run("DELETE FROM sanctum_session_tombstones WHERE id = ?", [.text(id)]) }
         return (uid, true)
     }

@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 1
+    static let currentVersion: Int64 = 2
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -85,6 +85,7 @@ enum Schema {
             }
         }
         if found < 1 { try migrateToVersion1(connection) }
+        if found < 2 { try migrateToVersion2(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -108,6 +109,33 @@ enum Schema {
                 id TEXT PRIMARY KEY,
                 uid TEXT,
                 deleted_at TEXT NOT NULL
+            );
+            """)
+    }
+
+    /// Sites: every session belongs to one (`default` for the legacy single site); per-site agent
+    /// keys are stored hashed; plugins get a namespaced key-value table.
+    private static func migrateToVersion2(_ c: SQLiteConnection) throws {
+        if !(try c.columns(of: "web_chat_sessions")).contains("site_id") {
+            try c.execute("ALTER TABLE web_chat_sessions ADD COLUMN site_id TEXT NOT NULL DEFAULT 'default'")
+        }
+        if !(try c.columns(of: "sanctum_session_tombstones")).contains("site_id") {
+            try c.execute("ALTER TABLE sanctum_session_tombstones ADD COLUMN site_id TEXT NOT NULL DEFAULT 'default'")
+        }
+        try c.execute("""
+            CREATE INDEX IF NOT EXISTS sanctum_sessions_site ON web_chat_sessions(site_id, last_active);
+            CREATE TABLE IF NOT EXISTS sanctum_sites (
+                id TEXT PRIMARY KEY,
+                agent_key_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS sanctum_plugin_data (
+                plugin_id TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (plugin_id, key)
             );
             """)
     }

@@ -24,13 +24,14 @@ func withServer<T: Sendable>(
     config: SanctumConfig = SanctumConfig(),
     environment: [String: String] = ["SANCTUM_API_KEY": TestKeys.api, "SANCTUM_ADMIN_KEY": TestKeys.admin],
     options: ServeOptions = ServeOptions(),
+    registry: PluginRegistry = .builtIn,
     _ body: @Sendable (Client, HostEnvironment) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "sanctum-test")
     logger.logLevel = .warning
     var options = options
     options.database = database
-    let (env, _) = try await SanctumServer.makeEnvironment(options: options, config: config, environment: environment, logger: logger)
+    let (env, _, _) = try await SanctumServer.makeEnvironment(options: options, config: config, environment: environment, logger: logger, registry: registry)
     let app = SanctumServer.makeApplication(env, host: "127.0.0.1", port: 0)
     defer { (env.store as? SQLiteChatStore)?.database.close() }
     return try await app.test(.live) { client in try await body(Client(raw: client), env) }

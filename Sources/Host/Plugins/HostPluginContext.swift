@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import PluginAPI
+
+/// The ``PluginHost`` the server gives one plugin: its logger, the clock, its own slice of the
+/// store, and event publishing.
+struct HostPluginContext: PluginHost {
+    let pluginID: String
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let store: any ChatStore
+
+    func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
+        var fields: Logger.Metadata = ["plugin": .string(pluginID)]
+        for (key, value) in metadata { fields[key] = .string(value) }
+        let mapped: Logger.Level = switch level {
+        case .debug: .debug
+        case .info: .info
+        case .warning: .warning
+        case .error: .error
+        }
+        logger.log(level: mapped, "\(message)", metadata: fields)
+    }
+
+    func now() -> Date { clock() }
+
+    var storage: any PluginStorage { StorePluginStorage(pluginID: pluginID, store: store, clock: clock) }
+
+    func publish(_ event: PluginEvent) async {
+        logger.info("plugin event \(event.name)", metadata: ["plugin": .string(pluginID), "site": .string(event.siteID ?? "-")])
+    }
+}
+
+/// A plugin's key-value space in the main store (`sanctum_plugin_data`).
+struct StorePluginStorage: PluginStorage {
+    /// Longest key, in UTF-8 bytes.
+    static let maxKeyBytes = 256
+
+    struct KeyTooLong: Error, CustomStringConvertible {
+        var description: String { "plugin storage keys are limited to \(StorePluginStorage.maxKeyBytes) bytes" }
+    }
+
+    let pluginID: String
+    let store: any ChatStore
+    let clock: @Sendable () -> Date
+
+    func value(for key: String) async throws -> Data? {
+        try await store.pluginValue(pluginID: pluginID, key: key)
+    }
+
+    func set(_ value: Data, for key: String) async throws {
+        guard key.utf8.count <= Self.maxKeyBytes else { throw KeyTooLong() }
+        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, now: clock())
+    }
+
+    func remove(_ key: String) async throws {
+        try await store.setPluginValue(pluginID: pluginID, key: key, value: nil, now: clock())
+    }
+
+    func keys(prefix: String) async throws -> [String] {
+        try await store.pluginKeys(pluginID: pluginID, prefix: prefix)
+    }
+}

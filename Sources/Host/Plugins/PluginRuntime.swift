@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import PluginAPI
+import ServiceLifecycle
+import Synchronization
+
+/// The activated plugins of this server: the hook pipeline, plugin routes and widget modules,
+/// the observer queue, and the plugins' lifecycle (`run`, then `deactivate` in reverse order).
+public final class PluginRuntime: Service, Sendable {
+    /// One activated plugin.
+    struct Entry: Sendable {
+        let id: String
+        let plugin: any Plugin
+        let host: HostPluginContext
+        let contributions: PluginContributions
+    }
+
+    /// The dispatcher every request path uses.
+    public let pipeline: HookPipeline
+    let entries: [Entry]
+    private let observed: AsyncStream<(StoredMessage, [String])>
+    private let observerInput: AsyncStream<(StoredMessage, [String])>.Continuation
+    private let logger: Logger
+    private let dropped = DroppedCounter()
+    /// Longest wait for all plugins to deactivate at shutdown.
+    static let deactivationDeadline: Duration = .seconds(5)
+    /// Committed messages waiting for observers, at most.
+    static let observerQueueCapacity = 4096
+
+    /// Ids of the activated plugins, in activation order.
+    public var activatedIDs: [String] { entries.map(\.id) }
+
+    init(entries: [Entry], logger: Logger) {
+        self.entries = entries
+        self.logger = logger
+        pipeline = HookPipeline(plugins: entries.map { ActivatedPlugin(id: $0.id, contributions: $0.contributions) }) { level, message in
+            switch level {
+            case .error: logger.error("\(message)")
+            case .warning: logger.warning("\(message)")
+            default: logger.info("\(message)")
+            }
+        }
+        (observed, observerInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(Self.observerQueueCapacity))
+    }
+
+    /// Creates and activates, in order, the plugins named by `ids`. A plugin that refuses, needs a
+    /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
+    /// a plugin whose configuration is invalid stops the server (the message names the key path).
+    static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
+                         logger: Logger, clock: @escaping @Sendable () -> Date) async throws -> PluginRuntime {
+        var entries: [Entry] = []
+        for id in ids {
+            guard let type = registry.types[id] else { continue }
+            let host = HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store)
+            let descriptor = type.descriptor
+            guard PluginAPIVersion.current.satisfies(descriptor.minimumAPIVersion) else {
+                logger.error("PLUGIN NOT ACTIVATED: \(id) needs PluginAPI \(descriptor.minimumAPIVersion); this server has \(PluginAPIVersion.current)")
+                continue
+            }
+            let plugin = try instantiate(type, config: config)
+            do {
+                let contributions = try await plugin.activate(host: host)
+                let undeclared = contributions.usedCapabilities.subtracting(descriptor.capabilities)
+                guard undeclared.isEmpty else {
+                    logger.error("PLUGIN NOT ACTIVATED: \(id) contributes undeclared capabilities \(undeclared.map(\.rawValue).sorted())")
+                    continue
+                }
+                entries.append(Entry(id: id, plugin: plugin, host: host, contributions: contributions))
+                logger.info("plugin \(id) \(descriptor.version) activated")
+            } catch {
+                logger.error("PLUGIN NOT ACTIVATED: \(id) refused: \(error)")
+            }
+        }
+        return PluginRuntime(entries: entries, logger: logger)
+    }
+
+    private static func instantiate(_ type: any Plugin.Type, config: SanctumConfig) throws -> any Plugin {
+        func make<P: Plugin>(_ type: P.Type) throws -> any Plugin {
+            try P(configuration: config.pluginConfiguration(P.Configuration.self, id: P.descriptor.id))
+        }
+        return try make(type)
+    }
+
+    /// The contributions of the plugin `id`, if it is activated.
+    func contributions(of id: String) -> PluginContributions? {
+        entries.first { $0.id == id }?.contributions
+    }
+
+    /// Whether any of `enabled` observes messages of `kind`.
+    func hasObservers(for kind: MessageKind, enabled: [String]) -> Bool {
+        entries.contains { entry in enabled.contains(entry.id) && entry.contributions.observers.contains { $0.kinds.contains(kind) } }
+    }
+
+    /// Queues a committed message for the observers; never blocks. When the queue is full the
+    /// event is dropped and counted (logged every 1,000 drops).
+    func enqueue(_ message: StoredMessage, enabled: [String]) {
+        guard hasObservers(for: message.kind, enabled: enabled) else { return }
+        if case .dropped = observerInput.yield((message, enabled)) {
+            let count = dropped.increment()
+            if count % 1000 == 1 { logger.warning("observer queue full: \(count) events dropped so far") }
+        }
+    }
+
+    /// Runs the observer queue and every plugin's `run` until shutdown, then deactivates the
+    /// plugins in reverse order within ``deactivationDeadline``.
+    public func run() async throws {
+        let entries = self.entries
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [observed, pipeline] in
+                    for await (message, enabled) in observed { await pipeline.notify(message, enabled: enabled) }
+                }
+                for entry in entries {
+                    group.addTask { [logger] in
+                        do {
+                            try await cancelWhenGracefulShutdown { try await entry.plugin.run(host: entry.host) }
+                        } catch is CancellationError {
+                        } catch {
+                            logger.error("plugin \(entry.id) run failed: \(error)")
+                        }
+                    }
+                }
+            }
+        } onGracefulShutdown: { [observerInput] in
+            observerInput.finish()
+        }
+        _ = await Deadline.run(within: Self.deactivationDeadline) {
+            for entry in entries.reversed() { await entry.plugin.deactivate(host: entry.host) }
+        }
+    }
+}
+
+/// Counts dropped observer events.
+private final class DroppedCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import PluginAPI
+
+/// Site resolution, authorizer hooks and message hooks on the request paths.
+extension HostEnvironment {
+    /// The origin of a request: its `Origin`, else the origin of its `Referer`.
+    func requestOrigin(_ request: Request) -> String? {
+        if let origin = request.headers[.origin] { return origin }
+        guard let referer = request.headers[.referer], let url = URLComponents(string: referer),
+              let scheme = url.scheme, let host = url.host, !host.isEmpty else { return nil }
+        return scheme + "://" + host + (url.port.map { ":\($0)" } ?? "")
+    }
+
+    /// Runs the authorizer hooks of `site` for a public request. Requests from the server's own
+    /// origin (its `/chat/` and `/widget/demo` pages) are always allowed. A deny is a JSON error
+    /// with the plugin's status and code, without CORS headers.
+    func authorizePublic(_ request: Request, _ context: SanctumContext, site: Site) async throws(APIError) {
+        guard !site.plugins.isEmpty else { return }
+        let origin = requestOrigin(request)
+        if let origin, let authority = request.head.authority, origin.hasSuffix("://" + authority) { return }
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        let authRequest = AuthRequest(method: request.method.rawValue, path: request.uri.path, headers: headers,
+                                      clientIP: clientIP(request, context), origin: origin, site: site.info)
+        if case .deny(let status, let code, let message) = await plugins.pipeline.authorize(authRequest, enabled: site.plugins) {
+            throw APIError(HTTPResponse.Status(code: status), message, details: ["error_code": .string(code)], grantsCORS: false)
+        }
+    }
+
+    /// Runs validators and transformers of `site` over a message; returns the text to store or
+    /// throws the plugin's rejection as a 400 with `error_code` and `localization_key`.
+    func prepareMessage(_ kind: MessageKind, text: String, sessionID: String, site: Site,
+                        request: Request, context: SanctumContext) async throws(APIError) -> String {
+        guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
+        let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
+        let hookContext = HookContext(site: site.info, clientIP: clientIP(request, context), origin: requestOrigin(request))
+        switch await plugins.pipeline.prepare(draft, context: hookContext, enabled: site.plugins) {
+        case .accept(let prepared):
+            return prepared.text
+        case .reject(let code, let key, let message, _):
+            let status: HTTPResponse.Status = code == HookPipeline.unavailableCode ? .serviceUnavailable : .badRequest
+            throw APIError(status, message, details: ["error_code": .string(code), "localization_key": .string(key)])
+        }
+    }
+
+    /// Hands a committed message to the observers of `site` (never waits for them).
+    func observe(_ kind: MessageKind, id: Int64, text: String, sessionID: String, site: Site) {
+        plugins.enqueue(StoredMessage(kind: kind, id: id, sessionID: sessionID, text: text, site: site.info, storedAt: clock()),
+                        enabled: site.plugins)
+    }
+
+    /// Agent auth: the legacy API key (default site) or a site's agent key; on the dispatcher
+    /// also the admin key (default site). The alias runs the original's decorator (`code: 401`).
+    func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> Site {
+        let client = clientIP(request, context)
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw APIError(.unauthorized, "Authentication required", includeCode: via == .alias)
+        }
+        if let retry = limiter.peek(.authFailures, client: client) { throw APIError.rateLimited(retryAfter: retry) }
+        let key = String(header.dropFirst(7))
+        if keys.verify(key, as: .api) { return sites.defaultSite }
+        if let site = sites.site(agentKey: key) { return site }
+        if via == .dispatcher, keys.verify(key, as: .admin) { return sites.defaultSite }
+        _ = limiter.acquire(.authFailures, client: client)
+        throw APIError(.unauthorized, "Invalid API key", includeCode: via == .alias)
+    }
+}
+

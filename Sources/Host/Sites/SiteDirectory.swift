@@ -1,0 +1,124 @@
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// A site (tenant) as the host runs it.
+public struct Site: Sendable {
+    /// What plugins see.
+    public let info: SiteInfo
+    /// The public widget key, if the site has one.
+    public let widgetKey: String?
+    /// Ids of the activated plugins the site's tier enables, in hook order.
+    public let plugins: [String]
+
+    /// The site id.
+    public var id: String { info.id }
+}
+
+/// All sites: lookup by id, by public widget key and by secret agent key.
+///
+/// The default site is the legacy single site of the bridge API: requests without a widget key
+/// and the legacy `api_key` belong to it. An unknown widget key also maps to it — the original
+/// widget sent any string as `apiKey`, and those pages must keep working.
+public final class SiteDirectory: Sendable {
+    /// Id shape of configured sites.
+    static let idPattern = try! NSRegularExpression(pattern: "^[a-z0-9][a-z0-9_-]{0,62}$")
+
+    public let defaultSite: Site
+    private let byID: [String: Site]
+    private let byWidgetKey: [String: Site]
+    private let agentKeyHashes: Mutex<[String: String]>
+
+    init(defaultSite: Site, others: [Site], agentKeyHashes: [String: String]) {
+        self.defaultSite = defaultSite
+        var byID = [defaultSite.id: defaultSite]
+        for site in others { byID[site.id] = site }
+        self.byID = byID
+        self.byWidgetKey = Dictionary(byID.values.compactMap { site in site.widgetKey.map { ($0, site) } }, uniquingKeysWith: { a, _ in a })
+        self.agentKeyHashes = Mutex(agentKeyHashes)
+    }
+
+    /// Every site, default first, then by id.
+    public var all: [Site] { [defaultSite] + byID.values.filter { $0.id != defaultSiteID }.sorted { $0.id < $1.id } }
+
+    /// The site with this id.
+    public func site(id: String) -> Site? { byID[id] }
+
+    /// The site whose widget key this is; the default site for `nil` or an unknown key.
+    public func site(widgetKey: String?) -> Site {
+        widgetKey.flatMap { byWidgetKey[$0] } ?? defaultSite
+    }
+
+    /// The configured (non-default) site whose agent key this is, compared in constant time.
+    public func site(agentKey: String) -> Site? {
+        let hashes = agentKeyHashes.withLock { $0 }
+        var match: Site?
+        for (id, hash) in hashes where Secrets.verify(agentKey, against: hash) { match = byID[id] }
+        return match
+    }
+
+    /// Builds the directory from the config: validates tiers and sites, loads or creates each
+    /// site's agent key (environment `SANCTUM_SITE_<ID>_AGENT_KEY` wins, else the stored hash,
+    /// else a new key returned in `generated` to be shown once).
+    static func build(config: SanctumConfig, activated: Set<String>, known: Set<String>, store: any ChatStore,
+                      environment: [String: String], now: Date) async throws -> (SiteDirectory, generated: [String: String]) {
+        let tiers = config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]
+        for (name, tier) in tiers {
+            for id in tier.plugins where !known.contains(id) {
+                throw ConfigError(description: "tiers.\(name).plugins: unknown plugin '\(id)' (compiled in: \(known.sorted().joined(separator: ", ")))")
+            }
+        }
+        func plugins(of tierName: String?, path: String, explicit: Bool) throws -> (String, [String]) {
+            let fallback = tiers["free"] != nil ? "free" : "default"
+            let name = tierName ?? fallback
+            guard let tier = tiers[name] else {
+                if explicit { throw ConfigError(description: "\(path).tier: unknown tier '\(name)' (tiers: \(tiers.keys.sorted().joined(separator: ", ")))") }
+                return (name, [])
+            }
+            var seen = Set<String>()
+            return (name, tier.plugins.filter { activated.contains($0) && seen.insert($0).inserted })
+        }
+        func make(_ s: SanctumConfig.Site, id: String, path: String, widgetKey: String?) throws -> Site {
+            let (tier, enabled) = try plugins(of: s.tier, path: path, explicit: s.tier != nil)
+            return Site(info: SiteInfo(id: id, tier: tier, allowedOrigins: s.allowedOrigins ?? [], settings: s.branding ?? [:]),
+                        widgetKey: widgetKey, plugins: enabled)
+        }
+        let defaultConfig = config.defaultSite ?? SanctumConfig.Site(id: defaultSiteID)
+        let defaultWidgetKey = environment["SANCTUM_WIDGET_KEY"] ?? defaultConfig.widgetKey ?? config.keys?.widgetKey
+        let defaultSite = try make(defaultConfig, id: defaultSiteID, path: "default_site", widgetKey: defaultWidgetKey)
+
+        var others: [Site] = []
+        var ids: Set<String> = [defaultSiteID]
+        var widgetKeys: Set<String> = Set([defaultWidgetKey].compactMap { $0 })
+        for (index, s) in (config.sites ?? []).enumerated() {
+            let path = "sites[\(index)]"
+            guard SiteDirectory.idPattern.firstMatch(in: s.id, range: NSRange(s.id.startIndex..., in: s.id)) != nil else {
+                throw ConfigError(description: "\(path).id: '\(s.id)' must be lowercase letters, digits, '-' or '_'")
+            }
+            guard ids.insert(s.id).inserted else { throw ConfigError(description: "\(path).id: '\(s.id)' is used twice (or is the reserved 'default')") }
+            if let key = s.widgetKey, !widgetKeys.insert(key).inserted {
+                throw ConfigError(description: "\(path).widget_key: already used by another site")
+            }
+            others.append(try make(s, id: s.id, path: path, widgetKey: s.widgetKey))
+        }
+
+        var hashes = try await store.siteKeys()
+        var generated: [String: String] = [:]
+        for site in others {
+            let variable = "SANCTUM_SITE_" + site.id.uppercased().replacingOccurrences(of: "-", with: "_") + "_AGENT_KEY"
+            if let key = environment[variable] {
+                guard key.count >= Secrets.minimumLength else { throw KeySetupError(description: "\(variable) must be at least \(Secrets.minimumLength) characters") }
+                hashes[site.id] = Secrets.hash(key)
+            } else if hashes[site.id] == nil {
+                let key = Secrets.generate(prefix: "sk_\(site.id)_")
+                generated[site.id] = key
+                hashes[site.id] = Secrets.hash(key)
+            } else {
+                continue
+            }
+            try await store.setSiteKey(siteID: site.id, hash: hashes[site.id]!, now: now)
+        }
+        let configured = Set(others.map(\.id))
+        return (SiteDirectory(defaultSite: defaultSite, others: others, agentKeyHashes: hashes.filter { configured.contains($0.key) }), generated)
+    }
+}
