@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(
             name: "SanctumHostTests",
             dependencies: [
-                "SanctumHost",
+                "SanctumHost", "PluginAPI", "PluginTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],

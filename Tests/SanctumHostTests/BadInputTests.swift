@@ -125,15 +125,28 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    func testRepeatedWrongKeysAreThrottled() async throws {
+    func testRepeatedWrongKeysAreThrottledButNeverTheValidKey() async throws {
         try await withServer { client, _ in
             var statuses: [HTTPResponse.Status] = []
             for i in 0..<25 { statuses.append(try await client.get("/api/v1/?action=config", key: "guess-\(i)").status) }
             XCTAssertEqual(statuses.prefix(20).filter { $0 == .unauthorized }.count, 20)
             XCTAssertEqual(statuses.last, .tooManyRequests)
-            let awaited2 = try await client.get("/api/v1/?action=inbox", key: TestKeys.api).status
-            XCTAssertEqual(awaited2, .tooManyRequests,
-                           "the throttled IP must wait before trying keys again")
+            let agent = try await client.get("/api/v1/?action=inbox", key: TestKeys.api)
+            XCTAssertEqual(agent.status, .ok, "a wrong-key flood from the agent's IP never locks the agent out")
+            let admin = try await client.get("/api/v1/?action=config", key: TestKeys.admin)
+            XCTAssertEqual(admin.status, .ok)
+        }
+    }
+
+    func testEmptyContentTypeIs415NotACrash() async throws {
+        try await withServer { client, _ in
+            for type in ["", ";", ";;", " ; charset=utf-8"] {
+                let answer = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_ct","message":"x"}"#,
+                                                   headers: [.contentType: type])
+                assertJSONError(answer, .unsupportedMediaType, "Content-Type \(type.debugDescription)")
+            }
+            let awaited1 = try await client.get("/widget/health").status
+            XCTAssertEqual(awaited1, .ok)
         }
     }
 

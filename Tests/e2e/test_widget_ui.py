@@ -173,6 +173,14 @@ def test_mobile_viewport_is_full_screen(browser, server, site):
     page.locator(".sanctum-message.bot").nth(1).wait_for(timeout=5000)
     screenshot(page, "mobile-open")
     assert_no_serious_axe_violations(page)
+    # full screen covers the page: the dialog is modal and Tab stays inside it
+    assert page.locator("#sanctum-chat-window").get_attribute("aria-modal") == "true"
+    active = "document.querySelector('.sanctum-chat-widget').shadowRoot.activeElement?.id"
+    page.locator("#sanctum-chat-close").focus()
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(active) in ("sanctum-chat-input", "sanctum-chat-send")
+    page.keyboard.press("Tab")
+    assert page.evaluate(active) == "sanctum-chat-close"
     page.locator("#sanctum-chat-close").tap()
     page.wait_for_function("!SanctumChat.getState().isOpen")
     assert page.locator("#sanctum-chat-bubble").is_visible()

@@ -117,7 +117,11 @@ public struct SanctumConfig: Sendable, Decodable {
 
     /// Loads and validates the file at `path`; errors name the offending key path.
     public static func load(path: String) throws -> SanctumConfig {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try parse(yaml: try String(contentsOfFile: path, encoding: .utf8))
+    }
+
+    /// Parses and validates a configuration; errors name the offending key path.
+    public static func parse(yaml text: String) throws -> SanctumConfig {
         do {
             let decoder = YAMLDecoder()
             var config = try decoder.decode(SanctumConfig.self, from: text)
@@ -129,6 +133,8 @@ public struct SanctumConfig: Sendable, Decodable {
                 let DecodingError.dataCorrupted(context) {
             let path = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ConfigError(description: "\(path.isEmpty ? "config" : path): \(context.debugDescription)")
+        } catch let error as YamlError {
+            throw ConfigError(description: "invalid YAML: \(error)")
         }
     }
 }

@@ -14,6 +14,9 @@ struct Query: Sendable {
         }
     }
 
+    /// Every name with its first value.
+    var all: [String: String] { values }
+
     /// The first value of `name`, or `nil` when absent.
     subscript(name: String) -> String? { values[name] }
 

@@ -7,7 +7,8 @@ extension Request {
     /// Flask's `request.is_json` decides.
     var hasJSONContentType: Bool {
         guard let raw = headers[.contentType] else { return false }
-        let type = raw.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        let type = (raw.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            .trimmingCharacters(in: .whitespaces).lowercased()
         return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 

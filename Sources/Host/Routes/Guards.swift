@@ -21,7 +21,6 @@ extension HostEnvironment {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError(.unauthorized, "Authentication required", includeCode: decorator)
         }
-        if let retry = limiter.peek(.authFailures, client: client) { throw APIError.rateLimited(retryAfter: retry) }
         let key = String(header.dropFirst(7))
         switch accept {
         case .api: if keys.verify(key, as: .api) { return .api }
@@ -30,8 +29,14 @@ extension HostEnvironment {
             if keys.verify(key, as: .api) { return .api }
             if keys.verify(key, as: .admin) { return .admin }
         }
-        _ = limiter.acquire(.authFailures, client: client)
+        try throttleFailure(client: client)
         throw APIError(.unauthorized, accept == .admin ? "Invalid admin key" : "Invalid API key", includeCode: decorator)
+    }
+
+    /// Counts a wrong key from `client`; past the budget the answer is 429 instead of 401.
+    /// A valid key is never throttled, so nobody sharing an agent's IP can lock it out.
+    func throttleFailure(client: String) throws(APIError) {
+        if let retry = limiter.acquire(.authFailures, client: client) { throw APIError.rateLimited(retryAfter: retry) }
     }
 
     /// Takes a token of `endpoint` for `client`, or throws 429 with `Retry-After`.

@@ -37,12 +37,7 @@ extension HostEnvironment {
         let body = try await request.collectBody(limit: settings.maxBodyBytes)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        var query: [String: String] = [:]
-        for pair in (request.uri.query ?? "").split(separator: "&") {
-            let name = String(pair.split(separator: "=", maxSplits: 1)[0])
-            query[name] = Query(String(pair))[name]
-        }
-        let pluginRequest = PluginRequest(method: method, path: path.isEmpty ? "/" : path, query: query, headers: headers,
+        let pluginRequest = PluginRequest(method: method, path: path.isEmpty ? "/" : path, query: Query(request.uri.query).all, headers: headers,
                                           body: Data(buffer: body), site: site.info)
         let answer: PluginResponse
         do {

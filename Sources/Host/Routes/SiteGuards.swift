@@ -60,12 +60,11 @@ extension HostEnvironment {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
             throw APIError(.unauthorized, "Authentication required", includeCode: via == .alias)
         }
-        if let retry = limiter.peek(.authFailures, client: client) { throw APIError.rateLimited(retryAfter: retry) }
         let key = String(header.dropFirst(7))
         if keys.verify(key, as: .api) { return sites.defaultSite }
         if let site = sites.site(agentKey: key) { return site }
         if via == .dispatcher, keys.verify(key, as: .admin) { return sites.defaultSite }
-        _ = limiter.acquire(.authFailures, client: client)
+        try throttleFailure(client: client)
         throw APIError(.unauthorized, "Invalid API key", includeCode: via == .alias)
     }
 }

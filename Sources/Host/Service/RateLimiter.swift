@@ -59,20 +59,6 @@ public final class RateLimiter: Sendable {
     /// Takes one token for `client` on `endpoint`. Returns `nil` when allowed, or the seconds
     /// until a token is available when the budget is exhausted.
     public func acquire(_ endpoint: RateLimitedEndpoint, client: String) -> Int? {
-        check(endpoint, client: client, consume: true)
-    }
-
-    /// Like ``acquire(_:client:)`` but only looks: whether `client` still has budget.
-    public func peek(_ endpoint: RateLimitedEndpoint, client: String) -> Int? {
-        check(endpoint, client: client, consume: false)
-    }
-
-    /// Forgets every bucket (the admin `clear_data` action resets rate-limit state).
-    public func reset() {
-        state.withLock { $0.buckets.removeAll() }
-    }
-
-    private func check(_ endpoint: RateLimitedEndpoint, client: String, consume: Bool) -> Int? {
         guard enabled else { return nil }
         let budget = budgets[endpoint]!
         let now = clock()
@@ -85,7 +71,7 @@ public final class RateLimiter: Sendable {
                 state.buckets[key] = bucket
                 return budget.perSecond > 0 ? max(1, Int(((1 - bucket.tokens) / budget.perSecond).rounded(.up))) : 3600
             }
-            if consume { bucket.tokens -= 1 }
+            bucket.tokens -= 1
             state.buckets[key] = bucket
             state.operations += 1
             if state.buckets.count > sweepThreshold, state.operations % 1024 == 0 {
@@ -93,6 +79,11 @@ public final class RateLimiter: Sendable {
             }
             return nil
         }
+    }
+
+    /// Forgets every bucket (the admin `clear_data` action resets rate-limit state).
+    public func reset() {
+        state.withLock { $0.buckets.removeAll() }
     }
 
     private func sweep(_ state: inout State, now: Double) {

@@ -20,8 +20,8 @@ public final class SQLiteChatStore: ChatStore {
                 return PostedMessage(messageID: existing, uid: session.uid, isNewUser: false)
             }
             let stamp = Timestamps.database(now)
-            try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id) VALUES (?, ?, ?, 0, ?)",
-                      [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null])
+            try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id, site_id) VALUES (?, ?, ?, 0, ?, ?)",
+                      [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null, .text(siteID)])
             let id = c.lastInsertRowID
             if !session.created { try Self.markActive(c, sessionID, stamp) }
             return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
@@ -29,11 +29,15 @@ public final class SQLiteChatStore: ChatStore {
     }
 
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage {
-        let filter = " AND COALESCE(s.site_id, 'default') = ?" + (since == nil ? "" : " AND m.timestamp > ?")
+        // The partial index keeps both queries proportional to the site's pending messages, however
+        // many delivered rows the table holds.
+        let filter = "m.processed = 0 AND m.site_id = ?" + (since == nil ? "" : " AND m.timestamp > ?")
         let bindings: [SQLValue] = [.text(siteID)] + (since.map { [.text($0)] } ?? [])
-        let from = "FROM web_chat_messages m LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE m.processed = 0\(filter)"
-        let select = "SELECT m.id, m.session_id, m.message, m.timestamp, s.uid \(from) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?"
-        let count = "SELECT COUNT(*) \(from)"
+        let select = """
+            SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m INDEXED BY sanctum_messages_pending
+            LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE \(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?
+            """
+        let count = "SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)"
         @Sendable func page(_ c: SQLiteConnection) throws -> InboxPage {
             let messages = try c.query(select, bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
                 InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))

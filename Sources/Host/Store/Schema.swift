@@ -101,8 +101,6 @@ enum Schema {
         try c.execute("""
             CREATE UNIQUE INDEX IF NOT EXISTS sanctum_messages_client_id
                 ON web_chat_messages(session_id, client_message_id) WHERE client_message_id IS NOT NULL;
-            CREATE INDEX IF NOT EXISTS sanctum_messages_pending
-                ON web_chat_messages(timestamp, id) WHERE processed = 0;
             CREATE INDEX IF NOT EXISTS sanctum_responses_session ON web_chat_responses(session_id, id);
             CREATE INDEX IF NOT EXISTS sanctum_sessions_last_active ON web_chat_sessions(last_active);
             CREATE TABLE IF NOT EXISTS sanctum_session_tombstones (
@@ -113,17 +111,23 @@ enum Schema {
             """)
     }
 
-    /// Sites: every session belongs to one (`default` for the legacy single site); per-site agent
-    /// keys are stored hashed; plugins get a namespaced key-value table.
+    /// Sites: every session and message belongs to one (`default` for the legacy single site; the
+    /// message copy lets the inbox use one index); per-site agent keys are stored hashed; plugins
+    /// get a namespaced key-value table.
     private static func migrateToVersion2(_ c: SQLiteConnection) throws {
         if !(try c.columns(of: "web_chat_sessions")).contains("site_id") {
             try c.execute("ALTER TABLE web_chat_sessions ADD COLUMN site_id TEXT NOT NULL DEFAULT 'default'")
+        }
+        if !(try c.columns(of: "web_chat_messages")).contains("site_id") {
+            try c.execute("ALTER TABLE web_chat_messages ADD COLUMN site_id TEXT NOT NULL DEFAULT 'default'")
         }
         if !(try c.columns(of: "sanctum_session_tombstones")).contains("site_id") {
             try c.execute("ALTER TABLE sanctum_session_tombstones ADD COLUMN site_id TEXT NOT NULL DEFAULT 'default'")
         }
         try c.execute("""
             CREATE INDEX IF NOT EXISTS sanctum_sessions_site ON web_chat_sessions(site_id, last_active);
+            CREATE INDEX IF NOT EXISTS sanctum_messages_pending
+                ON web_chat_messages(site_id, timestamp, id) WHERE processed = 0;
             CREATE TABLE IF NOT EXISTS sanctum_sites (
                 id TEXT PRIMARY KEY,
                 agent_key_hash TEXT NOT NULL,

@@ -206,6 +206,7 @@
     const rows = new Map();
     const S = (k) => (cfg().strings && cfg().strings[k]) || STRINGS[k];
     const coarse = W.matchMedia && W.matchMedia('(pointer: coarse)').matches;
+    const phone = W.matchMedia ? W.matchMedia('(max-width: 479.98px)') : { matches: false };
     const varsSheet = new CSSStyleSheet();
 
     // --- DOM
@@ -469,6 +470,7 @@
       if (isOpen || destroyed) return;
       isOpen = true;
       win.classList.add('open');
+      win.setAttribute('aria-modal', String(phone.matches));
       const had = ctx.state.unreadCount;
       ctx.update({ isOpen: true, unreadCount: 0 });
       if (had) emit('unread', { count: 0 });
@@ -504,7 +506,17 @@
     });
     input.addEventListener('input', () => { ensureSession(); updateComposer(); });
     root.addEventListener('keydown', (e) => {
-      if (e.key === 'Escape' && isOpen) { e.stopPropagation(); close(true); }
+      if (!isOpen) return;
+      if (e.key === 'Escape') { e.stopPropagation(); close(true); return; }
+      // Full screen on phones: the page behind is covered, so Tab cycles inside the window.
+      if (e.key === 'Tab' && phone.matches) {
+        const f = [closeBtn, list, input, sendBtn].filter((el) => !el.disabled);
+        const i = f.indexOf(root.activeElement);
+        if (e.shiftKey ? i <= 0 : i === f.length - 1) {
+          e.preventDefault();
+          f[e.shiftKey ? f.length - 1 : 0].focus();
+        }
+      }
     });
     const onOutside = (e) => {
       if (isOpen && cfg().closeOnOutsideClick && !e.composedPath().includes(ctx.host)) close(false);

@@ -1,0 +1,114 @@
+@testable import SanctumHost
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// Counts what the probe plugins saw, across the server under test.
+final class ProbeRecorder: Sendable {
+    static let shared = ProbeRecorder()
+    private let events = Mutex<[String]>([])
+    func record(_ event: String) { events.withLock { $0.append(event) } }
+    func reset() { events.withLock { $0.removeAll() } }
+    var all: [String] { events.withLock { $0 } }
+}
+
+/// A "premium" feature: a route, a validator, an observer and a widget module.
+struct PremiumProbe: Plugin {
+    static let descriptor = PluginDescriptor(id: "premium-probe", version: "1.0.0",
+                                             capabilities: [.routes, .validateMessages, .observeMessages, .widgetModule],
+                                             summary: "test: records what reaches it")
+    init(configuration: NoConfiguration) {}
+
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(
+            validators: [MessageValidator(name: "record") { draft, context in
+                ProbeRecorder.shared.record("validate:\(context.site.id):\(draft.text)")
+                return .allow
+            }],
+            observers: [MessageObserver(name: "record") { message in
+                ProbeRecorder.shared.record("observe:\(message.site.id):\(message.kind.rawValue):\(message.text)")
+            }],
+            routes: [PluginRoute("GET", "/ping") { request in
+                try .json(["site": request.site.id, "tier": request.site.tier])
+            }],
+            widgetModule: WidgetModule(javascript: "/* probe */", options: ["greeting": "hi"]))
+    }
+}
+
+/// Appends a configurable suffix (to observe hook order).
+struct SuffixA: Plugin {
+    struct Configuration: Decodable, Sendable {
+        var suffix = "-a"
+        enum CodingKeys: CodingKey { case suffix }
+        init(from decoder: any Decoder) throws {
+            suffix = try decoder.container(keyedBy: CodingKeys.self).decodeIfPresent(String.self, forKey: .suffix) ?? "-a"
+        }
+    }
+    static let descriptor = PluginDescriptor(id: "suffix-a", version: "1", capabilities: [.transformMessages], summary: "test")
+    let suffix: String
+    init(configuration: Configuration) { suffix = configuration.suffix }
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        let suffix = suffix
+        return PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in
+            var copy = draft
+            copy.text += suffix
+            return copy
+        }])
+    }
+}
+
+/// Appends `-b`.
+struct SuffixB: Plugin {
+    static let descriptor = PluginDescriptor(id: "suffix-b", version: "1", capabilities: [.transformMessages], summary: "test")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in
+            var copy = draft
+            copy.text += "-b"
+            return copy
+        }])
+    }
+}
+
+/// Misbehaves on purpose: a validator that sleeps past its budget (policy from config), an
+/// observer that throws, and a validator that throws when the text says so.
+struct Misbehaving: Plugin {
+    struct Configuration: Decodable, Sendable { var policy: String = "fail-open" }
+    static let descriptor = PluginDescriptor(id: "misbehaving", version: "1", capabilities: [.validateMessages, .observeMessages], summary: "test")
+    let policy: FailurePolicy
+    init(configuration: Configuration) { policy = FailurePolicy(rawValue: configuration.policy) ?? .failOpen }
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(
+            validators: [MessageValidator(name: "moody", budget: .milliseconds(100), policy: policy) { draft, _ in
+                if draft.text.contains("slow") { try await Task.sleep(for: .seconds(10)) }
+                if draft.text.contains("throw") { throw CocoaError(.featureUnsupported) }
+                return .allow
+            }],
+            observers: [MessageObserver(name: "explode") { _ in throw CocoaError(.featureUnsupported) }])
+    }
+}
+
+/// Refuses activation.
+struct Refuser: Plugin {
+    static let descriptor = PluginDescriptor(id: "refuser", version: "1", capabilities: [.validateMessages], summary: "test")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions { throw PluginRefusal("not today") }
+}
+
+/// Uses its storage through the host.
+struct Counter: Plugin {
+    static let descriptor = PluginDescriptor(id: "counter", version: "1", capabilities: [.routes, .storage], summary: "test")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(routes: [PluginRoute("POST", "/hit") { _ in
+            let current = try await host.storage.value(for: "hits").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            try await host.storage.set(Data(String(current + 1).utf8), for: "hits")
+            return try .json(["hits": current + 1])
+        }])
+    }
+}
+
+extension PluginRegistry {
+    /// The built-in plugins plus the probes.
+    static let withProbes = PluginRegistry.builtIn.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self, Counter.self])
+}

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Logging
+import XCTest
+@testable import SanctumHost
+
+/// With two sites, site A's keys can neither read nor write site B's sessions.
+final class SiteIsolationTests: XCTestCase {
+    static let config = try! SanctumConfig.parse(yaml: """
+        tiers:
+          free: { plugins: [domain-allowlist] }
+          premium: { plugins: [domain-allowlist, premium-probe] }
+        sites:
+          - { id: site-a, tier: free, widget_key: pk_a }
+          - { id: site-b, tier: premium, widget_key: pk_b }
+        """)
+    static let keyA = "agent_key_of_site_a_000000"
+    static let keyB = "agent_key_of_site_b_000000"
+    static let environment = ["SANCTUM_API_KEY": TestKeys.api, "SANCTUM_ADMIN_KEY": TestKeys.admin,
+                              "SANCTUM_SITE_SITE_A_AGENT_KEY": keyA, "SANCTUM_SITE_SITE_B_AGENT_KEY": keyB]
+
+    func testSiteAKeysNeverReachSiteBSessions() async throws {
+        try await withServer(config: Self.config, environment: Self.environment, registry: .withProbes) { client, _ in
+            let secret = "B-visitor-secret"
+            let posted = try await client.post("/api/v1/?action=messages",
+                                               json: #"{"session_id":"session_bbb","message":"\#(secret)","widget_key":"pk_b"}"#)
+            XCTAssertEqual(posted.status, .ok)
+            let uidB = try XCTUnwrap(posted.data["uid"]?.stringValue)
+            let replyB = try await client.post("/api/v1/?action=outbox", json: #"{"session_id":"session_bbb","response":"B-reply-secret"}"#, key: Self.keyB)
+            XCTAssertEqual(replyB.status, .ok, "site B's own agent may answer")
+
+            var answers: [Answer] = []
+            for path in ["/api/v1/?action=inbox", "/api/v1/inbox"] {
+                let inbox = try await client.get(path, key: Self.keyA)
+                XCTAssertEqual(inbox.status, .ok)
+                XCTAssertEqual(inbox.data["messages"], [], path)
+                XCTAssertEqual(inbox.data["pagination"]?["total"], 0)
+                answers.append(inbox)
+            }
+            let legacy = try await client.get("/api/v1/?action=inbox", key: TestKeys.api)
+            XCTAssertEqual(legacy.data["messages"], [], "the default site does not see site B either")
+            answers.append(legacy)
+            for path in ["/api/v1/?action=outbox", "/api/v1/outbox"] {
+                let outbox = try await client.post(path, json: #"{"session_id":"session_bbb","response":"A intrudes"}"#, key: Self.keyA)
+                assertJSONError(outbox, .badRequest, path)
+                XCTAssertEqual(outbox.error, "Invalid session")
+                answers.append(outbox)
+            }
+            for query in ["widget_key=pk_a", "", "since_id=0&widget_key=pk_a"] {
+                let replies = try await client.get("/api/v1/?action=responses&session_id=session_bbb&" + query)
+                assertJSONError(replies, .badRequest, query)
+                answers.append(replies)
+            }
+            for body in [#"{"session_id":"session_bbb","message":"A writes","widget_key":"pk_a"}"#,
+                         #"{"session_id":"session_bbb","message":"A writes","widget_key":"pk_a","client_message_id":"x1"}"#,
+                         #"{"session_id":"session_bbb","message":"no key"}"#] {
+                let write = try await client.post("/api/v1/messages", json: body)
+                assertJSONError(write, .badRequest, body)
+                XCTAssertEqual(write.error, "Invalid session")
+                answers.append(write)
+            }
+            let chat = try await client.get("/chat/api/get_responses?session_id=session_bbb")
+            assertJSONError(chat, .badRequest, "chat page helper")
+            answers.append(chat)
+            for (method, path) in [(HTTPRequest.Method.get, "/api/v1/?action=sessions"), (.get, "/api/v1/?action=config"),
+                                   (.post, "/api/v1/?action=cleanup"), (.post, "/api/v1/?action=clear_data"),
+                                   (.get, "/admin/api/session_messages?session_id=session_bbb"), (.get, "/admin/api/sessions")] {
+                let admin = try await client.send(method, path, headers: [.authorization: "Bearer " + Self.keyA])
+                XCTAssertEqual(admin.status, .unauthorized, path)
+                answers.append(admin)
+            }
+            let premiumRoute = try await client.get("/plugins/premium-probe/ping", key: Self.keyA)
+            XCTAssertEqual(premiumRoute.status, .notFound)
+            answers.append(premiumRoute)
+            for answer in answers {
+                for leak in [secret, "B-reply-secret", uidB] {
+                    XCTAssertFalse(answer.text.contains(leak), "\(answer.text) leaks \(leak)")
+                }
+            }
+            let inboxB = try await client.get("/api/v1/?action=inbox", key: Self.keyB).data["messages"]!.array
+            XCTAssertEqual(inboxB.map { $0["message"] }, [.string(secret)], "B's inbox holds only B's message, nothing A wrote")
+            let repliesB = try await client.get("/api/v1/?action=responses&session_id=session_bbb&widget_key=pk_b").data["responses"]!.array
+            XCTAssertEqual(repliesB.map { $0["response"] }, ["B-reply-secret"])
+        }
+    }
+
+    func testGeneratedSiteKeysAreShownOnceAndWork() async throws {
+        let database = temporaryDatabase()
+        var logger = Logger(label: "t")
+        logger.logLevel = .critical
+        let environment = ["SANCTUM_API_KEY": TestKeys.api, "SANCTUM_ADMIN_KEY": TestKeys.admin]
+        let (env, _, siteKeys) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: database), config: Self.config,
+                                                                         environment: environment, logger: logger, registry: .withProbes)
+        XCTAssertEqual(Set(siteKeys.keys), ["site-a", "site-b"])
+        XCTAssertEqual(env.sites.site(agentKey: siteKeys["site-a"]!)?.id, "site-a")
+        XCTAssertNil(env.sites.site(agentKey: siteKeys["site-a"]! + "x"))
+        (env.store as? SQLiteChatStore)?.database.close()
+        let (again, _, secondTime) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: database), config: Self.config,
+                                                                             environment: environment, logger: logger, registry: .withProbes)
+        XCTAssertTrue(secondTime.isEmpty)
+        XCTAssertEqual(again.sites.site(agentKey: siteKeys["site-b"]!)?.id, "site-b")
+        (again.store as? SQLiteChatStore)?.database.close()
+    }
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Benchmark of the bridge API (issue 2, point 9). Prints numbers; asserts nothing.
+#
+#   scripts/bench-api.sh
+#
+# Builds a release `sanctum`, starts it on 127.0.0.1 with a fresh temporary database, fresh
+# random keys and rate limits disabled (so the numbers measure the server, not the limiter),
+# runs wrk against five scenarios and prints req/s, p50 and p99 per scenario, the server's
+# peak RSS and the database size. Sends traffic only to 127.0.0.1 and stops the server itself.
+# Installs nothing: it needs `wrk` (Debian: apt-get install -y wrk), `curl` and a Swift toolchain.
+#
+# Tunables (environment): BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
+# BENCH_SESSIONS (1000), BENCH_PORT (a free port), BENCH_SKIP_BUILD=1 (reuse the last release build),
+# BENCH_BIN=path (benchmark that binary instead of building one).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LUA="$ROOT/scripts/bench"
+DURATION="${BENCH_DURATION:-10s}"
+THREADS="${BENCH_THREADS:-2}"
+CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+export BENCH_SESSIONS="${BENCH_SESSIONS:-1000}"
+
+for tool in wrk curl swift; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "bench-api: '$tool' is not installed." >&2
+        [ "$tool" = wrk ] && echo "bench-api: install it with: apt-get install -y wrk" >&2
+        exit 1
+    fi
+done
+
+cd "$ROOT"
+if [ -n "${BENCH_BIN:-}" ]; then
+    BIN="$BENCH_BIN"  # an already built binary (e.g. to try the script quickly; not a release number)
+else
+    if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+        echo "== building release binary (swift build -c release --product sanctum)"
+        swift build -c release --product sanctum
+    fi
+    BIN="$(swift build -c release --show-bin-path)/sanctum"
+fi
+[ -x "$BIN" ] || { echo "bench-api: no release binary at $BIN" >&2; exit 1; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/sanctum-bench.XXXXXX")"
+DB="$WORK/bench.db"
+PID=""
+cleanup() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+        kill -TERM "$PID" 2>/dev/null || true
+        wait "$PID" 2>/dev/null || true
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+random_hex() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+export SANCTUM_API_KEY="sk_bench_$(random_hex)"
+export SANCTUM_ADMIN_KEY="adm_bench_$(random_hex)"
+export BENCH_API_KEY="$SANCTUM_API_KEY"
+unset SANCTUM_WIDGET_KEY
+
+cat > "$WORK/sanctum.yaml" <<'YAML'
+# benchmark configuration: no rate limits, so wrk measures the server and not the limiter
+rate_limits: { enabled: false }
+YAML
+
+free_port() {
+    local port
+    for _ in $(seq 1 50); do
+        port=$(( 20000 + RANDOM % 30000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+    done
+    echo 18080
+}
+PORT="${BENCH_PORT:-$(free_port)}"
+BASE="http://127.0.0.1:$PORT"
+
+echo "== starting $BIN on $BASE (database $DB)"
+"$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "$PORT" --database "$DB" >"$WORK/server.log" 2>&1 &
+PID=$!
+for _ in $(seq 1 300); do
+    curl -fsS "$BASE/widget/health" >/dev/null 2>&1 && break
+    kill -0 "$PID" 2>/dev/null || { echo "bench-api: server exited:" >&2; cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.1
+done
+curl -fsS "$BASE/widget/health" >/dev/null
+
+AUTH=(-H "Authorization: Bearer $SANCTUM_API_KEY" -H "Content-Type: application/json")
+post_message() {
+    curl -fsS -X POST "$BASE/api/v1/?action=messages" -H 'Content-Type: application/json' \
+        -d "{\"session_id\":\"$1\",\"message\":\"$2\"}" >/dev/null
+}
+inbox_total() { # pending messages, without taking any: an offset past the end selects (and marks) nothing
+    curl -fsS "${AUTH[@]}" "$BASE/api/v1/?action=inbox&limit=1&offset=2147483647" \
+        | grep -o '"total":[0-9]*' | cut -d: -f2
+}
+drain_inbox() {
+    while curl -fsS "${AUTH[@]}" "$BASE/api/v1/?action=inbox&limit=100&offset=0" | grep -q '"messages":\[{'; do :; done
+}
+
+# Fixture: a session with 20 agent replies (what a widget polls), and an empty inbox.
+REPLY_SESSION="session_bench_replies"
+post_message "$REPLY_SESSION" "hello agent"
+drain_inbox
+for i in $(seq 1 20); do
+    curl -fsS -X POST "$BASE/api/v1/?action=outbox" "${AUTH[@]}" \
+        -d "{\"session_id\":\"$REPLY_SESSION\",\"response\":\"Agent reply number $i: a typical answer of a sentence or two, long enough to look like real text.\"}" >/dev/null
+done
+
+declare -a NAMES RPS P50 P99 ERRS NOTES
+run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk arguments ending with the URL
+    local name="$1" note="$2" script="$3" out
+    local combined="$WORK/scenario.lua"
+    if [ -n "$script" ]; then cat "$LUA/$script" "$LUA/report.lua" > "$combined"; else cp "$LUA/report.lua" "$combined"; fi
+    shift 3
+    echo
+    echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${script:+-s scripts/bench/$script }$*" \
+        | sed "s/$SANCTUM_API_KEY/<api key>/g"
+    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
+    echo "$out"
+    local line
+    line="$(grep '^BENCH_RESULT' <<<"$out")"
+    NAMES+=("$name"); NOTES+=("$note")
+    LAST_EXTRA="$(grep '^BENCH_EXTRA' <<<"$out" | sed 's/^BENCH_EXTRA //; s/_/ /g' || true)"
+    RPS+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")")
+    P50+=("$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")")
+    P99+=("$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")")
+    ERRS+=("$(sed -E 's/.*errors=([0-9]+) non2xx=([0-9]+).*/\1 (non-2xx \2)/' <<<"$line")")
+}
+
+run_wrk "GET responses (20 replies)" "public widget poll of one session holding 20 replies" "" \
+    "$BASE/api/v1/?action=responses&session_id=$REPLY_SESSION"
+
+run_wrk "GET inbox, empty inbox" "agent poll (limit=50, broca headers) with nothing pending" "" \
+    -H "Authorization: Bearer $SANCTUM_API_KEY" -H "Content-Type: application/json" \
+    -H "User-Agent: Broca2-WebChat-Plugin/1.0" "$BASE/api/v1/?action=inbox&limit=50&offset=0"
+
+run_wrk "POST messages (durable)" "visitor messages over $BENCH_SESSIONS session ids; 200 only after commit" messages.lua \
+    "$BASE/api/v1/?action=messages"
+PENDING_BEFORE="$(inbox_total)"
+
+run_wrk "GET inbox, backlog (drain)" "agent poll (limit=50) on the backlog left by the previous scenario" backlog.lua \
+    "$BASE/api/v1/?action=inbox&limit=50&offset=0"
+PENDING_AFTER="$(inbox_total)"
+NOTES[3]="${NOTES[3]}: $PENDING_BEFORE pending before, $PENDING_AFTER after; completed polls: $LAST_EXTRA"
+
+drain_inbox
+run_wrk "POST messages / GET inbox alternating" "each connection alternates a visitor post and an agent poll (limit=50)" mixed.lua \
+    "$BASE/api/v1/"
+
+RSS_PEAK="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$PID/status")"
+RSS_NOW="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$PID/status")"
+SESSIONS_TOTAL="$(curl -fsS -H "Authorization: Bearer $SANCTUM_ADMIN_KEY" "$BASE/api/v1/?action=sessions&active=false&limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2)"
+kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+DB_SIZE="$(du -b "$DB" | cut -f1)"
+WAL_SIZE="$( [ -f "$DB-wal" ] && du -b "$DB-wal" | cut -f1 || echo 0)"
+
+echo
+echo "== results ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
+printf '| %-40s | %10s | %9s | %9s | %-22s |\n' "scenario" "req/s" "p50 ms" "p99 ms" "errors"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..24})"
+for i in "${!NAMES[@]}"; do
+    printf '| %-40s | %10s | %9s | %9s | %-22s |\n' "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${ERRS[$i]}"
+done
+echo
+for i in "${!NAMES[@]}"; do echo "  ${NAMES[$i]}: ${NOTES[$i]}"; done
+echo
+echo "server peak RSS (VmHWM): $RSS_PEAK (VmRSS at the end: $RSS_NOW)"
+echo "sessions in database: $SESSIONS_TOTAL"
+echo "database size after shutdown: $DB_SIZE bytes (+ WAL $WAL_SIZE bytes)"
