@@ -52,6 +52,7 @@ let package = Package(
             path: "Sources/Host",
             resources: [.copy("Resources/widget"), .copy("Resources/site")]
         ),
+        .executableTarget(name: "hook-overhead", dependencies: ["PluginAPI"], path: "Benchmarks/HookOverhead"),
         .executableTarget(
             name: "sanctum",
             dependencies: [

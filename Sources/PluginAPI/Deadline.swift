@@ -14,7 +14,7 @@ public enum Deadline {
     ///
     /// The caller always gets an answer at the deadline: the late operation is cancelled and its
     /// result discarded. (A task group would wait for a hook that ignores cancellation — a request
-    /// must not.)
+    /// must not.) Deadlines are kept by one watchdog thread, not a sleeping task per call.
     public static func run<Value: Sendable>(within budget: Duration,
                                             _ operation: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
         let race = Race<Value>()
@@ -23,12 +23,85 @@ public enum Deadline {
             let work = Task {
                 do { race.finish(.value(try await operation())) } catch { race.finish(.failed(error)) }
             }
-            let timer = Task {
-                try? await Task.sleep(for: budget)
-                if !Task.isCancelled { race.finish(.timedOut) }
-            }
-            race.track([work, timer])
+            race.track([work])
+            Watchdog.shared.schedule(after: budget) { race.finish(.timedOut) }
         }
+    }
+}
+
+/// One thread that fires every deadline: cheaper than a sleeping task per hook call, which
+/// matters at hundreds of thousands of hook calls per second.
+final class Watchdog: @unchecked Sendable {
+    static let shared = Watchdog()
+
+    private struct Entry {
+        let due: UInt64
+        let fire: @Sendable () -> Void
+    }
+    private let condition = NSCondition()
+    private var heap: [Entry] = []
+
+    private init() {
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "sanctum-hook-watchdog"
+        thread.start()
+    }
+
+    /// Calls `fire` once `delay` has passed (a no-op for races already finished).
+    func schedule(after delay: Duration, _ fire: @escaping @Sendable () -> Void) {
+        let (seconds, attoseconds) = delay.components
+        let nanos = UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let entry = Entry(due: DispatchTime.now().uptimeNanoseconds &+ nanos, fire: fire)
+        condition.lock()
+        push(entry)
+        if heap[0].due == entry.due { condition.signal() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while heap.isEmpty { condition.wait() }
+            let now = DispatchTime.now().uptimeNanoseconds
+            var due: [Entry] = []
+            while let first = heap.first, first.due <= now { due.append(pop()) }
+            if due.isEmpty, let first = heap.first {
+                let wait = Double(first.due - now) / 1e9
+                _ = condition.wait(until: Date(timeIntervalSinceNow: wait))
+            }
+            condition.unlock()
+            due.forEach { $0.fire() }
+        }
+    }
+
+    private func push(_ entry: Entry) {
+        heap.append(entry)
+        var i = heap.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard heap[parent].due > heap[i].due else { break }
+            heap.swapAt(parent, i)
+            i = parent
+        }
+    }
+
+    private func pop() -> Entry {
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var smallest = i
+                if l < heap.count, heap[l].due < heap[smallest].due { smallest = l }
+                if r < heap.count, heap[r].due < heap[smallest].due { smallest = r }
+                if smallest == i { break }
+                heap.swapAt(i, smallest)
+                i = smallest
+            }
+        }
+        return top
     }
 }
 
