@@ -34,8 +34,9 @@ if [ -n "${BENCH_BIN:-}" ]; then
     BIN="$BENCH_BIN"  # an already built binary (e.g. to try the script quickly; not a release number)
 else
     if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-        echo "== building release binary (swift build -c release --product sanctum)"
+        echo "== building release binaries (swift build -c release --product sanctum / hook-overhead)"
         swift build -c release --product sanctum
+        swift build -c release --product hook-overhead
     fi
     BIN="$(swift build -c release --show-bin-path)/sanctum"
 fi
@@ -168,3 +169,10 @@ echo
 echo "server peak RSS (VmHWM): $RSS_PEAK (VmRSS at the end: $RSS_NOW)"
 echo "sessions in database: $SESSIONS_TOTAL"
 echo "database size after shutdown: $DB_SIZE bytes (+ WAL $WAL_SIZE bytes)"
+
+HOOK_BIN="$(dirname "$BIN")/hook-overhead"
+if [ -x "$HOOK_BIN" ]; then
+    echo
+    echo "== hook dispatcher overhead (issue 3): HookPipeline.prepare with 0, 1 and 5 no-op plugins"
+    "$HOOK_BIN" "${BENCH_HOOK_MESSAGES:-200000}"
+fi

@@ -42,7 +42,8 @@ public struct DomainAllowlist: Plugin {
     public func activate(host: any PluginHost) async throws -> PluginContributions {
         let allowWithoutOrigin = configuration.allowRequestsWithoutOrigin
         return PluginContributions(authorizers: [
-            RequestAuthorizer(name: "origin", budget: .milliseconds(50), policy: .failClosed) { request in
+            RequestAuthorizer(name: "origin", budget: .milliseconds(50), policy: .failClosed,
+                              appliesTo: { !$0.allowedOrigins.isEmpty }) { request in
                 let patterns = request.site.allowedOrigins
                 guard !patterns.isEmpty else { return .abstain }
                 guard let origin = request.origin.flatMap(Origin.init) else {

@@ -39,13 +39,18 @@ public struct RequestAuthorizer: Sendable {
     public var budget: Duration
     /// On error or timeout: `failOpen` abstains, `failClosed` denies with 503.
     public var policy: FailurePolicy
+    /// Whether the authorizer has anything to say for a site at all (checked synchronously, so
+    /// sites it would abstain for cost nothing). Default: every site.
+    public var appliesTo: @Sendable (SiteInfo) -> Bool
     public var authorize: @Sendable (AuthRequest) async throws -> AuthVerdict
 
     public init(name: String, budget: Duration = .milliseconds(20), policy: FailurePolicy = .failClosed,
+                appliesTo: @escaping @Sendable (SiteInfo) -> Bool = { _ in true },
                 authorize: @escaping @Sendable (AuthRequest) async throws -> AuthVerdict) {
         self.name = name
         self.budget = budget
         self.policy = policy
+        self.appliesTo = appliesTo
         self.authorize = authorize
     }
 }

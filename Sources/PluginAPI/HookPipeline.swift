@@ -71,6 +71,12 @@ public final class HookPipeline: Sendable {
         self.log = log
     }
 
+    /// Whether any enabled plugin has an authorizer that applies to `site` (lets the host skip
+    /// building the request).
+    public func hasAuthorizers(for site: SiteInfo, enabled: [String]) -> Bool {
+        enabled.contains { id in plugins[id]?.contributions.authorizers.contains { $0.appliesTo(site) } ?? false }
+    }
+
     /// Whether any enabled plugin has a hook of this kind (lets the host skip work).
     public func hasMessageHooks(for kind: MessageKind, enabled: [String]) -> Bool {
         enabled.contains { id in
@@ -121,7 +127,7 @@ public final class HookPipeline: Sendable {
         var allowed = false
         for id in enabled {
             guard let plugin = plugins[id] else { continue }
-            for authorizer in plugin.contributions.authorizers {
+            for authorizer in plugin.contributions.authorizers where authorizer.appliesTo(request.site) {
                 let outcome = await call(id, authorizer.name, budget: authorizer.budget) { try await authorizer.authorize(request) }
                 switch outcome {
                 case .value(.allow): allowed = true

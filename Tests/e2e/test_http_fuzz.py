@@ -501,7 +501,9 @@ def test_hammering_gets_429_with_retry_after(limited_server):
     assert set(statuses) <= {200, 429}, set(statuses)
     assert limited is not None, "500 rapid posts from one IP were never limited"
     assert statuses.count(200) >= 60  # the documented burst allowance was honoured first
-    assert json.loads(limited.body) == {"success": False, "error": "Rate limit exceeded"}
+    body = json.loads(limited.body)
+    assert body == {"success": False, "error": "Rate limit exceeded", "retry_after": body["retry_after"]}
+    assert body["retry_after"] == int(limited.headers["retry-after"])
     assert limited.headers["content-type"].startswith("application/json")
     assert int(limited.headers["retry-after"]) >= 1
     # Per-IP: another visitor is unaffected, and the hammering IP can still poll responses.

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from widget_helpers import (HostSite, STRICT_CSP, agent_reply, inbox_for, launch_chromium, loader_tag,
-                            page_html, session_id, wait_until)
+                            page_html, screenshot, session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
 
@@ -312,6 +312,8 @@ def test_public_api_events_and_lifecycle(server, site, context):
     page.wait_for_function("SanctumChat.getState().unreadCount === 1", timeout=10000)
     badge = page.locator("#sanctum-notification-badge")
     assert badge.is_visible() and badge.text_content() == "1"
+    assert page.locator("#sanctum-chat-bubble").get_attribute("aria-label") == "Open chat (1 unread)"
+    screenshot(page, "desktop-unread")
     assert page.evaluate("__msgs.map(m => m.type + ':' + m.message)") == ["bot:unread reply"]
     page.locator("#sanctum-chat-bubble").click()
     page.wait_for_function("SanctumChat.getState().unreadCount === 0")

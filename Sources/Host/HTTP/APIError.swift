@@ -48,8 +48,11 @@ public struct APIError: Error, Sendable {
     static let internalError = APIError(.internalServerError, "Internal server error")
     static let unsupportedMediaType = APIError(.unsupportedMediaType, "Unsupported Media Type: send the body as application/json")
     static func bodyTooLarge(_ limit: Int) -> APIError { APIError(.contentTooLarge, "Request body too large (limit \(limit) bytes)") }
+    /// 429 with `Retry-After`, and `retry_after` in the body as the PHP original sent it (browsers
+    /// hide `Retry-After` from cross-origin scripts; the widget reads the body).
     static func rateLimited(retryAfter: Int) -> APIError {
-        APIError(.tooManyRequests, "Rate limit exceeded", headers: [.retryAfter: String(retryAfter)])
+        APIError(.tooManyRequests, "Rate limit exceeded", headers: [.retryAfter: String(retryAfter)],
+                 details: ["retry_after": .int(Int64(retryAfter))])
     }
 }
 
@@ -58,7 +61,7 @@ extension Response {
     static func json(_ value: JSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: value.serialized)))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: value.serializedBytes)))
     }
 
     /// The answer for `error`.

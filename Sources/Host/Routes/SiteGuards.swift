@@ -16,7 +16,7 @@ extension HostEnvironment {
     /// origin (its `/chat/` and `/widget/demo` pages) are always allowed. A deny is a JSON error
     /// with the plugin's status and code, without CORS headers.
     func authorizePublic(_ request: Request, _ context: SanctumContext, site: Site) async throws(APIError) {
-        guard !site.plugins.isEmpty else { return }
+        guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
         let origin = requestOrigin(request)
         if let origin, let authority = request.head.authority, origin.hasSuffix("://" + authority) { return }
         var headers: [String: String] = [:]

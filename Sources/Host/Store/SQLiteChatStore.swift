@@ -78,20 +78,26 @@ public final class SQLiteChatStore: ChatStore {
     }
 
     public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
-        var sql = "SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ?"
-        var bindings: [SQLValue] = [.text(sessionID)]
-        if let since { sql += " AND timestamp > ?"; bindings.append(.text(since)) }
-        if let sinceID { sql += " AND id > ?"; bindings.append(.int(sinceID)) }
-        sql += " ORDER BY timestamp, id"
-        let owner = try database.read { try $0.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text }
-        if let owner {
-            guard owner == siteID else { throw StoreRefusal.otherSite }
-        } else {
-            try await database.write { c in _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now) }
+        let sql = "SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ?"
+            + (since == nil ? "" : " AND timestamp > ?") + (sinceID == nil ? "" : " AND id > ?") + " ORDER BY timestamp, id"
+        let bindings: [SQLValue] = [.text(sessionID)] + (since.map { [.text($0)] } ?? []) + (sinceID.map { [.int($0)] } ?? [])
+        @Sendable func fetch(_ c: SQLiteConnection) throws -> (owner: String?, replies: [Reply]) {
+            guard let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text else {
+                return (nil, [])
+            }
+            return (owner, try c.query(sql, bindings) {
+                Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3])
+            })
         }
-        return try database.read { c in
-            try c.query(sql, bindings) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3]) }
+        var result = try database.read(fetch)
+        if result.owner == nil {
+            result = try await database.write { c in
+                _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
+                return try fetch(c)
+            }
         }
+        guard result.owner == siteID else { throw StoreRefusal.otherSite }
+        return result.replies
     }
 
     public func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64) {

@@ -42,37 +42,40 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The compact, sorted, ASCII-only serialisation followed by a newline, as Flask sends it.
-    public var serialized: String {
-        var out = ""
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// ``serialized`` as UTF-8 bytes (what responses send; no intermediate string).
+    public var serializedBytes: [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out)
-        out.append("\n")
+        out.append(0x0A)
         return out
     }
 
-    private func write(to out: inout String) {
+    private func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out.append("null")
-        case .bool(let b): out.append(b ? "true" : "false")
-        case .int(let i): out.append(String(i))
-        case .double(let d): out.append(JSON.pythonFloat(d))
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .double(let d): out.append(contentsOf: JSON.pythonFloat(d).utf8)
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let a):
-            out.append("[")
+            out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 v.write(to: &out)
             }
-            out.append("]")
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out.append("{")
+            out.append(UInt8(ascii: "{"))
             for (i, key) in o.keys.sorted().enumerated() {
-                if i > 0 { out.append(",") }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 JSON.writeString(key, to: &out)
-                out.append(":")
+                out.append(UInt8(ascii: ":"))
                 o[key]!.write(to: &out)
             }
-            out.append("}")
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -83,26 +86,35 @@ public enum JSON: Sendable, Equatable {
         return "\(d)"
     }
 
-    private static let hex: [Character] = Array("0123456789abcdef")
+    private static let hex = Array("0123456789abcdef".utf8)
 
-    private static func writeString(_ s: String, to out: inout String) {
-        out.append("\"")
-        for unit in s.utf16 {
-            switch unit {
-            case 0x22: out.append("\\\"")
-            case 0x5C: out.append("\\\\")
-            case 0x0A: out.append("\\n")
-            case 0x0D: out.append("\\r")
-            case 0x09: out.append("\\t")
-            case 0x08: out.append("\\b")
-            case 0x0C: out.append("\\f")
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                out.append("\\u")
-                for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+    /// A JSON string literal; printable ASCII is copied as is, everything else escaped.
+    private static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let utf8 = s.utf8
+        let plain = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+        }
+        if plain == true {
+            out.append(contentsOf: utf8)
+        } else {
+            for unit in s.utf16 {
+                switch unit {
+                case 0x22: out.append(contentsOf: [0x5C, 0x22])
+                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x20..<0x7F: out.append(UInt8(unit))
+                default:
+                    out.append(contentsOf: [0x5C, UInt8(ascii: "u")])
+                    for shift in [12, 8, 4, 0] { out.append(hex[Int((unit >> UInt16(shift)) & 0xF)]) }
+                }
             }
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
     }
 }
 
