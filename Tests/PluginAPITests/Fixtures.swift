@@ -64,8 +64,10 @@ struct ScriptedPlugin: Plugin {
                 })
             case .hang:
                 contributions.validators.append(MessageValidator(name: name, budget: .milliseconds(50), policy: policy) { _, _ in
-                    // Ignores cancellation: blocks its thread for a while.
-                    usleep(500_000)
+                    // Waits on something that ignores cancellation (a callback API, say).
+                    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { done.resume() }
+                    }
                     return .allow
                 })
             case .throwError:

@@ -45,8 +45,10 @@ class Server:
                 self.process.kill()
 
 
-def start_server(database: str | None = None, extra_env: dict | None = None, port: int | None = None) -> Server:
-    """Starts `sanctum serve` on 127.0.0.1 and waits until /widget/health answers."""
+def start_server(database: str | None = None, extra_env: dict | None = None, port: int | None = None,
+                 config: str | None = None) -> Server:
+    """Starts `sanctum serve` on 127.0.0.1 (with `--config config` when given) and waits until
+    /widget/health answers. `extra_env` overrides the environment, keys included."""
     binary = os.environ.get("SANCTUM_BIN", str(ROOT / ".build" / "debug" / "sanctum"))
     port = port or free_port()
     if database is None:
@@ -60,7 +62,8 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
     env.update(extra_env or {})
     log = open(database + ".log", "ab")
     process = subprocess.Popen(
-        [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database],
+        [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database]
+        + (["--config", config] if config else []),
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"

@@ -28,27 +28,8 @@ from conftest import ROOT, Server, free_port, start_server
 # servers
 
 def launch(database: str, config: str, env: dict) -> Server:
-    """Like conftest.start_server, but passes `--config` and reuses a database and keys."""
-    binary = os.environ.get("SANCTUM_BIN", str(ROOT / ".build" / "debug" / "sanctum"))
-    port = free_port()
-    log = open(database + ".log", "ab")
-    process = subprocess.Popen([binary, "serve", "--config", config, "--host", "127.0.0.1", "--port", str(port),
-                                "--database", database], env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"sanctum exited with {process.returncode}; see {database}.log")
-        try:
-            with urllib.request.urlopen(base + "/widget/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        raise RuntimeError("sanctum did not start within 30 s")
-    return Server(base, env["SANCTUM_API_KEY"], env["SANCTUM_ADMIN_KEY"], env["SANCTUM_WIDGET_KEY"], database, process, port)
+    """conftest.start_server with `--config`, reusing a database and keys (for restarts)."""
+    return start_server(database=database, extra_env=env, config=config)
 
 
 class FuzzTarget:

@@ -4,27 +4,11 @@ import json
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from widget_helpers import (HostSite, STRICT_CSP, agent_reply, inbox_for, launch_chromium, loader_tag,
+from widget_helpers import (browser, site, STRICT_CSP, agent_reply, inbox_for, loader_tag,
                             page_html, screenshot, session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def site():
-    s = HostSite()
-    yield s
-    s.stop()
 
 
 @pytest.fixture

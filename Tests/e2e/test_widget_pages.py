@@ -3,22 +3,13 @@ generator) and /widget/demo (a playground for every option and method), under th
 import urllib.request
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from widget_helpers import inbox_for, launch_chromium, screenshot, wait_until
+from widget_helpers import browser, inbox_for, screenshot, wait_until
 
 
 def wait_js(page, expression, timeout=10.0):
     """Polls with page.evaluate (Playwright's own polling uses eval, which these pages' CSP blocks)."""
     wait_until(lambda: page.evaluate(expression), timeout=timeout, message=expression)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
 
 
 def load(browser, url):

@@ -1,27 +1,11 @@
 """Widget layout, theming, keyboard, accessibility (axe-core) and screenshots in headless Chromium."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import sync_playwright
 
-from widget_helpers import HostSite, launch_chromium, loader_tag, page_html, screenshot, agent_reply, session_id, wait_until
+from widget_helpers import browser, site, loader_tag, page_html, screenshot, agent_reply, session_id, wait_until
 
 ICON = '<link rel="icon" href="data:,">'
 MARGIN = 20
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = launch_chromium(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def site():
-    s = HostSite()
-    yield s
-    s.stop()
 
 
 def widget_page(browser, server, site, path, viewport=(1280, 800), color_scheme="light", mobile=False, **data):

@@ -9,6 +9,9 @@ import urllib.request
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from pathlib import Path
 
+import pytest
+from playwright.sync_api import sync_playwright
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
@@ -145,3 +148,19 @@ def screenshot(page, name):
 
 def session_id(page):
     return page.evaluate("SanctumChat.getState().sessionId")
+
+
+# Shared fixtures (imported by the widget test modules).
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = launch_chromium(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def site():
+    s = HostSite()
+    yield s
+    s.stop()

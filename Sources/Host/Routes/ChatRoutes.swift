@@ -23,8 +23,7 @@ extension HostEnvironment {
     }
 
     private func chatSend(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        let ip = clientIP(request, context)
-        try rateLimit(.messages, client: ip)
+        try rateLimit(.messages, client: clientIP(request, context))
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
         let sessionID = try body.string("session_id", wrongType: .invalidSessionID)
@@ -32,33 +31,18 @@ extension HostEnvironment {
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
         guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
-        let site = sites.defaultSite
-        try await authorizePublic(request, context, site: site)
-        let stored = try await prepareMessage(.visitor, text: text, sessionID: sessionID, site: site, request: request, context: context)
-        let posted: PostedMessage
-        do {
-            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: nil, ip: ip, now: clock())
-        } catch is StoreRefusal {
-            throw APIError.invalidSession
-        }
-        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
+        let posted = try await acceptVisitorMessage(site: sites.defaultSite, sessionID: sessionID, text: text, clientMessageID: nil,
+                                                    request: request, context: context)
         return envelope(["message_id": .int(posted.messageID), "session_id": .string(sessionID), "uid": .string(posted.uid)], timestamp: false)
     }
 
     private func chatResponses(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        let ip = clientIP(request, context)
-        try rateLimit(.responses, client: ip)
+        try rateLimit(.responses, client: clientIP(request, context))
         let query = Query(request.uri.query)
         guard let sessionID = query["session_id"], !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
-        try await authorizePublic(request, context, site: sites.defaultSite)
-        let replies: [Reply]
-        do {
-            replies = try await store.replies(siteID: defaultSiteID, sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: nil, ip: ip, now: clock())
-        } catch is StoreRefusal {
-            throw APIError.invalidSession
-        }
-        activity.touch(sessionID)
+        let replies = try await publicReplies(site: sites.defaultSite, sessionID: sessionID, since: query["since"], sinceID: nil,
+                                              request: request, context: context)
         return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))], timestamp: false)
     }
 

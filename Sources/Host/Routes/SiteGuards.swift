@@ -53,6 +53,37 @@ extension HostEnvironment {
                         enabled: site.plugins)
     }
 
+    /// A visitor message through the authorizers and message hooks into the store, then to the
+    /// observers. Another site's session is `Invalid session`.
+    func acceptVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
+                              request: Request, context: SanctumContext) async throws -> PostedMessage {
+        try await authorizePublic(request, context, site: site)
+        let stored = try await prepareMessage(.visitor, text: text, sessionID: sessionID, site: site, request: request, context: context)
+        let posted: PostedMessage
+        do {
+            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: clientMessageID,
+                                                 ip: clientIP(request, context), now: clock())
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
+        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
+        return posted
+    }
+
+    /// The replies of a session for a public poll; another site's session is `Invalid session`.
+    func publicReplies(site: Site, sessionID: String, since: String?, sinceID: Int64?,
+                       request: Request, context: SanctumContext) async throws -> [Reply] {
+        try await authorizePublic(request, context, site: site)
+        do {
+            let replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: Validation.cursor(since), sinceID: sinceID,
+                                                  ip: clientIP(request, context), now: clock())
+            activity.touch(sessionID)
+            return replies
+        } catch is StoreRefusal {
+            throw APIError.invalidSession
+        }
+    }
+
     /// Agent auth: the legacy API key (default site) or a site's agent key; on the dispatcher
     /// also the admin key (default site). The alias runs the original's decorator (`code: 401`).
     func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> Site {

@@ -5,8 +5,7 @@ import Hummingbird
 extension HostEnvironment {
     /// POST `messages`: a visitor message. Optional `client_message_id` makes retries idempotent.
     @Sendable func postMessage(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        let ip = clientIP(request, context)
-        try rateLimit(.messages, client: ip)
+        try rateLimit(.messages, client: clientIP(request, context))
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
         let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
@@ -14,8 +13,6 @@ extension HostEnvironment {
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
         guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
-        let site = sites.site(widgetKey: body["widget_key"]?.stringValue)
-        try await authorizePublic(request, context, site: site)
         var clientMessageID: String?
         if let raw = body["client_message_id"], raw != .null {
             guard let id = raw.stringValue, Validation.isValidClientMessageID(id) else {
@@ -23,14 +20,8 @@ extension HostEnvironment {
             }
             clientMessageID = id
         }
-        let stored = try await prepareMessage(.visitor, text: text, sessionID: sessionID, site: site, request: request, context: context)
-        let posted: PostedMessage
-        do {
-            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: clientMessageID, ip: ip, now: clock())
-        } catch is StoreRefusal {
-            throw APIError.invalidSession
-        }
-        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
+        let posted = try await acceptVisitorMessage(site: sites.site(widgetKey: body["widget_key"]?.stringValue), sessionID: sessionID, text: text, clientMessageID: clientMessageID,
+                                                    request: request, context: context)
         return envelope([
             "message_id": .int(posted.messageID),
             "session_id": .string(sessionID),
@@ -42,22 +33,14 @@ extension HostEnvironment {
 
     /// GET `responses`: the agent replies of a session, after `since` (time) and `since_id`.
     @Sendable func replies(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        let ip = clientIP(request, context)
-        try rateLimit(.responses, client: ip)
+        try rateLimit(.responses, client: clientIP(request, context))
         let query = Query(request.uri.query)
         let sessionID = PythonText.strip(query["session_id"] ?? "")
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
-        let site = sites.site(widgetKey: query["widget_key"])
-        try await authorizePublic(request, context, site: site)
-        let replies: [Reply]
-        do {
-            replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: Validation.cursor(query["since"]), sinceID: sinceID, ip: ip, now: clock())
-        } catch is StoreRefusal {
-            throw APIError.invalidSession
-        }
-        activity.touch(sessionID)
+        let replies = try await publicReplies(site: sites.site(widgetKey: query["widget_key"]), sessionID: sessionID,
+                                              since: query["since"], sinceID: sinceID, request: request, context: context)
         return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))])
     }
 }

@@ -24,6 +24,7 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` on the writer connection inside a transaction; returns once it is committed.
+    @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             writer.enqueue(WriteJob(body: body, continuation: continuation))

@@ -38,22 +38,19 @@ public final class SQLiteChatStore: ChatStore {
             LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE \(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?
             """
         let count = "SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)"
-        @Sendable func page(_ c: SQLiteConnection) throws -> InboxPage {
+        // The total is counted on a reader, outside the single write transaction (it is a snapshot
+        // either way); the writer only selects and marks one page.
+        let total = try database.read { try $0.scalar(count, bindings)?.int ?? 0 }
+        if total == 0 { return InboxPage(messages: [], total: 0) }
+        let stamp = SQLValue.text(Timestamps.database(now))
+        return try await database.write { c in
             let messages = try c.query(select, bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
                 InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
             }
-            return InboxPage(messages: messages, total: try c.scalar(count, bindings)?.int ?? 0)
-        }
-        // Fast path: an empty inbox (the common poll) needs no write transaction.
-        let peek = try database.read(page)
-        if peek.messages.isEmpty { return peek }
-        return try await database.write { c in
-            let result = try page(c)
-            let stamp = SQLValue.text(Timestamps.database(now))
-            for message in result.messages {
+            for message in messages {
                 try c.run("UPDATE web_chat_messages SET processed = 1, delivered_at = ? WHERE id = ?", [stamp, .int(message.id)])
             }
-            return result
+            return InboxPage(messages: messages, total: max(total, Int64(messages.count)))
         }
     }
 

@@ -27,6 +27,7 @@ final class PluginIntegrationTests: XCTestCase {
 
     override func setUp() { ProbeRecorder.shared.reset() }
 
+    @discardableResult
     private static func post(_ client: Client, key: String, session: String, _ text: String, origin: String? = nil) async throws -> Answer {
         var headers = HTTPFields()
         if let origin { headers[.origin] = origin }

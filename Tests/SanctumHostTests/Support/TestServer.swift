@@ -64,6 +64,7 @@ struct Client: Sendable {
         return try await send(.get, uri, headers: headers)
     }
 
+    @discardableResult
     func post(_ uri: String, json: String, key: String? = nil, headers: HTTPFields = [:]) async throws -> Answer {
         var headers = headers
         if headers[.contentType] == nil { headers[.contentType] = "application/json" }
