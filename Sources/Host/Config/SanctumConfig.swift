@@ -39,9 +39,10 @@ public struct SanctumConfig: Sendable, Decodable {
         public var inbox: RateBudget?
         public var outbox: RateBudget?
         public var sessions: RateBudget?
+        public var typing: RateBudget?
         public var authFailures: RateBudget?
         enum CodingKeys: String, CodingKey {
-            case enabled, messages, responses, inbox, outbox, sessions, authFailures = "auth_failures"
+            case enabled, messages, responses, inbox, outbox, sessions, typing, authFailures = "auth_failures"
         }
 
         public init(enabled: Bool? = nil) { self.enabled = enabled }
@@ -53,6 +54,7 @@ public struct SanctumConfig: Sendable, Decodable {
             result[.inbox] = inbox
             result[.outbox] = outbox
             result[.sessions] = sessions
+            result[.typing] = typing
             result[.authFailures] = authFailures
             return result
         }
@@ -97,7 +99,17 @@ public struct SanctumConfig: Sendable, Decodable {
         }
     }
 
+    /// The real-time channel.
+    public struct Realtime: Sendable, Decodable {
+        /// Concurrent stream connections per client IP (default 50).
+        public var maxConnectionsPerIP: Int?
+        /// Days events are kept for replay (default 7).
+        public var eventRetentionDays: Double?
+        enum CodingKeys: String, CodingKey { case maxConnectionsPerIP = "max_connections_per_ip", eventRetentionDays = "event_retention_days" }
+    }
+
     public var server: Server?
+    public var realtime: Realtime?
     /// Tiers by name.
     public var tiers: [String: Tier]?
     /// Sites besides the default one.
@@ -110,7 +122,7 @@ public struct SanctumConfig: Sendable, Decodable {
     public var rateLimits: RateLimits?
     public var keys: Keys?
     enum CodingKeys: String, CodingKey {
-        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site"
+        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site", realtime
     }
 
     public init() {}

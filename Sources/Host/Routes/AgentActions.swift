@@ -9,12 +9,28 @@ extension HostEnvironment {
         try rateLimit(.inbox, client: "site:" + site.id)
         let query = Query(request.uri.query)
         let (limit, offset) = try pagination(query)
-        let page = try await store.takeInbox(siteID: site.id, limit: limit, offset: offset, since: Validation.cursor(query["since"]), now: clock())
+        let since = Validation.cursor(query["since"])
+        let wait = query["wait"] == nil ? 0 : min(max(try integer(query, "wait", default: 0), 0), Self.maxWait)
+        let lease: TimeInterval? = query["lease"] == nil ? nil : TimeInterval(min(max(try integer(query, "lease", default: 60), 1), 3600))
+        var page = try await store.takeInbox(siteID: site.id, limit: limit, offset: offset, since: since, lease: lease, now: clock())
+        if page.messages.isEmpty, wait > 0 {
+            // Long-poll: wake on the site's next visitor message (one committed since the take counts too).
+            let (store, now) = (self.store, clock())
+            if try await bus.wait(in: .site(site.id), timeout: .seconds(wait), matching: { $0.type == "message" }, afterSubscribing: {
+                try await store.pendingCount(siteID: site.id, since: since, now: now) > 0
+            }) {
+                page = try await store.takeInbox(siteID: site.id, limit: limit, offset: offset, since: since, lease: lease, now: clock())
+            }
+        }
         let messages: [JSON] = page.messages.map {
             ["id": .int($0.id), "session_id": .string($0.sessionID), "message": .string($0.message),
              "timestamp": .string($0.timestamp), "uid": .optional($0.uid)]
         }
-        return envelope(["messages": .array(messages), "pagination": paginationJSON(total: page.total, limit: limit, offset: offset)])
+        var data: [String: JSON] = ["messages": .array(messages), "pagination": paginationJSON(total: page.total, limit: limit, offset: offset)]
+        if let lease {
+            data["lease"] = ["seconds": .int(Int64(lease)), "until": .string(Timestamps.iso(clock().addingTimeInterval(lease)))]
+        }
+        return envelope(.object(data))
     }
 
     /// POST `outbox`: an agent reply to any session that has ever existed.

@@ -26,6 +26,13 @@ extension HostEnvironment {
             "cleanup": BridgeAction(methods: [.post], handle: cleanup),
             "clear_data": BridgeAction(methods: [.post], handle: clearData),
             "cleanup_logs": BridgeAction(methods: [.post], handle: cleanupLogs),
+            "typing": BridgeAction(methods: [.post], handle: typing),
+            "read": BridgeAction(methods: [.post], handle: read),
+            "events": BridgeAction(methods: [.get], handle: events),
+            "ack": BridgeAction(methods: [.post], handle: ack),
+            "conversations": BridgeAction(methods: [.get], handle: conversations),
+            "history": BridgeAction(methods: [.get], handle: history),
+            "stream": BridgeAction(methods: [.get], handle: streamWithoutUpgrade),
         ]
     }
 

@@ -1,31 +1,37 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import PluginAPI
 
 /// Site resolution, authorizer hooks and message hooks on the request paths.
 extension HostEnvironment {
     /// The origin of a request: its `Origin`, else the origin of its `Referer`.
-    func requestOrigin(_ request: Request) -> String? {
-        if let origin = request.headers[.origin] { return origin }
-        guard let referer = request.headers[.referer], let url = URLComponents(string: referer),
+    func requestOrigin(_ headers: HTTPFields) -> String? {
+        if let origin = headers[.origin] { return origin }
+        guard let referer = headers[.referer], let url = URLComponents(string: referer),
               let scheme = url.scheme, let host = url.host, !host.isEmpty else { return nil }
         return scheme + "://" + host + (url.port.map { ":\($0)" } ?? "")
     }
 
-    /// Runs the authorizer hooks of `site` for a public request. Requests from the server's own
-    /// origin (its `/chat/` and `/widget/demo` pages) are always allowed. A deny is a JSON error
-    /// with the plugin's status and code, without CORS headers.
+    /// Runs the authorizer hooks of `site` for a public request.
     func authorizePublic(_ request: Request, _ context: SanctumContext, site: Site) async throws(APIError) {
+        try await authorizePublic(head: request.head, clientIP: clientIP(request, context), site: site)
+    }
+
+    /// Runs the authorizer hooks of `site` for a public request (HTTP or a WebSocket upgrade).
+    /// Requests from the server's own origin (its `/chat/` and `/widget/demo` pages) are always
+    /// allowed. A deny is a JSON error with the plugin's status and code, without CORS headers.
+    func authorizePublic(head: HTTPRequest, clientIP: String, site: Site) async throws(APIError) {
         guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
-        let origin = requestOrigin(request)
-        if let origin, let authority = request.head.authority, origin.hasSuffix("://" + authority) { return }
+        let origin = requestOrigin(head.headerFields)
+        if let origin, let authority = head.authority, origin.hasSuffix("://" + authority) { return }
         var headers: [String: String] = [:]
-        for field in request.headers {
+        for field in head.headerFields {
             let name = field.name.canonicalName
             headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
         }
-        let authRequest = AuthRequest(method: request.method.rawValue, path: request.uri.path, headers: headers,
-                                      clientIP: clientIP(request, context), origin: origin, site: site.info)
+        let authRequest = AuthRequest(method: head.method.rawValue, path: head.path ?? "/", headers: headers,
+                                      clientIP: clientIP, origin: origin, site: site.info)
         if case .deny(let status, let code, let message) = await plugins.pipeline.authorize(authRequest, enabled: site.plugins) {
             throw APIError(HTTPResponse.Status(code: status), message, details: ["error_code": .string(code)], grantsCORS: false)
         }
@@ -37,7 +43,7 @@ extension HostEnvironment {
                         request: Request, context: SanctumContext) async throws(APIError) -> String {
         guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
         let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
-        let hookContext = HookContext(site: site.info, clientIP: clientIP(request, context), origin: requestOrigin(request))
+        let hookContext = HookContext(site: site.info, clientIP: clientIP(request, context), origin: requestOrigin(request.headers))
         switch await plugins.pipeline.prepare(draft, context: hookContext, enabled: site.plugins) {
         case .accept(let prepared):
             return prepared.text

@@ -12,6 +12,10 @@ public struct ServerSettings: Sendable {
     public var trustedProxies: Set<String> = []
     /// Cleanup threshold when `system_config` has no `session_timeout` (the original's 30 min).
     public var defaultSessionTimeout: TimeInterval = 1800
+    /// Concurrent stream connections per client IP.
+    public var maxStreamsPerIP = 50
+    /// How long events are kept for replay.
+    public var eventRetention: TimeInterval = 7 * 86_400
 
     public init() {}
 }
@@ -32,10 +36,14 @@ public struct HostEnvironment: Sendable {
     public let sites: SiteDirectory
     /// Activated plugins and the hook pipeline.
     public let plugins: PluginRuntime
+    /// Committed events, fanned out to streams and long-polls.
+    public let bus: EventBus
+    /// Open stream connections per client IP.
+    let streams = StreamCounter()
 
     public init(store: any ChatStore, keys: KeyStore, limiter: RateLimiter, activity: ActivityTracker,
                 settings: ServerSettings, clock: @escaping @Sendable () -> Date, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
-                sites: SiteDirectory, plugins: PluginRuntime) {
+                sites: SiteDirectory, plugins: PluginRuntime, bus: EventBus) {
         self.store = store
         self.keys = keys
         self.limiter = limiter
@@ -47,6 +55,7 @@ public struct HostEnvironment: Sendable {
         self.site = site
         self.sites = sites
         self.plugins = plugins
+        self.bus = bus
     }
 
     /// The success envelope `{"success":true,"message":"Success","timestamp":…,"data":…}`;

@@ -1,6 +1,7 @@
 import NIOCore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// Options of `sanctum serve`, after the command line and the config file are merged.
@@ -33,10 +34,10 @@ public enum SanctumServer {
     }
 
     /// Opens (creating its folder) and migrates the database at `path`.
-    public static func openStore(path: String) async throws -> SQLiteChatStore {
+    public static func openStore(path: String, eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws -> SQLiteChatStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return try await SQLiteChatStore(database: Database(path: path))
+        return try await SQLiteChatStore(database: Database(path: path), eventSink: eventSink)
     }
 
     /// Everything the server needs, ready to serve; keys generated on first start are returned
@@ -44,7 +45,8 @@ public enum SanctumServer {
     public static func makeEnvironment(options: ServeOptions, config: SanctumConfig, environment: [String: String],
                                        logger: Logger, registry: PluginRegistry = .builtIn, clock: @escaping @Sendable () -> Date = { Date() })
         async throws -> (HostEnvironment, generated: [KeyKind: String], siteKeys: [String: String]) {
-        let store = try await openStore(path: databasePath(option: options.database, config: config))
+        let bus = EventBus()
+        let store = try await openStore(path: databasePath(option: options.database, config: config), eventSink: bus.publish)
         var provided: [KeyKind: String] = [:]
         provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
         provided[.admin] = environment["SANCTUM_ADMIN_KEY"] ?? config.keys?.adminKey
@@ -53,6 +55,8 @@ public enum SanctumServer {
         if let bytes = config.limits?.maxBodyBytes { settings.maxBodyBytes = bytes }
         if let length = config.limits?.maxReplyLength { settings.maxReplyLength = length }
         settings.trustedProxies = Set(config.server?.trustedProxies ?? [])
+        if let streams = config.realtime?.maxConnectionsPerIP { settings.maxStreamsPerIP = streams }
+        if let days = config.realtime?.eventRetentionDays { settings.eventRetention = days * 86_400 }
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:])
         let activity = ActivityTracker(store: store, clock: clock, logger: logger)
         let tierPlugins = (config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]).keys.sorted()
@@ -64,7 +68,7 @@ public enum SanctumServer {
                                                               store: store, environment: environment, now: clock())
         let env = HostEnvironment(store: store, keys: keys, limiter: limiter, activity: activity, settings: settings,
                                   clock: clock, logger: logger, assets: try assets("widget", environment), site: try assets("site", environment),
-                                  sites: sites, plugins: plugins)
+                                  sites: sites, plugins: plugins, bus: bus)
         return (env, generated, siteKeys)
     }
 
@@ -92,8 +96,16 @@ public enum SanctumServer {
                                        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
         Application(responder: makeResponder(env),
+                    server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))) {
+                        head, channel, _ in
+                        guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
+                        let peer = channel.remoteAddress
+                        return .upgrade([:]) { inbound, outbound, _ in
+                            await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
+                        }
+                    },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                    services: [env.activity, env.plugins],
+                    services: [env.activity, env.plugins, EventRetention(env: env)],
                     onServerRunning: onServerRunning,
                     logger: env.logger)
     }

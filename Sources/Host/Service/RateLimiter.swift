@@ -19,6 +19,8 @@ public struct RateBudget: Sendable, Equatable, Decodable {
 /// The endpoints that have their own budget.
 public enum RateLimitedEndpoint: String, Sendable, CaseIterable {
     case messages, responses, inbox, outbox, sessions
+    /// Typing signals and read receipts per client IP.
+    case typing
     /// Failed authentication attempts per client IP (brute-force throttle).
     case authFailures = "auth_failures"
 
@@ -30,6 +32,7 @@ public enum RateLimitedEndpoint: String, Sendable, CaseIterable {
         case .responses: RateBudget(burst: 120, perSecond: 10)
         case .inbox, .outbox: RateBudget(burst: 600, perSecond: 50)
         case .sessions: RateBudget(burst: 60, perSecond: 5)
+        case .typing: RateBudget(burst: 60, perSecond: 5)
         case .authFailures: RateBudget(burst: 20, perSecond: 0.2)
         }
     }

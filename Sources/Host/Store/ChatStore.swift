@@ -78,8 +78,11 @@ public protocol ChatStore: Sendable {
     /// original message id.
     func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage
     /// Selects the site's undelivered messages in (timestamp, id) order and marks them delivered,
-    /// atomically. Messages whose session row is gone count as the default site's.
-    func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage
+    /// atomically — or, with a `lease`, hides them for that long unless acknowledged. Messages
+    /// whose session row is gone count as the default site's; leased messages are skipped.
+    func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage
+    /// How many messages of the site an inbox call would deliver now.
+    func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64
     /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never
     /// existed and ``StoreRefusal/otherSite`` for another site's session.
     func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64
@@ -111,6 +114,27 @@ public protocol ChatStore: Sendable {
     func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws
     /// A plugin's keys starting with `prefix`, sorted.
     func pluginKeys(pluginID: String, prefix: String) async throws -> [String]
+
+    // MARK: Real time
+
+    /// Events in `scope` after `cursor`, oldest first, at most `limit`.
+    func events(in scope: EventScope, after cursor: Int64, limit: Int) async throws -> [ChatEvent]
+    /// The id below which events have been purged (a cursor under it must reset), and the newest id.
+    func eventRange() async throws -> (purgedBelow: Int64, newest: Int64)
+    /// The site of a session, `nil` if it does not exist.
+    func siteOfSession(_ sessionID: String) async throws -> String?
+    /// Records a typing signal.
+    func recordTyping(siteID: String, sessionID: String, from: Party, active: Bool, now: Date) async throws
+    /// Moves a side's read position forward (never back); records a `read` event if it moved.
+    func markRead(siteID: String, sessionID: String, by: Party, upTo: Int64, now: Date) async throws
+    /// Acknowledges messages of the site (leased or pending): they are never delivered again.
+    func acknowledge(siteID: String, messageIDs: [Int64], now: Date) async throws -> Int
+    /// Conversations of a site (or all), newest activity first; `query` matches a session id or uid prefix.
+    func conversations(siteID: String?, query: String?, limit: Int, offset: Int) async throws -> (items: [ConversationSummary], total: Int64)
+    /// One conversation's history with statuses, if it exists (and belongs to `siteID` when given).
+    func conversationHistory(siteID: String?, sessionID: String) async throws -> ConversationHistory?
+    /// Deletes events older than the retention (typing events after `typingRetention`).
+    func purgeEvents(olderThan: Date, typingOlderThan: Date) async throws -> Int
 }
 
 /// The site every session without one belongs to: the legacy single site.

@@ -144,14 +144,23 @@ private final class WriterThread: @unchecked Sendable {
         do {
             try connection.execute("BEGIN IMMEDIATE")
             for job in batch {
+                let actionsBefore = connection.commitActions.count
                 try connection.execute("SAVEPOINT job")
-                try connection.execute(job.execute(on: connection) ? "RELEASE job" : "ROLLBACK TO job; RELEASE job")
+                if job.execute(on: connection) {
+                    try connection.execute("RELEASE job")
+                } else {
+                    connection.commitActions.removeSubrange(actionsBefore...)
+                    try connection.execute("ROLLBACK TO job; RELEASE job")
+                }
             }
             try connection.execute("COMMIT")
         } catch {
             commitError = error
             try? connection.execute("ROLLBACK")
         }
+        let actions = connection.commitActions
+        connection.commitActions.removeAll(keepingCapacity: true)
+        if commitError == nil { actions.forEach { $0() } }
         batch.forEach { $0.finish(commitError: commitError) }
     }
 }

@@ -4,10 +4,13 @@ import Foundation
 public final class SQLiteChatStore: ChatStore {
     /// The underlying database (shared with the key store).
     public let database: Database
+    /// Receives committed events (on the writer thread, in commit order; must not block).
+    let eventSink: @Sendable ([ChatEvent]) -> Void
 
     /// Opens the store on `database`, migrating its schema forward first.
-    public init(database: Database) async throws {
+    public init(database: Database, eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws {
         self.database = database
+        self.eventSink = eventSink
         _ = try await database.write { try Schema.migrate($0) }
     }
 
@@ -24,23 +27,35 @@ public final class SQLiteChatStore: ChatStore {
                       [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null, .text(siteID)])
             let id = c.lastInsertRowID
             if !session.created { try Self.markActive(c, sessionID, stamp) }
+            try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "message",
+                                 data: ["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                        "client_message_id": .optional(clientMessageID)], now: now)
             return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
         }
     }
 
-    public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, now: Date) async throws -> InboxPage {
+    public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
+        let (filter, bindings) = Self.pendingFilter(siteID: siteID, since: since, now: now)
+        return try database.read { try $0.scalar("SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)", bindings)?.int ?? 0 }
+    }
+
+    /// The WHERE clause of deliverable messages: pending, of the site, not under lease.
+    private static func pendingFilter(siteID: String, since: String?, now: Date) -> (String, [SQLValue]) {
+        ("m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)" + (since == nil ? "" : " AND m.timestamp > ?"),
+         [.text(siteID), .double(now.timeIntervalSince1970)] + (since.map { [.text($0)] } ?? []))
+    }
+
+    public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
         // The partial index keeps both queries proportional to the site's pending messages, however
         // many delivered rows the table holds.
-        let filter = "m.processed = 0 AND m.site_id = ?" + (since == nil ? "" : " AND m.timestamp > ?")
-        let bindings: [SQLValue] = [.text(siteID)] + (since.map { [.text($0)] } ?? [])
+        let (filter, bindings) = Self.pendingFilter(siteID: siteID, since: since, now: now)
         let select = """
             SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m INDEXED BY sanctum_messages_pending
             LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE \(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?
             """
-        let count = "SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)"
         // The total is counted on a reader, outside the single write transaction (it is a snapshot
         // either way); the writer only selects and marks one page.
-        let total = try database.read { try $0.scalar(count, bindings)?.int ?? 0 }
+        let total = try await pendingCount(siteID: siteID, since: since, now: now)
         if total == 0 { return InboxPage(messages: [], total: 0) }
         let stamp = SQLValue.text(Timestamps.database(now))
         return try await database.write { c in
@@ -48,7 +63,17 @@ public final class SQLiteChatStore: ChatStore {
                 InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
             }
             for message in messages {
-                try c.run("UPDATE web_chat_messages SET processed = 1, delivered_at = ? WHERE id = ?", [stamp, .int(message.id)])
+                if let lease {
+                    try c.run("UPDATE web_chat_messages SET lease_until = ?, delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+                              [.double(now.timeIntervalSince1970 + lease), stamp, .int(message.id)])
+                } else {
+                    try c.run("UPDATE web_chat_messages SET processed = 1, lease_until = NULL, delivered_at = COALESCE(delivered_at, ?) WHERE id = ?",
+                              [stamp, .int(message.id)])
+                }
+            }
+            for (sessionID, ids) in Dictionary(grouping: messages, by: \.sessionID) {
+                try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "delivered",
+                                     data: ["message_ids": .array(ids.map { .int($0.id) })], now: now)
             }
             return InboxPage(messages: messages, total: max(total, Int64(messages.count)))
         }
@@ -70,6 +95,9 @@ public final class SQLiteChatStore: ChatStore {
                       [.text(sessionID), .text(text), .text(stamp), messageID])
             let id = c.lastInsertRowID
             try Self.markActive(c, sessionID, stamp)
+            try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "reply",
+                                 data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID.json],
+                                 now: now)
             return id
         }
     }
@@ -150,6 +178,7 @@ public final class SQLiteChatStore: ChatStore {
                 try c.run("DELETE FROM web_chat_responses WHERE session_id = ?", [.text(id)])
                 try c.run("DELETE FROM web_chat_messages WHERE session_id = ?", [.text(id)])
                 try c.run("DELETE FROM web_chat_sessions WHERE id = ?", [.text(id)])
+                try c.run("DELETE FROM sanctum_read_state WHERE session_id = ?", [.text(id)])
             }
             return idle.count
         }
@@ -163,6 +192,7 @@ public final class SQLiteChatStore: ChatStore {
             try c.execute("""
                 DELETE FROM web_chat_responses; DELETE FROM web_chat_messages; DELETE FROM web_chat_sessions;
                 DELETE FROM rate_limits; DELETE FROM sanctum_session_tombstones;
+                DELETE FROM sanctum_events; DELETE FROM sanctum_read_state;
                 """)
             return counts
         }

@@ -45,6 +45,14 @@ private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 public final class SQLiteConnection: @unchecked Sendable {
     let handle: OpaquePointer
     private var statements: [String: OpaquePointer] = [:]
+    /// Work to run once the current transaction has committed, in order (see ``afterCommit(_:)``).
+    var commitActions: [@Sendable () -> Void] = []
+
+    /// Runs `action` after the transaction that is open now commits (never if it rolls back).
+    /// The writer runs these on its own thread, in commit order, before answering the writes.
+    func afterCommit(_ action: @escaping @Sendable () -> Void) {
+        commitActions.append(action)
+    }
 
     /// Opens (creating if needed) the database at `path`.
     init(path: String) throws {

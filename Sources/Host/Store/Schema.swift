@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 2
+    static let currentVersion: Int64 = 3
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -86,6 +86,7 @@ enum Schema {
         }
         if found < 1 { try migrateToVersion1(connection) }
         if found < 2 { try migrateToVersion2(connection) }
+        if found < 3 { try migrateToVersion3(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -140,6 +141,33 @@ enum Schema {
                 value TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 PRIMARY KEY (plugin_id, key)
+            );
+            """)
+    }
+
+    /// Real time: the event log (replayable, per-conversation sequence), read positions, and
+    /// leases for at-least-once agents.
+    private static func migrateToVersion3(_ c: SQLiteConnection) throws {
+        if !(try c.columns(of: "web_chat_messages")).contains("lease_until") {
+            try c.execute("ALTER TABLE web_chat_messages ADD COLUMN lease_until REAL")
+        }
+        try c.execute("""
+            CREATE TABLE IF NOT EXISTS sanctum_events (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                site_id TEXT NOT NULL,
+                session_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at REAL NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS sanctum_events_session ON sanctum_events(session_id, id);
+            CREATE INDEX IF NOT EXISTS sanctum_events_site ON sanctum_events(site_id, id);
+            CREATE INDEX IF NOT EXISTS sanctum_events_age ON sanctum_events(created_at);
+            CREATE TABLE IF NOT EXISTS sanctum_read_state (
+                session_id TEXT PRIMARY KEY,
+                agent_read_up_to INTEGER NOT NULL DEFAULT 0,
+                visitor_read_up_to INTEGER NOT NULL DEFAULT 0
             );
             """)
     }

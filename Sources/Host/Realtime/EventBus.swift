@@ -1,0 +1,123 @@
+import Foundation
+import PluginAPI
+import Synchronization
+
+/// Fans committed events out to subscribers in commit order.
+///
+/// ``publish(_:)`` runs on the database writer thread right after each commit, so it never
+/// blocks: every subscriber has a bounded buffer, and a subscriber that falls ``bufferLimit``
+/// events behind is cut off (its stream ends with ``Subscription/overflowed`` set). It then
+/// reconnects with its last event id and replays from the store: memory stays bounded and
+/// nothing is lost.
+public final class EventBus: Sendable {
+    /// Events a subscriber may have waiting before it is cut off.
+    public static let bufferLimit = 1000
+
+    /// One subscriber's view.
+    public final class Subscription: Sendable {
+        /// The events, in commit order.
+        public let events: AsyncStream<ChatEvent>
+        let continuation: AsyncStream<ChatEvent>.Continuation
+        let id: Int
+        let scope: EventScope
+        private let overflow = Mutex(false)
+
+        init(id: Int, scope: EventScope) {
+            self.id = id
+            self.scope = scope
+            (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(EventBus.bufferLimit))
+        }
+
+        /// Whether the stream ended because the subscriber fell too far behind.
+        public var overflowed: Bool { overflow.withLock { $0 } }
+
+        func markOverflowed() { overflow.withLock { $0 = true } }
+    }
+
+    private struct State {
+        var nextID = 0
+        var bySession: [String: [Int: Subscription]] = [:]
+        var bySite: [String: [Int: Subscription]] = [:]
+        var all: [Int: Subscription] = [:]
+        var count = 0
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Subscribers currently connected.
+    public var subscriberCount: Int { state.withLock { $0.count } }
+
+    /// Starts receiving events in `scope`. Call ``unsubscribe(_:)`` when done.
+    public func subscribe(_ scope: EventScope) -> Subscription {
+        state.withLock { s in
+            s.nextID += 1
+            let subscription = Subscription(id: s.nextID, scope: scope)
+            switch scope {
+            case .session(let id): s.bySession[id, default: [:]][subscription.id] = subscription
+            case .site(let id): s.bySite[id, default: [:]][subscription.id] = subscription
+            case .all: s.all[subscription.id] = subscription
+            }
+            s.count += 1
+            return subscription
+        }
+    }
+
+    /// Stops a subscription and ends its stream.
+    public func unsubscribe(_ subscription: Subscription) {
+        remove(subscription)
+        subscription.continuation.finish()
+    }
+
+    /// Delivers committed events to every subscriber whose scope contains them.
+    public func publish(_ events: [ChatEvent]) {
+        var overflowed: [Subscription] = []
+        state.withLock { s in
+            for event in events {
+                let targets = Array((s.bySession[event.sessionID] ?? [:]).values) + Array((s.bySite[event.siteID] ?? [:]).values) + Array(s.all.values)
+                for subscriber in targets {
+                    if case .dropped = subscriber.continuation.yield(event) { overflowed.append(subscriber) }
+                }
+            }
+        }
+        for subscriber in overflowed {
+            subscriber.markOverflowed()
+            unsubscribe(subscriber)
+        }
+    }
+
+    private func remove(_ subscription: Subscription) {
+        state.withLock { s in
+            let removed: Subscription?
+            switch subscription.scope {
+            case .session(let id):
+                removed = s.bySession[id]?.removeValue(forKey: subscription.id)
+                if s.bySession[id]?.isEmpty == true { s.bySession[id] = nil }
+            case .site(let id):
+                removed = s.bySite[id]?.removeValue(forKey: subscription.id)
+                if s.bySite[id]?.isEmpty == true { s.bySite[id] = nil }
+            case .all:
+                removed = s.all.removeValue(forKey: subscription.id)
+            }
+            if removed != nil { s.count -= 1 }
+        }
+    }
+
+    /// Subscribes to `scope`, then runs `check` (a store query); if it finds nothing, waits until
+    /// an event matching `filter` is published or `timeout` passes. Subscribing first means an
+    /// event committed between the check and the wait still wakes the waiter. Returns whether
+    /// there is something to fetch.
+    public func wait(in scope: EventScope, timeout: Duration, matching filter: @escaping @Sendable (ChatEvent) -> Bool = { _ in true },
+                     afterSubscribing check: @Sendable () async throws -> Bool) async throws -> Bool {
+        let subscription = subscribe(scope)
+        defer { unsubscribe(subscription) }
+        if try await check() { return true }
+        let events = subscription.events
+        let outcome = await Deadline.run(within: timeout) {
+            for await event in events where filter(event) { return true }
+            return false
+        }
+        if case .value(let arrived) = outcome { return arrived }
+        return false
+    }
+}

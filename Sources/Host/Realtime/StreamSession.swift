@@ -1,0 +1,162 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOWebSocket
+import PluginAPI
+
+/// Close codes of the stream (docs/realtime.md).
+enum StreamClose {
+    static let authFailed: UInt16 = 4001
+    static let originRefused: UInt16 = 4003
+    static let foreignSession: UInt16 = 4004
+    static let tooSlow: UInt16 = 4008
+    static let tooManyConnections: UInt16 = 4029
+}
+
+/// The WebSocket stream: `?action=stream` / `/api/v1/stream`.
+extension HostEnvironment {
+    /// Whether an upgrade request is for the stream.
+    static func isStreamRequest(_ head: HTTPRequest) -> Bool {
+        let target = head.path ?? ""
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        if path == "/api/v1/stream" { return true }
+        return path == "/api/v1/" && Query(target.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))["action"] == "stream"
+    }
+
+    /// Serves one stream connection: authenticate, subscribe, replay after `last_event_id`, then
+    /// live events and the client's typing/read frames, until either side closes.
+    func runStream(head: HTTPRequest, peer: SocketAddress?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let ip = ClientAddress.resolve(peer: peer, headers: head.headerFields, trustedProxies: settings.trustedProxies)
+        guard streams.acquire(ip, limit: settings.maxStreamsPerIP) else {
+            return await close(outbound, StreamClose.tooManyConnections, "too_many_connections", "Too many stream connections from this address")
+        }
+        defer { streams.release(ip) }
+        // One task owns the socket's inbound side and turns text frames into JSON for the rest.
+        let (frames, frameSink) = AsyncStream<JSON>.makeStream(bufferingPolicy: .bufferingNewest(64))
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var iterator = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+                while let message = try? await iterator.next() {
+                    if case .text(let text) = message, let frame = JSON.parse(Array(text.utf8)) { frameSink.yield(frame) }
+                }
+                frameSink.finish()
+            }
+            group.addTask { await self.serveStream(head: head, ip: ip, frames: frames, outbound: outbound) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func serveStream(head: HTTPRequest, ip: String, frames: AsyncStream<JSON>, outbound: WebSocketOutboundWriter) async {
+        let query = Query((head.path ?? "").split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
+        let identity: Caller
+        let scope: EventScope
+        if let rawSession = query["session_id"] {
+            let sessionID = PythonText.strip(rawSession)
+            guard Validation.isValidSessionID(sessionID) else {
+                return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session ID")
+            }
+            let site = sites.site(widgetKey: query["widget_key"])
+            do { try await authorizePublic(head: head, clientIP: ip, site: site) } catch {
+                return await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
+            }
+            if let owner = try? await store.siteOfSession(sessionID), owner != site.id {
+                return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session")
+            }
+            identity = .visitor(site)
+            scope = .session(sessionID)
+        } else {
+            var key: String?
+            if let header = head.headerFields[.authorization], header.hasPrefix("Bearer ") { key = String(header.dropFirst(7)) }
+            if key == nil, case .value(let first?) = await Deadline.run(within: .seconds(5), { () async -> JSON? in
+                for await frame in frames { return frame }
+                return nil
+            }), first["type"] == "auth" {
+                key = first["key"]?.stringValue
+            }
+            guard let key, let caller = caller(forKey: key), let agentScope = caller.agentScope else {
+                try? throttleFailure(client: ip)
+                return await close(outbound, StreamClose.authFailed, "auth_failed", "Invalid API key")
+            }
+            identity = caller
+            scope = agentScope
+        }
+
+        let subscription = bus.subscribe(scope)
+        defer { bus.unsubscribe(subscription) }
+        var cursor = max(0, query["last_event_id"].flatMap(PythonText.int) ?? 0)
+        do {
+            let range = try await store.eventRange()
+            if cursor > 0, cursor < range.purgedBelow - 1 {
+                try await send(outbound, ["type": "reset"])
+                cursor = range.newest
+            }
+            while true {
+                let page = try await store.events(in: scope, after: cursor, limit: Self.eventsPageSize)
+                for event in page { try await send(outbound, ["type": "event", "event": event.json]) }
+                cursor = page.last?.id ?? cursor
+                if page.count < Self.eventsPageSize { break }
+            }
+            try await send(outbound, ["type": "ready", "last_event_id": .int(cursor)])
+        } catch {
+            return
+        }
+        let replayedUpTo = cursor
+        let sessionID: String? = if case .session(let id) = scope { id } else { nil }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in subscription.events where event.id > replayedUpTo {
+                    do { try await self.send(outbound, ["type": "event", "event": event.json]) } catch { return }
+                }
+                if subscription.overflowed {
+                    await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id")
+                }
+            }
+            group.addTask {
+                for await frame in frames {
+                    await self.handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Typing, read and ping frames from a connected client.
+    private func handleFrame(_ frame: JSON, identity: Caller, sessionID: String?, outbound: WebSocketOutboundWriter) async {
+        guard let type = frame["type"]?.stringValue else { return }
+        if type == "ping" {
+            try? await send(outbound, ["type": "pong"])
+            return
+        }
+        guard type == "typing" || type == "read", let target = sessionID ?? frame["session_id"]?.stringValue,
+              Validation.isValidSessionID(target) else { return }
+        do {
+            let (site, party): (Site, Party)
+            if case .visitor(let visitorSite) = identity { (site, party) = (visitorSite, .visitor) } else {
+                (site, party) = (try await agentSite(for: identity, sessionID: target), .agent)
+            }
+            if type == "typing", case .bool(let active)? = frame["active"] {
+                try await store.recordTyping(siteID: site.id, sessionID: target, from: party, active: active, now: clock())
+            } else if type == "read", case .int(let upTo)? = frame["up_to"], upTo >= 0 {
+                try await store.markRead(siteID: site.id, sessionID: target, by: party, upTo: upTo, now: clock())
+            }
+        } catch {
+            try? await send(outbound, ["type": "error", "error": .string((error as? APIError)?.message ?? "Invalid session"), "code": "invalid_session"])
+        }
+    }
+
+    private func send(_ outbound: WebSocketOutboundWriter, _ frame: JSON) async throws {
+        var text = frame.serialized
+        text.removeLast()
+        try await outbound.write(.text(text))
+    }
+
+    private func close(_ outbound: WebSocketOutboundWriter, _ code: UInt16, _ errorCode: String, _ message: String) async {
+        try? await send(outbound, ["type": "error", "error": .string(message), "code": .string(errorCode)])
+        try? await outbound.close(.unknown(code), reason: errorCode)
+    }
+}
+
