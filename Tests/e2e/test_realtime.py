@@ -303,3 +303,33 @@ def test_server_killed_and_restarted_mid_conversation_loses_and_duplicates_nothi
         "the agent handled every visitor message exactly once"
     for w in widgets:
         assert w.replies == [f"re: {w.session} #{i}" for i in range(per_widget)], f"{w.session} got {w.replies}"
+
+
+def test_stream_connection_limit_per_ip_and_origin_check(tmp_path):
+    config = tmp_path / "limits.yaml"
+    config.write_text("realtime: { max_connections_per_ip: 2 }\n"
+                      "sites:\n  - { id: shop, widget_key: pk_shop, allowed_origins: [\"https://shop.example\"] }\n")
+    server = start_server(database=str(tmp_path / "db.sqlite"), config=str(config))
+    try:
+        ws_url = server.base_url.replace("http", "ws") + "/api/v1/stream"
+
+        async def scenario():
+            async with websockets.connect(f"{ws_url}?session_id=session_one") as first, \
+                    websockets.connect(f"{ws_url}?session_id=session_two") as second:
+                assert json.loads(await first.recv())["type"] == "ready"
+                assert json.loads(await second.recv())["type"] == "ready"
+                async with websockets.connect(f"{ws_url}?session_id=session_three") as third:
+                    assert json.loads(await third.recv())["code"] == "too_many_connections"
+                    with pytest.raises(websockets.ConnectionClosed) as closed:
+                        await third.recv()
+                    assert closed.value.rcvd.code == 4029
+            async with websockets.connect(f"{ws_url}?session_id=session_shop&widget_key=pk_shop",
+                                          additional_headers={"Origin": "https://evil.example"}) as refused:
+                assert json.loads(await refused.recv())["code"] == "origin_refused"
+            async with websockets.connect(f"{ws_url}?session_id=session_shop&widget_key=pk_shop",
+                                          additional_headers={"Origin": "https://shop.example"}) as allowed:
+                assert json.loads(await allowed.recv())["type"] == "ready"
+
+        asyncio.run(scenario())
+    finally:
+        server.stop()

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from widget_helpers import (browser, site, STRICT_CSP, agent_reply, inbox_for, loader_tag,
+from widget_helpers import (browser, site, STRICT_CSP, agent_reply, has_realtime, inbox_for, loader_tag,
                             page_html, screenshot, session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
@@ -182,6 +182,10 @@ def test_strict_csp_page_has_no_violations(server, site, context):
     wait_until(lambda: page.evaluate("document.querySelector('.sanctum-chat-widget').shadowRoot"
                                      ".querySelector('.sanctum-chat-logo').naturalWidth > 0"), message="logo")
     assert page.evaluate("window.__violations") == []
+    if not has_realtime(server):
+        # against a server before the real-time release, the widget's one capability probe
+        # (`events?wait=0`, answered 400 "Invalid action") is logged by the browser
+        console_errors = [m for m in console_errors if "status of 400" not in m]
     assert console_errors == []
     # No <style> or style="" was injected into the host document.
     assert page.evaluate("document.querySelectorAll('style, [style], link[rel=stylesheet]').length") == 0

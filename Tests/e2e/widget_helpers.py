@@ -5,6 +5,7 @@ import os
 import shutil
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 from pathlib import Path
@@ -108,6 +109,16 @@ def api(server, method, action, body=None, key=None, params=""):
         req.add_header("Authorization", "Bearer " + key)
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
+
+
+def has_realtime(server):
+    """Whether the server has the real-time API (docs/realtime.md): older servers answer the
+    `events` action with 400 "Invalid action"."""
+    try:
+        api(server, "GET", "events", params="&session_id=session_probe0000&last_event_id=0&wait=0")
+    except urllib.error.HTTPError as e:
+        return not (e.code == 404 or (e.code == 400 and "Invalid action" in e.read().decode(errors="replace")))
+    return True
 
 
 def agent_reply(server, session_id, text):

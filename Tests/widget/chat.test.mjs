@@ -181,7 +181,7 @@ test('createStore round-trips the session, cursor, transcript and outbox', () =>
   const items = [{ k: 'u', t: 'hi', s: 'sent', id: 1, cmid: 'c1', ts: 5 }, pending('queued', 'c2')];
   assert.equal(store.save({ sessionId: 'session_' + 'a'.repeat(32), cursor: 4, items, user: { id: 'u' } }), true);
   const loaded = store.load();
-  assert.deepEqual(loaded, { sessionId: 'session_' + 'a'.repeat(32), cursor: 4, items, user: { id: 'u' } });
+  assert.deepEqual(loaded, { sessionId: 'session_' + 'a'.repeat(32), cursor: 4, items, user: { id: 'u' }, ev: 0, ar: 0, rd: 0, mx: 0, st: false });
   assert.equal(lib.pendingCount(loaded.items), 1);
   store.clear();
   assert.equal(store.load(), null);

@@ -125,6 +125,7 @@ public enum SanctumServer {
                 print("  SANCTUM_SITE_\(site.uppercased().replacingOccurrences(of: "-", with: "_"))_AGENT_KEY=\(key)")
             }
         }
+        raiseFileDescriptorLimit()
         let host = options.host ?? config.server?.host ?? "127.0.0.1"
         let port = options.port ?? config.server?.port ?? 8080
         let app = makeApplication(env, host: host, port: port)
@@ -132,6 +133,14 @@ public enum SanctumServer {
         try await app.runService()
         if let store = env.store as? SQLiteChatStore { store.database.close() }
     }
+}
+
+/// Raises the soft open-files limit to the hard limit: every stream connection is a descriptor.
+private func raiseFileDescriptorLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 /// Facts about this build.
