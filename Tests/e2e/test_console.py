@@ -326,7 +326,8 @@ def test_agent_key_sees_only_its_site(browser, contexts, tmp_path):
         assert page.evaluate("document.body.innerText").count("site_b") == 0
         assert_no_serious_axe_violations(page)
         screenshot(page, "console-agent")
-        assert page.js_errors == []
+        # the only failed request is the admin probe that tells an agent key from the admin key
+        assert [e for e in page.js_errors if "status of 401" not in e] == []
 
         # the admin key sees both sites, labelled
         page = open_console(contexts(), srv)

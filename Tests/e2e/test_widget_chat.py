@@ -155,7 +155,7 @@ def test_pending_message_survives_a_reload(server, site, context):
 
 
 def test_strict_csp_page_has_no_violations(server, site, context):
-    csp = STRICT_CSP.format(origin=server.base_url)
+    csp = STRICT_CSP.format(origin=server.base_url, ws_origin=server.base_url.replace("http", "ws", 1))
     url = site.add("/csp", page_html(loader_tag(server, api_key=server.widget_key, title="CSP test",
                                                  theme="dark", primary_color="#6b21a8", logo=f"{server.base_url}/widget/static/assets/icons/chat-icon.svg"),
                                      head=ICON + '<script src="/csp-listener.js"></script>'),

@@ -16,8 +16,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
+# {ws_origin}: the server's origin with ws: (wss: for https:), for the real-time stream.
 STRICT_CSP = ("default-src 'self'; style-src 'self'; script-src 'self' {origin}; "
-              "connect-src 'self' {origin}; img-src 'self' {origin} data:")
+              "connect-src 'self' {origin} {ws_origin}; img-src 'self' {origin} data:")
 
 
 class HostSite:

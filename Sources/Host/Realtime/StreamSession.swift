@@ -27,29 +27,22 @@ extension HostEnvironment {
 
     /// Serves one stream connection: authenticate, subscribe, replay after `last_event_id`, then
     /// live events and the client's typing/read frames, until either side closes.
+    ///
+    /// Two tasks per connection (this one reads the client, one child forwards events): an idle
+    /// connection costs a few tens of kilobytes, so one server holds tens of thousands.
     func runStream(head: HTTPRequest, peer: SocketAddress?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let ip = ClientAddress.resolve(peer: peer, headers: head.headerFields, trustedProxies: settings.trustedProxies)
         guard streams.acquire(ip, limit: settings.maxStreamsPerIP) else {
             return await close(outbound, StreamClose.tooManyConnections, "too_many_connections", "Too many stream connections from this address")
         }
         defer { streams.release(ip) }
-        // One task owns the socket's inbound side and turns text frames into JSON for the rest.
-        let (frames, frameSink) = AsyncStream<JSON>.makeStream(bufferingPolicy: .bufferingNewest(64))
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
-                while let message = try? await iterator.next() {
-                    if case .text(let text) = message, let frame = JSON.parse(Array(text.utf8)) { frameSink.yield(frame) }
-                }
-                frameSink.finish()
+        var frames = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+        func nextFrame() async -> JSON? {
+            while let message = try? await frames.next() {
+                if case .text(let text) = message, let frame = JSON.parse(Array(text.utf8)) { return frame }
             }
-            group.addTask { await self.serveStream(head: head, ip: ip, frames: frames, outbound: outbound) }
-            await group.next()
-            group.cancelAll()
+            return nil
         }
-    }
-
-    private func serveStream(head: HTTPRequest, ip: String, frames: AsyncStream<JSON>, outbound: WebSocketOutboundWriter) async {
         let query = Query((head.path ?? "").split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
         let identity: Caller
         let scope: EventScope
@@ -69,12 +62,16 @@ extension HostEnvironment {
             scope = .session(sessionID)
         } else {
             var key: String?
-            if let header = head.headerFields[.authorization], header.hasPrefix("Bearer ") { key = String(header.dropFirst(7)) }
-            if key == nil, case .value(let first?) = await Deadline.run(within: .seconds(5), { () async -> JSON? in
-                for await frame in frames { return frame }
-                return nil
-            }), first["type"] == "auth" {
-                key = first["key"]?.stringValue
+            if let header = head.headerFields[.authorization], header.hasPrefix("Bearer ") {
+                key = String(header.dropFirst(7))
+            } else {
+                // A browser sends its key in the first frame; 5 seconds to do so.
+                let timer = Task {
+                    try await Task.sleep(for: .seconds(5))
+                    await self.close(outbound, StreamClose.authFailed, "auth_timeout", "Send {\"type\":\"auth\",\"key\":…} first")
+                }
+                if let first = await nextFrame(), first["type"] == "auth" { key = first["key"]?.stringValue }
+                timer.cancel()
             }
             guard let key, let caller = caller(forKey: key), let agentScope = caller.agentScope else {
                 try? throttleFailure(client: ip)
@@ -114,12 +111,9 @@ extension HostEnvironment {
                     await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id")
                 }
             }
-            group.addTask {
-                for await frame in frames {
-                    await self.handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
-                }
+            while let frame = await nextFrame() {
+                await handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
             }
-            await group.next()
             group.cancelAll()
         }
     }

@@ -39,10 +39,17 @@ public final class SQLiteChatStore: ChatStore {
         return try database.read { try $0.scalar("SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)", bindings)?.int ?? 0 }
     }
 
-    /// The WHERE clause of deliverable messages: pending, of the site, not under lease.
+    /// The WHERE clause of deliverable messages: pending, of the site, not under lease, and not
+    /// behind an earlier message of the same conversation that is under lease — so a lease that
+    /// runs out (an agent died) never lets later messages of that conversation overtake it.
     private static func pendingFilter(siteID: String, since: String?, now: Date) -> (String, [SQLValue]) {
-        ("m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)" + (since == nil ? "" : " AND m.timestamp > ?"),
-         [.text(siteID), .double(now.timeIntervalSince1970)] + (since.map { [.text($0)] } ?? []))
+        let time = SQLValue.double(now.timeIntervalSince1970)
+        return ("""
+            m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
+            AND NOT EXISTS (SELECT 1 FROM web_chat_messages e INDEXED BY sanctum_messages_leased
+                WHERE e.session_id = m.session_id AND e.processed = 0 AND e.lease_until IS NOT NULL AND e.lease_until > ? AND e.id < m.id)
+            """ + (since == nil ? "" : " AND m.timestamp > ?"),
+            [.text(siteID), time, time] + (since.map { [.text($0)] } ?? []))
     }
 
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {

@@ -164,6 +164,8 @@ enum Schema {
             CREATE INDEX IF NOT EXISTS sanctum_events_session ON sanctum_events(session_id, id);
             CREATE INDEX IF NOT EXISTS sanctum_events_site ON sanctum_events(site_id, id);
             CREATE INDEX IF NOT EXISTS sanctum_events_age ON sanctum_events(created_at);
+            CREATE INDEX IF NOT EXISTS sanctum_messages_leased
+                ON web_chat_messages(session_id, id) WHERE processed = 0 AND lease_until IS NOT NULL;
             CREATE TABLE IF NOT EXISTS sanctum_read_state (
                 session_id TEXT PRIMARY KEY,
                 agent_read_up_to INTEGER NOT NULL DEFAULT 0,

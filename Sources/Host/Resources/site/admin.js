@@ -150,7 +150,7 @@
       state.role = role;
       save({ cursor: 0 });
       enter();
-      $("search").focus();
+      if (window.matchMedia("(pointer: fine)").matches) $("search").focus(); // no keyboard pop-up on phones
     } catch (error) {
       say(error.message);
       input.focus();
@@ -230,9 +230,9 @@
         if (state.open) openConversation(state.open.id, { reload: true });
       },
       onState: (value) => {
-        const node = $("connection");
-        node.dataset.state = value;
-        node.textContent = CONNECTION_TEXT[value] || value;
+        $("connection").dataset.state = value;
+        $("connectionText").textContent = CONNECTION_TEXT[value] || value;
+        $("connection").title = CONNECTION_TEXT[value] || value;
       },
       onAuthFailed: (message) => signOut("The key was refused (" + message + "). Sign in again."),
       onCursor: (cursor) => {
@@ -797,6 +797,9 @@
         row.append(head, cell);
         rows.append(row);
       });
+      const editable = rows.querySelectorAll("input[data-name]").length > 0;
+      $("configSave").hidden = !editable;
+      $("configNone").hidden = editable;
     } catch (error) {
       if (state.key) say("Could not load the configuration: " + error.message);
     }

@@ -703,6 +703,7 @@
     };
     const longPoll = async (probe) => {
       const sid = sessionId, ctrl = lpCtrl = new AbortController();
+      if (!probe && !lpFails) setLive(true); // a held long-poll is the live channel
       const res = await request('GET', 'events', Object.assign({ session_id: sid }, keyParams(), { last_event_id: conv.ev, wait: probe ? 0 : 25 }),
         null, { timeout: 40000, ctrl });
       if (lpCtrl !== ctrl || destroyed || sid !== sessionId) return;
