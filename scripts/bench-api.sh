@@ -112,7 +112,11 @@ declare -a NAMES RPS P50 P99 ERRS NOTES
 run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk arguments ending with the URL
     local name="$1" note="$2" script="$3" out
     local combined="$WORK/scenario.lua"
-    if [ -n "$script" ]; then cat "$LUA/$script" "$LUA/report.lua" > "$combined"; else cp "$LUA/report.lua" "$combined"; fi
+    case "$script" in
+        messages.lua|mixed.lua) cat "$LUA/visitors.lua" "$LUA/$script" "$LUA/report.lua" > "$combined" ;;
+        "") cp "$LUA/report.lua" "$combined" ;;
+        *) cat "$LUA/$script" "$LUA/report.lua" > "$combined" ;;
+    esac
     shift 3
     echo
     echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${script:+-s scripts/bench/$script }$*" \
