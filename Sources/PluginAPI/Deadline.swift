@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// How a hook call under a time budget ended.
 public enum DeadlineOutcome<Value: Sendable>: Sendable {
@@ -117,7 +116,7 @@ private final class Race<Value: Sendable>: Sendable {
         var finished = false
         var tasks: [Task<Void, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = _Locked(State())
 
     func start(_ continuation: CheckedContinuation<DeadlineOutcome<Value>, Never>) {
         state.withLock { $0.continuation = continuation }

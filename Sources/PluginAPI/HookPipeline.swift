@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A plugin after activation, as the pipeline runs it.
 public struct ActivatedPlugin: Sendable {
@@ -56,7 +55,7 @@ public final class HookPipeline: Sendable {
     private let breakerPolicy: CircuitBreakerPolicy
     private let log: @Sendable (PluginLogLevel, String) -> Void
     private let clock = ContinuousClock()
-    private let breakers = Mutex<[String: Breaker]>([:])
+    private let breakers = _Locked<[String: Breaker]>([:])
 
     private struct Breaker {
         var consecutiveFailures = 0

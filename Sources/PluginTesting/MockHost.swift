@@ -1,6 +1,5 @@
 import Foundation
 import PluginAPI
-import Synchronization
 
 /// A ``PluginHost`` for plugin unit tests.
 ///
@@ -17,7 +16,7 @@ public final class MockHost: PluginHost, @unchecked Sendable {
         var logs: [(PluginLogLevel, String)] = []
         var now: Date
     }
-    private let state: Mutex<State>
+    private let state: _Locked<State>
 
     /// Called with a description of every unscripted call.
     public var onUnexpectedCall: @Sendable (String) -> Void = { message in
@@ -26,7 +25,7 @@ public final class MockHost: PluginHost, @unchecked Sendable {
 
     /// A host whose clock reads `now`.
     public init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        state = Mutex(State(now: now))
+        state = _Locked(State(now: now))
     }
 
     /// Makes ``storage`` available, backed by `storage` (a fresh in-memory store by default).
