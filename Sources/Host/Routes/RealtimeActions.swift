@@ -98,6 +98,8 @@ extension HostEnvironment {
         let query = Query(request.uri.query)
         let (limit, offset) = try pagination(query)
         let search = query["q"].map(PythonText.strip).flatMap { $0.isEmpty ? nil : $0 }
+        // Taken before the list: a console that resumes the stream from here misses nothing.
+        let lastEventID = try await store.eventRange().newest
         let (items, total) = try await store.conversations(siteID: caller.agentSiteID, query: search, limit: limit, offset: offset)
         let list: [JSON] = items.map { item in
             ["session_id": .string(item.sessionID), "uid": .optional(item.uid), "site_id": .string(item.siteID),
@@ -105,7 +107,8 @@ extension HostEnvironment {
              "message_count": .int(item.messageCount), "response_count": .int(item.responseCount),
              "last_message": item.lastMessage.map { ["type": .string($0.type), "text": .string($0.text), "timestamp": .string($0.timestamp)] } ?? .null]
         }
-        return envelope(["conversations": .array(list), "pagination": paginationJSON(total: total, limit: limit, offset: offset)])
+        return envelope(["conversations": .array(list), "pagination": paginationJSON(total: total, limit: limit, offset: offset),
+                         "last_event_id": .int(lastEventID)])
     }
 
     /// GET `history` (agent or admin key): one conversation with statuses.

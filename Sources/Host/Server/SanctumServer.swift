@@ -1,6 +1,7 @@
 import NIOCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 
@@ -96,13 +97,17 @@ public enum SanctumServer {
                                        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
         Application(responder: makeResponder(env),
-                    server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))) {
-                        head, channel, _ in
-                        guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
-                        let peer = channel.remoteAddress
-                        return .upgrade([:]) { inbound, outbound, _ in
-                            await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
-                        }
+                    server: HTTPServerBuilder { responder in
+                        ParseErrorGuard(base: HTTP1WebSocketUpgradeChannel(
+                            responder: responder,
+                            configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))
+                        ) { head, channel, _ in
+                            guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
+                            let peer = channel.remoteAddress
+                            return .upgrade([:]) { inbound, outbound, _ in
+                                await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
+                            }
+                        })
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
                     services: [env.activity, env.plugins, EventRetention(env: env)],
