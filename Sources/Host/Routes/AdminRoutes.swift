@@ -28,8 +28,5 @@ extension HostEnvironment {
 
 extension JSON {
     /// The members of an object (empty for other values).
-    var objectValue: [String: JSON] {
-        if case .object(let o) = self { return o }
-        return [:]
-    }
+    var objectValue: [String: JSON] { members ?? [:] }
 }

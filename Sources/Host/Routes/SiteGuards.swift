@@ -15,6 +15,7 @@ extension HostEnvironment {
 
     /// Runs the authorizer hooks of `site` for a public request.
     func authorizePublic(_ request: Request, _ context: SanctumContext, site: Site) async throws(APIError) {
+        guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
         try await authorizePublic(head: request.head, clientIP: clientIP(request, context), site: site)
     }
 

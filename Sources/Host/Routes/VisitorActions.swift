@@ -41,14 +41,14 @@ extension HostEnvironment {
         let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
         let replies = try await publicReplies(site: sites.site(widgetKey: query["widget_key"]), sessionID: sessionID,
                                               since: query["since"], sinceID: sinceID, request: request, context: context)
-        return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))])
+        return envelope(.fields([("responses", .array(replies.map(\.json))), ("session_id", .string(sessionID))]))
     }
 }
 
 extension Reply {
     /// `{id, response, timestamp, message_id}`.
     var json: JSON {
-        ["id": .int(id), "response": .string(response), "timestamp": .string(timestamp), "message_id": messageID.json]
+        .fields([("id", .int(id)), ("message_id", messageID.json), ("response", .string(response)), ("timestamp", .string(timestamp))])
     }
 }
 

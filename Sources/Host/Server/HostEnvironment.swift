@@ -61,9 +61,11 @@ public struct HostEnvironment: Sendable {
     /// The success envelope `{"success":true,"message":"Success","timestamp":…,"data":…}`;
     /// `data: nil` omits the key (config POST).
     func envelope(_ data: JSON?, timestamp: Bool = true) -> Response {
-        var object: [String: JSON] = ["success": true, "message": "Success"]
-        if timestamp { object["timestamp"] = .string(Timestamps.iso(clock())) }
-        if let data { object["data"] = data }
-        return .json(.object(object))
+        var members: [(String, JSON)] = []
+        if let data { members.append(("data", data)) }
+        members.append(("message", "Success"))
+        members.append(("success", true))
+        if timestamp { members.append(("timestamp", .string(Timestamps.iso(clock())))) }
+        return .json(.fields(members))
     }
 }

@@ -35,38 +35,56 @@ public final class SQLiteChatStore: ChatStore {
     }
 
     public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
-        let (filter, bindings) = Self.pendingFilter(siteID: siteID, since: since, now: now)
-        return try database.read { try $0.scalar("SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)", bindings)?.int ?? 0 }
+        try database.read { c in
+            let (filter, bindings) = try Self.pendingFilter(c, siteID: siteID, since: since, now: now)
+            return try c.scalar("SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)", bindings)?.int ?? 0
+        }
     }
 
-    /// The WHERE clause of deliverable messages: pending, of the site, not under lease, and not
-    /// behind an earlier message of the same conversation that is under lease — so a lease that
-    /// runs out (an agent died) never lets later messages of that conversation overtake it.
-    private static func pendingFilter(siteID: String, since: String?, now: Date) -> (String, [SQLValue]) {
+    /// The WHERE clause of deliverable messages: pending, of the site, not under lease, and — while
+    /// any lease is active — not behind an earlier message of the same conversation that is under
+    /// lease, so a lease that runs out (an agent died) never lets later messages of that
+    /// conversation overtake it. (Without active leases the extra check is skipped: it would cost
+    /// a probe per pending message.)
+    private static func pendingFilter(_ c: SQLiteConnection, siteID: String, since: String?, now: Date) throws -> (String, [SQLValue]) {
         let time = SQLValue.double(now.timeIntervalSince1970)
-        return ("""
-            m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)
-            AND NOT EXISTS (SELECT 1 FROM web_chat_messages e INDEXED BY sanctum_messages_leased
-                WHERE e.session_id = m.session_id AND e.processed = 0 AND e.lease_until IS NOT NULL AND e.lease_until > ? AND e.id < m.id)
-            """ + (since == nil ? "" : " AND m.timestamp > ?"),
-            [.text(siteID), time, time] + (since.map { [.text($0)] } ?? []))
+        var filter = "m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)"
+        var bindings: [SQLValue] = [.text(siteID), time]
+        let leasesActive = try c.scalar("""
+            SELECT 1 FROM web_chat_messages INDEXED BY sanctum_messages_leased
+            WHERE processed = 0 AND lease_until IS NOT NULL AND lease_until > ? LIMIT 1
+            """, [time]) != nil
+        if leasesActive {
+            filter += """
+                 AND NOT EXISTS (SELECT 1 FROM web_chat_messages e INDEXED BY sanctum_messages_leased
+                    WHERE e.session_id = m.session_id AND e.processed = 0 AND e.lease_until IS NOT NULL AND e.lease_until > ? AND e.id < m.id)
+                """
+            bindings.append(time)
+        }
+        if let since {
+            filter += " AND m.timestamp > ?"
+            bindings.append(.text(since))
+        }
+        return (filter, bindings)
     }
 
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
         // The partial index keeps both queries proportional to the site's pending messages, however
         // many delivered rows the table holds.
-        let (filter, bindings) = Self.pendingFilter(siteID: siteID, since: since, now: now)
-        let select = """
+        @Sendable func select(_ filter: String) -> String {
+            """
             SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m INDEXED BY sanctum_messages_pending
             LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE \(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?
             """
+        }
         // The total is counted on a reader, outside the single write transaction (it is a snapshot
         // either way); the writer only selects and marks one page.
         let total = try await pendingCount(siteID: siteID, since: since, now: now)
         if total == 0 { return InboxPage(messages: [], total: 0) }
         let stamp = SQLValue.text(Timestamps.database(now))
         return try await database.write { c in
-            let messages = try c.query(select, bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
+            let (filter, bindings) = try Self.pendingFilter(c, siteID: siteID, since: since, now: now)
+            let messages = try c.query(select(filter), bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
                 InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
             }
             for message in messages {

@@ -10,6 +10,9 @@ public enum JSON: Sendable, Equatable {
     case string(String)
     case array([JSON])
     case object([String: JSON])
+    /// An object whose members are already in key order (built by the server for hot answers:
+    /// no hashing, no sorting). Serialises exactly like the equivalent ``object``.
+    case fields([(String, JSON)])
 
     /// Python truthiness: `{}`, `[]`, `null`, `""`, `0`, `0.0` and `false` are falsy.
     public var isTruthy: Bool {
@@ -21,13 +24,44 @@ public enum JSON: Sendable, Equatable {
         case .string(let s): !s.isEmpty
         case .array(let a): !a.isEmpty
         case .object(let o): !o.isEmpty
+        case .fields(let f): !f.isEmpty
         }
     }
 
     /// The member `key` of an object, or `nil` for a missing key or a non-object.
     public subscript(key: String) -> JSON? {
-        if case .object(let o) = self { return o[key] }
-        return nil
+        switch self {
+        case .object(let o): o[key]
+        case .fields(let f): f.first { $0.0 == key }?.1
+        default: nil
+        }
+    }
+
+    /// An object from members given in any order (sorted once here).
+    public static func sorted(_ members: [(String, JSON)]) -> JSON {
+        .fields(members.sorted { $0.0 < $1.0 })
+    }
+
+    public static func == (a: JSON, b: JSON) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case (.bool(let x), .bool(let y)): x == y
+        case (.int(let x), .int(let y)): x == y
+        case (.double(let x), .double(let y)): x == y
+        case (.string(let x), .string(let y)): x == y
+        case (.array(let x), .array(let y)): x == y
+        case (.object, _), (.fields, _): a.members == b.members
+        default: false
+        }
+    }
+
+    /// The members of an object, whichever form it has (`nil` for other values).
+    var members: [String: JSON]? {
+        switch self {
+        case .object(let o): o
+        case .fields(let f): Dictionary(f, uniquingKeysWith: { _, last in last })
+        default: nil
+        }
     }
 
     /// The string payload, or `nil` when this is not a string.
@@ -74,6 +108,15 @@ public enum JSON: Sendable, Equatable {
                 JSON.writeString(key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 o[key]!.write(to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .fields(let f):
+            out.append(UInt8(ascii: "{"))
+            for (i, member) in f.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.writeString(member.0, to: &out)
+                out.append(UInt8(ascii: ":"))
+                member.1.write(to: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
