@@ -80,6 +80,19 @@ def test_lease_mode_is_at_least_once_and_plain_inbox_stays_at_most_once(rt):
     assert call(rt, "GET", "inbox", key=rt.api_key)[1]["data"]["messages"] == []
 
 
+def test_outbox_retries_with_a_client_response_id_store_once(rt):
+    session = "session_idem_" + secrets.token_hex(4)
+    post_message(rt, session, "question")
+    body = {"session_id": session, "response": "answer", "client_response_id": "re_1"}
+    first = call(rt, "POST", "outbox", body, key=rt.api_key)[1]["data"]["response_id"]
+    again = call(rt, "POST", "outbox", body, key=rt.api_key)[1]["data"]["response_id"]
+    assert first == again
+    replies = call(rt, "GET", "responses", params=f"&session_id={session}")[1]["data"]["responses"]
+    assert [r["response"] for r in replies] == ["answer"]
+    status, bad = call(rt, "POST", "outbox", dict(body, client_response_id="no spaces"), key=rt.api_key)
+    assert status == 400 and bad["error"] == "Invalid client_response_id"
+
+
 def test_inbox_wait_returns_as_soon_as_a_message_arrives(rt):
     call(rt, "GET", "inbox", key=rt.api_key, params="&limit=100")
     result = {}
@@ -267,7 +280,8 @@ def test_server_killed_and_restarted_mid_conversation_loses_and_duplicates_nothi
                 for message in body["data"]["messages"]:
                     deliveries.append(message["id"])
                     if message["id"] not in handled:
-                        reply = call(server, "POST", "outbox", {"session_id": message["session_id"], "response": "re: " + message["message"]}, server.api_key)
+                        reply = call(server, "POST", "outbox", {"session_id": message["session_id"], "response": "re: " + message["message"],
+                                                                  "client_response_id": f"re_{message['id']}"}, server.api_key)
                         if reply[0] != 200:
                             continue
                         handled[message["id"]] = message["message"]

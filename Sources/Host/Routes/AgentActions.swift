@@ -56,10 +56,18 @@ extension HostEnvironment {
         case .bool?: messageID = .int(1)
         default: throw APIError(.badRequest, "Invalid message_id")
         }
+        var clientResponseID: String?
+        if let raw = body["client_response_id"], raw != .null {
+            guard let id = raw.stringValue, Validation.isValidClientMessageID(id) else {
+                throw APIError(.badRequest, "Invalid client_response_id")
+            }
+            clientResponseID = id
+        }
         let stored = try await prepareMessage(.agent, text: text, sessionID: sessionID, site: site, request: request, context: context)
         let id: Int64
         do {
-            id = try await store.postReply(siteID: site.id, sessionID: sessionID, text: stored, messageID: messageID, now: clock())
+            id = try await store.postReply(siteID: site.id, sessionID: sessionID, text: stored, messageID: messageID,
+                                           clientResponseID: clientResponseID, now: clock())
         } catch is StoreRefusal {
             throw APIError.invalidSession
         }

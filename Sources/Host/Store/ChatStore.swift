@@ -85,7 +85,8 @@ public protocol ChatStore: Sendable {
     func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64
     /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never
     /// existed and ``StoreRefusal/otherSite`` for another site's session.
-    func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64
+    /// A retry with the same `clientResponseID` stores nothing and returns the original id.
+    func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> Int64
     /// Replies of a session after the cursors, creating the session (for `siteID`) if it is new;
     /// throws ``StoreRefusal/otherSite`` for another site's session.
     func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]

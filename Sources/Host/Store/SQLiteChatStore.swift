@@ -104,7 +104,7 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, now: Date) async throws -> Int64 {
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> Int64 {
         try await database.write { c in
             if let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text {
                 guard owner == siteID else { throw StoreRefusal.otherSite }
@@ -115,9 +115,14 @@ public final class SQLiteChatStore: ChatStore {
                 guard (tombstone ?? defaultSiteID) == siteID else { throw StoreRefusal.otherSite }
                 _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: nil, now: now)
             }
+            if let clientResponseID,
+               let existing = try c.scalar("SELECT id FROM web_chat_responses WHERE session_id = ? AND client_response_id = ?",
+                                           [.text(sessionID), .text(clientResponseID)])?.int {
+                return existing
+            }
             let stamp = Timestamps.database(now)
-            try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id) VALUES (?, ?, ?, ?)",
-                      [.text(sessionID), .text(text), .text(stamp), messageID])
+            try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id) VALUES (?, ?, ?, ?, ?)",
+                      [.text(sessionID), .text(text), .text(stamp), messageID, clientResponseID.map(SQLValue.text) ?? .null])
             let id = c.lastInsertRowID
             try Self.markActive(c, sessionID, stamp)
             try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "reply",

@@ -151,6 +151,9 @@ enum Schema {
         if !(try c.columns(of: "web_chat_messages")).contains("lease_until") {
             try c.execute("ALTER TABLE web_chat_messages ADD COLUMN lease_until REAL")
         }
+        if !(try c.columns(of: "web_chat_responses")).contains("client_response_id") {
+            try c.execute("ALTER TABLE web_chat_responses ADD COLUMN client_response_id TEXT")
+        }
         try c.execute("""
             CREATE TABLE IF NOT EXISTS sanctum_events (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -164,6 +167,8 @@ enum Schema {
             CREATE INDEX IF NOT EXISTS sanctum_events_session ON sanctum_events(session_id, id);
             CREATE INDEX IF NOT EXISTS sanctum_events_site ON sanctum_events(site_id, id);
             CREATE INDEX IF NOT EXISTS sanctum_events_age ON sanctum_events(created_at);
+            CREATE UNIQUE INDEX IF NOT EXISTS sanctum_responses_client_id
+                ON web_chat_responses(session_id, client_response_id) WHERE client_response_id IS NOT NULL;
             CREATE INDEX IF NOT EXISTS sanctum_messages_leased
                 ON web_chat_messages(session_id, id) WHERE processed = 0 AND lease_until IS NOT NULL;
             CREATE TABLE IF NOT EXISTS sanctum_read_state (
