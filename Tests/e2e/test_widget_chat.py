@@ -5,38 +5,10 @@ import time
 
 import pytest
 
-from widget_helpers import (browser, site, STRICT_CSP, agent_reply, has_realtime, inbox_for, loader_tag,
+from widget_helpers import (browser, site, context, open_page, send, bubbles, STRICT_CSP, agent_reply, has_realtime, inbox_for, loader_tag,
                             page_html, screenshot, session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield ctx
-    ctx.close()
-
-
-def open_page(context, url):
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    page.wait_for_function("window.SanctumChat && SanctumChat.getState().initialized")
-    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
-    page.js_errors = errors
-    return page
-
-
-def send(page, text):
-    box = page.locator("#sanctum-chat-input")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubbles(page, kind):
-    return page.locator(f".sanctum-message.{kind} .sanctum-message-text").all_text_contents()
 
 
 def storage_keys(page):

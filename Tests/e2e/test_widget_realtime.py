@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from widget_helpers import (browser, site, agent_reply, api, has_realtime, inbox_for, loader_tag, page_html,
+from widget_helpers import (browser, site, context, open_page, send, bubbles, agent_reply, api, has_realtime, inbox_for, loader_tag, page_html,
                             session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
@@ -38,35 +38,6 @@ def realtime_server(server):
     if not has_realtime(server):
         pytest.skip("server without the real-time API (docs/realtime.md)")
     return server
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield ctx
-    ctx.close()
-
-
-def open_page(context, url, init_scripts=()):
-    page = context.new_page()
-    for script in init_scripts:
-        page.add_init_script(script)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    page.wait_for_function("window.SanctumChat && SanctumChat.getState().initialized")
-    page.js_errors = errors
-    return page
-
-
-def send(page, text):
-    box = page.locator("#sanctum-chat-input")
-    box.fill(text)
-    box.press("Enter")
-
-
-def bubbles(page, kind):
-    return page.locator(f".sanctum-message.{kind} .sanctum-message-text").all_text_contents()
 
 
 def transport(page):

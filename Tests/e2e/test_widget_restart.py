@@ -8,8 +8,8 @@ import time
 
 from conftest import start_server
 from test_realtime import call
-from test_widget_realtime import ICON, bubbles, open_page, start_conversation, transport
-from widget_helpers import browser, site, loader_tag, page_html, wait_until  # noqa: F401 (fixtures)
+from test_widget_realtime import ICON, start_conversation, transport
+from widget_helpers import browser, site, bubbles, loader_tag, open_page, page_html, wait_until  # noqa: F401 (fixtures)
 
 WIDGETS, PER_WIDGET = 3, 8
 

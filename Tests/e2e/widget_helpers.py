@@ -176,3 +176,38 @@ def site():
     s = HostSite()
     yield s
     s.stop()
+
+
+@pytest.fixture
+def context(browser):
+    """A fresh browser context (its own storage) per test."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield ctx
+    ctx.close()
+
+
+def open_page(context, url, init_scripts=()):
+    """Opens `url` with `init_scripts` run first; waits for the widget and its bubble. JavaScript
+    errors of the page are collected in `page.js_errors`."""
+    page = context.new_page()
+    for script in init_scripts:
+        page.add_init_script(script)
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_function("window.SanctumChat && SanctumChat.getState().initialized")
+    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
+    page.js_errors = errors
+    return page
+
+
+def send(page, text):
+    """Types `text` into the chat input and presses Enter."""
+    box = page.locator("#sanctum-chat-input")
+    box.fill(text)
+    box.press("Enter")
+
+
+def bubbles(page, kind):
+    """The texts of the `user`, `bot` or `error` message rows, in order."""
+    return page.locator(f".sanctum-message.{kind} .sanctum-message-text").all_text_contents()
