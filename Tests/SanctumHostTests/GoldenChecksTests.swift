@@ -5,10 +5,14 @@ import XCTest
 @testable import SanctumHost
 
 /// BRIDGE-API.md §10 golden checks 1–11, over real HTTP on loopback.
-final class GoldenChecksTests: XCTestCase {
+class GoldenChecksTests: XCTestCase {
+    /// The database each check runs on: a fresh one here; a migrated legacy bridge database in
+    /// ``GoldenChecksOnMigratedDatabaseTests``.
+    class func makeDatabase() throws -> String { temporaryDatabase() }
+
     /// 1. OPTIONS /api/v1/ with and without Origin.
     func testPreflightOnDispatcher() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let plain = try await client.send(.options, "/api/v1/")
             XCTAssertEqual(plain.status, .ok)
             XCTAssertEqual(plain.text, "")
@@ -43,7 +47,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 2. Dispatcher errors, 404/405 JSON, 308 redirects.
     func testDispatcherErrorsAndRedirects() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let missing = try await client.get("/api/v1/")
             XCTAssertEqual(missing.status, .badRequest)
             XCTAssertEqual(missing.json, ["success": false, "error": "Missing action parameter"])
@@ -91,7 +95,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 3. messages: data keys, uid shape, is_new_user.
     func testPostMessage() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let first = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_a","message":"  hi  "}"#)
             XCTAssertEqual(first.status, .ok)
             XCTAssertEqual(first.json["success"], true)
@@ -117,7 +121,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 4. Validation strings.
     func testMessageValidation() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let cases: [(String, String)] = [
                 (#"{"session_id":"session_x!","message":"hi"}"#, "Invalid session ID"),
                 (#"{"session_id":"session_\#(String(repeating: "a", count: 57))","message":"hi"}"#, "Invalid session ID"),
@@ -148,7 +152,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 5. Inbox exactly as broca calls it.
     func testInboxAsBrocaCallsIt() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             for i in 0..<3 { try await client.message("session_inbox", "m\(i)") }
             let headers: HTTPFields = [.contentType: "application/json", .authorization: "Bearer " + TestKeys.api,
                                        .userAgent: "Broca2-WebChat-Plugin/1.0"]
@@ -172,7 +176,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 6. Admin key on ?action= vs aliases.
     func testAdminKeyOnAgentActions() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             try await client.message("session_adm", "x")
             let viaAction = try await client.get("/api/v1/?action=inbox", key: TestKeys.admin)
             XCTAssertEqual(viaAction.status, .ok)
@@ -202,7 +206,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 7. Outbox.
     func testOutbox() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             try await client.message("session_out", "q")
             let reply = try await client.post("/api/v1/?action=outbox", json: #"{"session_id":"session_out","response":"  answer  "}"#, key: TestKeys.api)
             XCTAssertEqual(reply.status, .ok)
@@ -224,7 +228,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 8. Responses: session creation, item shape, `since`.
     func testResponses() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let fresh = try await client.get("/api/v1/?action=responses&session_id=session_poll")
             XCTAssertEqual(fresh.status, .ok)
             XCTAssertEqual(fresh.data, ["session_id": "session_poll", "responses": []])
@@ -254,7 +258,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 9. Config round trip; admin key change is effective immediately; secrets masked.
     func testConfigRoundTrip() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             let set = try await client.post("/api/v1/?action=config", json: #"{"widget_title":"Hello","max_sessions_per_ip":10,"flag":true}"#, key: TestKeys.admin)
             XCTAssertEqual(set.status, .ok)
             XCTAssertEqual(set.json.keys, ["message", "success", "timestamp"])
@@ -289,7 +293,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 10. cleanup / clear_data / cleanup_logs shapes.
     func testMaintenanceShapes() async throws {
-        try await withServer { client, _ in
+        try await withServer(database: Self.makeDatabase()) { client, _ in
             try await client.message("session_m", "x")
             let cleanup = try await client.post("/api/v1/?action=cleanup", json: "", key: TestKeys.admin)
             XCTAssertEqual(cleanup.data, ["cleaned_count": 0, "message": "Cleaned up 0 inactive sessions"])
@@ -313,7 +317,7 @@ final class GoldenChecksTests: XCTestCase {
 
     /// 11. Widget endpoints and assets.
     func testWidgetEndpoints() async throws {
-        try await withServer { client, env in
+        try await withServer(database: Self.makeDatabase()) { client, env in
             let missingKey = try await client.get("/widget/init")
             XCTAssertEqual(missingKey.status, .badRequest)
             XCTAssertEqual(missingKey.json, ["success": false, "error": "API key is required"])
@@ -364,4 +368,25 @@ final class GoldenChecksTests: XCTestCase {
             XCTAssertEqual(value11, .ok)
         }
     }
+}
+
+
+/// Every golden check again, on a database created by the original's init script (legacy schema,
+/// its seeded configuration rows and published keys), migrated in place at start-up; the keys come
+/// from the environment, as an operator switching from the bridge would set them.
+final class GoldenChecksOnMigratedDatabaseTests: GoldenChecksTests {
+    override class func makeDatabase() throws -> String { try MigrationTests.makeLegacyDatabase(withRows: false) }
+
+    // Listed again so Linux test discovery runs them for this class too.
+    override func testPreflightOnDispatcher() async throws { try await super.testPreflightOnDispatcher() }
+    override func testDispatcherErrorsAndRedirects() async throws { try await super.testDispatcherErrorsAndRedirects() }
+    override func testPostMessage() async throws { try await super.testPostMessage() }
+    override func testMessageValidation() async throws { try await super.testMessageValidation() }
+    override func testInboxAsBrocaCallsIt() async throws { try await super.testInboxAsBrocaCallsIt() }
+    override func testAdminKeyOnAgentActions() async throws { try await super.testAdminKeyOnAgentActions() }
+    override func testOutbox() async throws { try await super.testOutbox() }
+    override func testResponses() async throws { try await super.testResponses() }
+    override func testConfigRoundTrip() async throws { try await super.testConfigRoundTrip() }
+    override func testMaintenanceShapes() async throws { try await super.testMaintenanceShapes() }
+    override func testWidgetEndpoints() async throws { try await super.testWidgetEndpoints() }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// Opening an existing Web Chat Bridge database (BRIDGE-API.md §3.1) and migrating it in place.
 final class MigrationTests: XCTestCase {
     /// A legacy database exactly as the original's init script leaves it, with rows.
-    static func makeLegacyDatabase(apiKey: String = "ObeyG1ant", adminKey: String = "FreeUkra1ne") throws -> String {
+    static func makeLegacyDatabase(apiKey: String = "ObeyG1ant", adminKey: String = "FreeUkra1ne", withRows: Bool = true) throws -> String {
         let path = temporaryDatabase()
         let c = try SQLiteConnection(path: path)
         try c.execute(Schema.legacyTables)
@@ -18,6 +18,9 @@ final class MigrationTests: XCTestCase {
               ('rate_limit_window', '3600', 'Rate limit window in seconds'),
               ('session_timeout', '86400', 'Session timeout in seconds'),
               ('cors_origins', '*', 'Allowed CORS origins');
+            """)
+        guard withRows else { return path }
+        try c.execute("""
             INSERT INTO web_chat_sessions (id, uid, created_at, last_active, ip_address, metadata) VALUES
               ('session_old1', 'aaaaaaaaaaaaaaaa', '2025-01-01 10:00:00', '2025-01-01 10:00:00', '10.0.0.1', '{}'),
               ('session_old2', 'bbbbbbbbbbbbbbbb', '2025-01-02 10:00:00', '2025-01-02 10:00:00', '10.0.0.2', '{}');
