@@ -64,14 +64,14 @@ extension HostEnvironment {
             clientResponseID = id
         }
         let stored = try await prepareMessage(.agent, text: text, sessionID: sessionID, site: site, request: request, context: context)
-        let id: Int64
+        let (id, replayed): (Int64, Bool)
         do {
-            id = try await store.postReply(siteID: site.id, sessionID: sessionID, text: stored, messageID: messageID,
+            (id, replayed) = try await store.postReply(siteID: site.id, sessionID: sessionID, text: stored, messageID: messageID,
                                            clientResponseID: clientResponseID, now: clock())
         } catch is StoreRefusal {
             throw APIError.invalidSession
         }
-        observe(.agent, id: id, text: stored, sessionID: sessionID, site: site)
+        if !replayed { observe(.agent, id: id, text: stored, sessionID: sessionID, site: site) }
         return envelope(["response_id": .int(id), "session_id": .string(sessionID),
                          "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
     }

@@ -73,7 +73,7 @@ extension HostEnvironment {
         } catch is StoreRefusal {
             throw APIError.invalidSession
         }
-        observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site)
+        if !posted.replayed { observe(.visitor, id: posted.messageID, text: stored, sessionID: sessionID, site: site) }
         return posted
     }
 

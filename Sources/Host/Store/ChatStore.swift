@@ -36,6 +36,8 @@ public struct PostedMessage: Sendable, Equatable {
     public var uid: String
     /// The session row did not exist before this request.
     public var isNewUser: Bool
+    /// A retry of a message already stored (same `client_message_id`): nothing new was stored.
+    public var replayed = false
 }
 
 /// One page of the agent inbox.
@@ -86,7 +88,7 @@ public protocol ChatStore: Sendable {
     /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never
     /// existed and ``StoreRefusal/otherSite`` for another site's session.
     /// A retry with the same `clientResponseID` stores nothing and returns the original id.
-    func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> Int64
+    func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool)
     /// Replies of a session after the cursors, creating the session (for `siteID`) if it is new;
     /// throws ``StoreRefusal/otherSite`` for another site's session.
     func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]

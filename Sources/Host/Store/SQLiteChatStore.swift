@@ -20,7 +20,7 @@ public final class SQLiteChatStore: ChatStore {
             if let clientMessageID,
                let existing = try c.scalar("SELECT id FROM web_chat_messages WHERE session_id = ? AND client_message_id = ?",
                                            [.text(sessionID), .text(clientMessageID)])?.int {
-                return PostedMessage(messageID: existing, uid: session.uid, isNewUser: false)
+                return PostedMessage(messageID: existing, uid: session.uid, isNewUser: false, replayed: true)
             }
             let stamp = Timestamps.database(now)
             try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id, site_id) VALUES (?, ?, ?, 0, ?, ?)",
@@ -104,7 +104,7 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> Int64 {
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
         try await database.write { c in
             if let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text {
                 guard owner == siteID else { throw StoreRefusal.otherSite }
@@ -118,7 +118,7 @@ public final class SQLiteChatStore: ChatStore {
             if let clientResponseID,
                let existing = try c.scalar("SELECT id FROM web_chat_responses WHERE session_id = ? AND client_response_id = ?",
                                            [.text(sessionID), .text(clientResponseID)])?.int {
-                return existing
+                return (existing, true)
             }
             let stamp = Timestamps.database(now)
             try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id) VALUES (?, ?, ?, ?, ?)",
@@ -128,7 +128,7 @@ public final class SQLiteChatStore: ChatStore {
             try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "reply",
                                  data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID.json],
                                  now: now)
-            return id
+            return (id, false)
         }
     }
 

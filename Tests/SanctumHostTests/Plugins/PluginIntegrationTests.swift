@@ -72,6 +72,21 @@ final class PluginIntegrationTests: XCTestCase {
         }
     }
 
+    func testRetriesAreObservedOnce() async throws {
+        try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
+            let body = #"{"session_id":"session_retry","message":"once","widget_key":"pk_premium","client_message_id":"c1"}"#
+            for _ in 0..<3 { try await client.post("/api/v1/?action=messages", json: body) }
+            let reply = #"{"session_id":"session_retry","response":"answer","client_response_id":"r1"}"#
+            for _ in 0..<3 { try await client.post("/api/v1/?action=outbox", json: reply, key: Self.siteBKey) }
+            for _ in 0..<100 where ProbeRecorder.shared.all.filter({ $0.hasPrefix("observe:") }).count < 2 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let observed = ProbeRecorder.shared.all.filter { $0.hasPrefix("observe:") }
+            XCTAssertEqual(observed, ["observe:premium:visitor:once-a-b", "observe:premium:agent:answer"])
+        }
+    }
+
     func testHookOrderFollowsTheConfig() async throws {
         try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
             try await Self.post(client, key: "pk_premium", session: "session_order1", "hi")
