@@ -28,7 +28,7 @@ public enum Deadline {
                 do { race.finish(.value(try await operation())) } catch { race.finish(.failed(error)) }
             }
             // A hook that answered without suspending needs no deadline.
-            if race.track([work]) { Watchdog.shared.schedule(after: budget) { race.finish(.timedOut) } }
+            if race.track(work) { Watchdog.shared.schedule(after: budget) { race.finish(.timedOut) } }
         }
     }
 }
@@ -109,12 +109,13 @@ final class Watchdog: @unchecked Sendable {
     }
 }
 
-/// The first of the operation and the timer to finish resumes the caller and cancels the other.
+/// The first of the operation and the watchdog to finish resumes the caller; a finish by the
+/// watchdog cancels the operation.
 private final class Race<Value: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<DeadlineOutcome<Value>, Never>?
         var finished = false
-        var tasks: [Task<Void, Never>] = []
+        var work: Task<Void, Never>?
     }
     private let state = _Locked(State())
 
@@ -122,25 +123,23 @@ private final class Race<Value: Sendable>: Sendable {
         state.withLock { $0.continuation = continuation }
     }
 
-    /// Remembers the tasks to cancel at the finish; returns whether the race is still running.
-    func track(_ tasks: [Task<Void, Never>]) -> Bool {
-        let finished = state.withLock { s in
-            s.tasks = tasks
-            return s.finished
+    /// Remembers the operation's task, to cancel at a timeout; returns whether the race is still running.
+    func track(_ work: Task<Void, Never>) -> Bool {
+        state.withLock { s in
+            s.work = work
+            return !s.finished
         }
-        if finished { tasks.forEach { $0.cancel() } }
-        return !finished
     }
 
     func finish(_ outcome: DeadlineOutcome<Value>) {
-        let taken: (CheckedContinuation<DeadlineOutcome<Value>, Never>, [Task<Void, Never>])? = state.withLock { s in
+        let taken: (CheckedContinuation<DeadlineOutcome<Value>, Never>, Task<Void, Never>?)? = state.withLock { s in
             guard !s.finished, let continuation = s.continuation else { return nil }
             s.finished = true
             s.continuation = nil
-            return (continuation, s.tasks)
+            return (continuation, s.work)
         }
-        guard let (continuation, tasks) = taken else { return }
-        tasks.forEach { $0.cancel() }
+        guard let (continuation, work) = taken else { return }
+        work?.cancel()
         continuation.resume(returning: outcome)
     }
 }

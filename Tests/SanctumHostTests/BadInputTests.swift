@@ -150,6 +150,34 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    func testForwardedClientIPIsBelievedOnlyFromTrustedProxies() async throws {
+        var config = SanctumConfig()
+        config.rateLimits = .init(enabled: true)
+        config.rateLimits?.messages = RateBudget(burst: 1, perSecond: 0.01)
+        config.server = .init(host: nil, port: nil, database: nil, trustedProxies: ["127.0.0.1"])
+        try await withServer(config: config) { client, _ in
+            func post(_ forwardedFor: String) async throws -> HTTPResponse.Status {
+                try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_xff","message":"x"}"#,
+                                      headers: [HTTPField.Name("X-Forwarded-For")!: forwardedFor]).status
+            }
+            let first = try await post("203.0.113.9, 198.51.100.1")
+            XCTAssertEqual(first, .ok)
+            let sameClient = try await post("10.9.9.9, 198.51.100.1")
+            XCTAssertEqual(sameClient, .tooManyRequests, "the right-most untrusted hop is the client; spoofed hops to its left are ignored")
+            let otherClient = try await post("198.51.100.2")
+            XCTAssertEqual(otherClient, .ok)
+        }
+        var untrusted = config
+        untrusted.server = nil
+        try await withServer(config: untrusted) { client, _ in
+            let first = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_xff","message":"x"}"#,
+                                              headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.3"]).status
+            let second = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_xff","message":"x"}"#,
+                                               headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.4"]).status
+            XCTAssertEqual([first, second], [.ok, .tooManyRequests], "without trusted proxies the header is ignored")
+        }
+    }
+
     func testEveryUnknownPathIsJSON() async throws {
         try await withServer { client, _ in
             for path in ["/", "/nope", "/static/x.css", "/admin/api/nope", "/chat/api/nope", "/widget/nope", "/api/v1/%FF"] {

@@ -20,6 +20,13 @@ public struct SanctumConfig: Sendable, Decodable {
         /// Peers whose `X-Forwarded-For` is believed.
         public var trustedProxies: [String]?
         enum CodingKeys: String, CodingKey { case host, port, database, trustedProxies = "trusted_proxies" }
+
+        public init(host: String? = nil, port: Int? = nil, database: String? = nil, trustedProxies: [String]? = nil) {
+            self.host = host
+            self.port = port
+            self.database = database
+            self.trustedProxies = trustedProxies
+        }
     }
 
     /// Size limits.

@@ -14,6 +14,11 @@ struct Query: Sendable {
         }
     }
 
+    /// The query of a request target (`/path?query`).
+    init(target: String?) {
+        self.init((target ?? "").split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
+    }
+
     /// Every name with its first value.
     var all: [String: String] { values }
 

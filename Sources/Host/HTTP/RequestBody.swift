@@ -35,6 +35,15 @@ extension Request {
     }
 }
 
+extension HTTPFields {
+    /// The key of an `Authorization: Bearer <key>` header (exactly `Bearer ` with one space, as the
+    /// original; the rest untrimmed), or `nil` when the header is missing or has another scheme.
+    var bearerKey: String? {
+        guard let header = self[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        return String(header.dropFirst(7))
+    }
+}
+
 extension Dictionary where Key == String, Value == JSON {
     /// The string member `key` ("" when missing or null, as Python's `.get(key, "")` gives for
     /// a missing key); any other type is `wrongType`.

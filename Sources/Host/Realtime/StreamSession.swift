@@ -22,7 +22,7 @@ extension HostEnvironment {
         let target = head.path ?? ""
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
         if path == "/api/v1/stream" { return true }
-        return path == "/api/v1/" && Query(target.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))["action"] == "stream"
+        return path == "/api/v1/" && Query(target: target)["action"] == "stream"
     }
 
     /// Serves one stream connection: authenticate, subscribe, replay after `last_event_id`, then
@@ -43,7 +43,7 @@ extension HostEnvironment {
             }
             return nil
         }
-        let query = Query((head.path ?? "").split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init))
+        let query = Query(target: head.path)
         let identity: Caller
         let scope: EventScope
         if let rawSession = query["session_id"] {
@@ -62,8 +62,8 @@ extension HostEnvironment {
             scope = .session(sessionID)
         } else {
             var key: String?
-            if let header = head.headerFields[.authorization], header.hasPrefix("Bearer ") {
-                key = String(header.dropFirst(7))
+            if let bearer = head.headerFields.bearerKey {
+                key = bearer
             } else {
                 // A browser sends its key in the first frame; 5 seconds to do so.
                 let timer = Task {

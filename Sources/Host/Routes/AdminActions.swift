@@ -6,7 +6,7 @@ import Hummingbird
 extension HostEnvironment {
     /// Admin auth: the dispatcher's internal check, or the decorator (with `code`).
     private func requireAdmin(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) {
-        try authenticate(request, client: clientIP(request, context), accept: .admin, decorator: via == .alias)
+        try authenticate(request, client: context.clientIP, accept: .admin, decorator: via == .alias)
     }
 
     /// GET `sessions`: the list and total use the same filter (`active=true`: last day).

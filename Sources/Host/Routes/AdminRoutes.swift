@@ -12,7 +12,7 @@ extension HostEnvironment {
         routes.add("/admin/api/clear_data", [.post]) { try await self.clearData($0, $1, .alias) }
         routes.add("/admin/api/cleanup_logs", [.post]) { try await self.cleanupLogs($0, $1, .alias) }
         routes.add("/admin/api/session_messages", [.get]) { request, context in
-            try self.authenticate(request, client: self.clientIP(request, context), accept: .admin, decorator: true)
+            try self.authenticate(request, client: context.clientIP, accept: .admin, decorator: true)
             guard let id = Query(request.uri.query)["session_id"], !id.isEmpty else { throw APIError.missingSessionID }
             guard let history = try await self.store.history(sessionID: id) else { throw APIError(.notFound, "Session not found") }
             var session = history.session.json.objectValue

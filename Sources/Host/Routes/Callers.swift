@@ -39,10 +39,10 @@ extension HostEnvironment {
     /// The caller of an HTTP request: an `Authorization` header must hold a valid key (401 and
     /// the failure throttle otherwise); without one it is a visitor of the `widgetKey` site.
     func caller(_ request: Request, _ context: SanctumContext, widgetKey: String?) throws(APIError) -> Caller {
-        guard let header = request.headers[.authorization] else { return .visitor(sites.site(widgetKey: widgetKey)) }
-        guard header.hasPrefix("Bearer ") else { throw APIError(.unauthorized, "Authentication required") }
-        if let caller = caller(forKey: String(header.dropFirst(7))) { return caller }
-        try throttleFailure(client: clientIP(request, context))
+        guard request.headers[.authorization] != nil else { return .visitor(sites.site(widgetKey: widgetKey)) }
+        guard let key = request.headers.bearerKey else { throw APIError(.unauthorized, "Authentication required") }
+        if let caller = caller(forKey: key) { return caller }
+        try throttleFailure(client: context.clientIP)
         throw APIError(.unauthorized, "Invalid API key")
     }
 

@@ -23,7 +23,7 @@ extension HostEnvironment {
     }
 
     private func chatSend(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        try rateLimit(.messages, client: clientIP(request, context))
+        try rateLimit(.messages, client: context.clientIP)
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
         let sessionID = try body.string("session_id", wrongType: .invalidSessionID)
@@ -37,7 +37,7 @@ extension HostEnvironment {
     }
 
     private func chatResponses(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        try rateLimit(.responses, client: clientIP(request, context))
+        try rateLimit(.responses, client: context.clientIP)
         let query = Query(request.uri.query)
         guard let sessionID = query["session_id"], !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }

@@ -8,20 +8,14 @@ enum Credential {
 
 /// Checks shared by the handlers: client identity, bearer auth, rate limits, parameters.
 extension HostEnvironment {
-    /// The client IP (forwarded headers count only from trusted proxies).
-    func clientIP(_ request: Request, _ context: SanctumContext) -> String {
-        ClientAddress.resolve(peer: context.remoteAddress, headers: request.headers, trustedProxies: settings.trustedProxies)
-    }
-
     /// Bearer auth exactly as the original (BRIDGE-API.md §1.5), compared in constant time;
     /// `decorator` adds `"code": 401` as the original's decorators do. Repeated failures from
     /// one IP are throttled with 429. Returns the kind of key that matched.
     @discardableResult
     func authenticate(_ request: Request, client: String, accept: Credential, decorator: Bool) throws(APIError) -> KeyKind {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        guard let key = request.headers.bearerKey else {
             throw APIError(.unauthorized, "Authentication required", includeCode: decorator)
         }
-        let key = String(header.dropFirst(7))
         switch accept {
         case .api: if keys.verify(key, as: .api) { return .api }
         case .admin: if keys.verify(key, as: .admin) { return .admin }
@@ -74,17 +68,18 @@ enum Validation {
     static func isValidSessionID(_ id: String) -> Bool {
         let bytes = id.utf8
         guard bytes.count > 8, bytes.count <= 64, id.hasPrefix("session_") else { return false }
-        return bytes.dropFirst(8).allSatisfy { b in
-            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
-        }
+        return bytes.dropFirst(8).allSatisfy(isWordCharacter)
     }
 
-    /// Optional idempotency key of `messages`: 1–64 characters of `[A-Za-z0-9_-]`.
+    /// Optional idempotency key of `messages` and `outbox`: 1–64 characters of `[A-Za-z0-9_-]`.
     static func isValidClientMessageID(_ id: String) -> Bool {
         let bytes = id.utf8
-        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy { b in
-            (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95 || b == 45
-        }
+        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy { isWordCharacter($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `[A-Za-z0-9_]`.
+    private static func isWordCharacter(_ b: UInt8) -> Bool {
+        (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
     }
 
     /// A `since` cursor: normalised to DBTS when it parses, else compared raw (legacy).

@@ -14,11 +14,7 @@ extension HostEnvironment {
 
     /// The site of a plugin request: a bearer agent key, else the `widget_key` query parameter.
     private func pluginSite(_ request: Request) -> Site {
-        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
-            let key = String(header.dropFirst(7))
-            if keys.verify(key, as: .api) { return sites.defaultSite }
-            if let site = sites.site(agentKey: key) { return site }
-        }
+        if let key = request.headers.bearerKey, case .agent(let site)? = caller(forKey: key) { return site }
         return sites.site(widgetKey: Query(request.uri.query)["widget_key"])
     }
 

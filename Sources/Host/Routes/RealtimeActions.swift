@@ -12,7 +12,7 @@ extension HostEnvironment {
 
     /// POST `typing`: `{session_id, active, widget_key?}`; the visitor without a key, an agent with one.
     @Sendable func typing(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        try rateLimit(.typing, client: clientIP(request, context))
+        try rateLimit(.typing, client: context.clientIP)
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .missingFields)
         let sessionID = try validSessionID(body)
@@ -27,7 +27,7 @@ extension HostEnvironment {
     /// POST `read`: `{session_id, up_to, widget_key?}` — the visitor read replies up to a
     /// `response_id`, an agent read visitor messages up to a `message_id`.
     @Sendable func read(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        try rateLimit(.typing, client: clientIP(request, context))
+        try rateLimit(.typing, client: context.clientIP)
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .missingFields)
         let sessionID = try validSessionID(body)
@@ -43,7 +43,7 @@ extension HostEnvironment {
     @Sendable func events(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         let query = Query(request.uri.query)
         let caller = try caller(request, context, widgetKey: query["widget_key"])
-        try rateLimit(caller.agentScope == nil ? .responses : .inbox, client: clientIP(request, context))
+        try rateLimit(caller.agentScope == nil ? .responses : .inbox, client: context.clientIP)
         let scope: EventScope
         if let agentScope = caller.agentScope {
             scope = agentScope

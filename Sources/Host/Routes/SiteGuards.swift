@@ -15,8 +15,7 @@ extension HostEnvironment {
 
     /// Runs the authorizer hooks of `site` for a public request.
     func authorizePublic(_ request: Request, _ context: SanctumContext, site: Site) async throws(APIError) {
-        guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
-        try await authorizePublic(head: request.head, clientIP: clientIP(request, context), site: site)
+        try await authorizePublic(head: request.head, clientIP: context.clientIP, site: site)
     }
 
     /// Runs the authorizer hooks of `site` for a public request (HTTP or a WebSocket upgrade).
@@ -44,7 +43,7 @@ extension HostEnvironment {
                         request: Request, context: SanctumContext) async throws(APIError) -> String {
         guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
         let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
-        let hookContext = HookContext(site: site.info, clientIP: clientIP(request, context), origin: requestOrigin(request.headers))
+        let hookContext = HookContext(site: site.info, clientIP: context.clientIP, origin: requestOrigin(request.headers))
         switch await plugins.pipeline.prepare(draft, context: hookContext, enabled: site.plugins) {
         case .accept(let prepared):
             return prepared.text
@@ -69,7 +68,7 @@ extension HostEnvironment {
         let posted: PostedMessage
         do {
             posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: stored, clientMessageID: clientMessageID,
-                                                 ip: clientIP(request, context), now: clock())
+                                                 ip: context.clientIP, now: clock())
         } catch is StoreRefusal {
             throw APIError.invalidSession
         }
@@ -83,7 +82,7 @@ extension HostEnvironment {
         try await authorizePublic(request, context, site: site)
         do {
             let replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: Validation.cursor(since), sinceID: sinceID,
-                                                  ip: clientIP(request, context), now: clock())
+                                                  ip: context.clientIP, now: clock())
             activity.touch(sessionID)
             return replies
         } catch is StoreRefusal {
@@ -94,16 +93,16 @@ extension HostEnvironment {
     /// Agent auth: the legacy API key (default site) or a site's agent key; on the dispatcher
     /// also the admin key (default site). The alias runs the original's decorator (`code: 401`).
     func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> Site {
-        let client = clientIP(request, context)
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        guard let key = request.headers.bearerKey else {
             throw APIError(.unauthorized, "Authentication required", includeCode: via == .alias)
         }
-        let key = String(header.dropFirst(7))
-        if keys.verify(key, as: .api) { return sites.defaultSite }
-        if let site = sites.site(agentKey: key) { return site }
-        if via == .dispatcher, keys.verify(key, as: .admin) { return sites.defaultSite }
-        try throttleFailure(client: client)
-        throw APIError(.unauthorized, "Invalid API key", includeCode: via == .alias)
+        switch caller(forKey: key) {
+        case .agent(let site)?: return site
+        case .admin? where via == .dispatcher: return sites.defaultSite
+        default:
+            try throttleFailure(client: context.clientIP)
+            throw APIError(.unauthorized, "Invalid API key", includeCode: via == .alias)
+        }
     }
 }
 

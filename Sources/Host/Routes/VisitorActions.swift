@@ -5,7 +5,7 @@ import Hummingbird
 extension HostEnvironment {
     /// POST `messages`: a visitor message. Optional `client_message_id` makes retries idempotent.
     @Sendable func postMessage(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        try rateLimit(.messages, client: clientIP(request, context))
+        try rateLimit(.messages, client: context.clientIP)
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
         let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
@@ -33,7 +33,7 @@ extension HostEnvironment {
 
     /// GET `responses`: the agent replies of a session, after `since` (time) and `since_id`.
     @Sendable func replies(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
-        try rateLimit(.responses, client: clientIP(request, context))
+        try rateLimit(.responses, client: context.clientIP)
         let query = Query(request.uri.query)
         let sessionID = PythonText.strip(query["session_id"] ?? "")
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }

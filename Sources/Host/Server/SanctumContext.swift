@@ -6,9 +6,13 @@ public struct SanctumContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The TCP peer (a proxy when one is in front).
     public let remoteAddress: SocketAddress?
+    /// The client IP, resolved once per request by the responder (forwarded headers count only
+    /// from trusted proxies); rate limits, auth throttling and stored sessions use it.
+    public internal(set) var clientIP: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        clientIP = remoteAddress?.ipAddress ?? "unknown"
     }
 }

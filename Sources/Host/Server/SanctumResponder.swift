@@ -8,8 +8,14 @@ struct SanctumResponder: HTTPResponder {
     typealias Context = SanctumContext
     let routes: RouteTable
     let logger: Logger
+    /// Peers whose `X-Forwarded-For` is believed.
+    let trustedProxies: Set<String>
 
     func respond(to request: Request, context: SanctumContext) async throws -> Response {
+        var context = context
+        if !trustedProxies.isEmpty {
+            context.clientIP = ClientAddress.resolve(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)
+        }
         let path = request.uri.path
         if let redirect = redirect(for: request, path: path) { return redirect }
         let isAPI = CORS.applies(to: path)

@@ -89,7 +89,7 @@ public enum SanctumServer {
         env.addAdminRoutes(to: &routes)
         env.addWidgetRoutes(to: &routes)
         routes.addPrefix("/static/", [.get]) { _, _ in throw APIError.notFound }
-        return SanctumResponder(routes: routes, logger: env.logger)
+        return SanctumResponder(routes: routes, logger: env.logger, trustedProxies: env.settings.trustedProxies)
     }
 
     /// The Hummingbird application serving `env` on `host:port`.
