@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "sanctum", targets: ["sanctum"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginTesting", targets: ["PluginTesting"]),
+        .library(name: "SanctumServices", targets: ["SanctumServices"]),
         .library(name: "DomainAllowlist", targets: ["DomainAllowlist"]),
     ],
     dependencies: [
@@ -39,9 +40,19 @@ let package = Package(
         .target(name: "DomainAllowlist", dependencies: ["PluginAPI"], path: "Plugins/DomainAllowlist"),
         .target(name: "WordFilter", dependencies: ["PluginAPI"], path: "Plugins/WordFilter"),
         .target(
+            name: "SanctumServices",
+            dependencies: [
+                "PluginAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Services"
+        ),
+        .target(
             name: "SanctumHost",
             dependencies: [
-                "PluginAPI", "CSQLite", "CZlib", "DomainAllowlist", "WordFilter",
+                "SanctumServices", "PluginAPI", "CSQLite", "CZlib", "DomainAllowlist", "WordFilter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -69,13 +80,15 @@ let package = Package(
         .testTarget(
             name: "SanctumHostTests",
             dependencies: [
-                "SanctumHost", "PluginAPI", "PluginTesting",
+                "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/SanctumHostTests"
         ),
+        .target(name: "StoreConformance", dependencies: ["SanctumServices"], path: "Tests/StoreConformance"),
+        .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting"], path: "Tests/SanctumServicesTests"),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
         .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
         .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SanctumHost
+import SanctumServices
 
 /// The `sanctum` command line: a thin layer over SanctumHost.
 @main
@@ -53,13 +54,9 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let store = try await SanctumServer.openStore(path: SanctumServer.databasePath(option: db.database, config: try db.loadConfig()))
-            var writes: [(key: String, value: SQLValue)] = []
-            for kind in KeyKind.allCases where !(kind == .api && adminOnly) && !(kind == .admin && apiOnly) {
-                let key = Secrets.generate(prefix: kind == .api ? "sk_" : "adm_")
-                writes.append((kind.rawValue, .text(Secrets.hash(key))))
-                print("SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(key)")
-            }
-            try await store.setConfiguration(writes, now: Date())
+            let kinds = KeyKind.allCases.filter { !($0 == .api && adminOnly) && !($0 == .admin && apiOnly) }
+            let keys = try await KeyStore.rotate(kinds, in: store, now: Date())
+            for kind in kinds { print("SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(keys[kind]!)") }
             store.database.close()
             FileHandle.standardError.write(Data("sanctum: keys rotated; they are shown once and stored hashed. A running server picks them up on restart.\n".utf8))
         }

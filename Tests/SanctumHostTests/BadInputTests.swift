@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Every bad input gets a JSON error with the original's status, never a 500, HTML or a crash.
 final class BadInputTests: XCTestCase {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// BRIDGE-API.md §10 golden checks 1–11, over real HTTP on loopback.
 class GoldenChecksTests: XCTestCase {

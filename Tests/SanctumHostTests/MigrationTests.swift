@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Opening an existing Web Chat Bridge database (BRIDGE-API.md §3.1) and migrating it in place.
 final class MigrationTests: XCTestCase {
@@ -134,13 +135,13 @@ final class MigrationTests: XCTestCase {
         let (env, generated, _) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
                                                                        environment: [:], logger: logger)
         let api = try XCTUnwrap(generated[.api])
-        XCTAssertTrue(env.keys.verify(api, as: .api))
-        XCTAssertFalse(env.keys.verify(api, as: .admin))
+        XCTAssertTrue(env.services.access.isKey(api, .api))
+        XCTAssertFalse(env.services.access.isKey(api, .admin))
         (env.store as? SQLiteChatStore)?.database.close()
         let (again, secondTime, _) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
                                                                           environment: [:], logger: logger)
         XCTAssertTrue(secondTime.isEmpty, "existing keys are kept, not regenerated")
-        XCTAssertTrue(again.keys.verify(api, as: .api))
+        XCTAssertTrue(again.services.access.isKey(api, .api))
         (again.store as? SQLiteChatStore)?.database.close()
         let c = try SQLiteConnection(path: path)
         let stored = try c.query("SELECT config_value FROM system_config") { $0.text(0) ?? "" }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// The event bus and the writer's after-commit actions.
 final class RealtimeUnitTests: XCTestCase {

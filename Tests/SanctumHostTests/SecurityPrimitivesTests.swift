@@ -1,5 +1,6 @@
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Secrets, the key store and the rate limiter.
 final class SecurityPrimitivesTests: XCTestCase {

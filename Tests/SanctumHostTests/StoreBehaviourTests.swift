@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Concurrency, idempotency, cleanup and the other §7 fixes, over real HTTP.
 final class StoreBehaviourTests: XCTestCase {
@@ -97,7 +98,7 @@ final class StoreBehaviourTests: XCTestCase {
             let store = try XCTUnwrap(env.store as? SQLiteChatStore)
             try await store.database.write { c in try c.run("UPDATE web_chat_sessions SET last_active = '2000-01-01 00:00:00'") }
             _ = try await client.get("/api/v1/?action=responses&session_id=session_act")
-            await env.activity.flush()
+            await env.services.activity.flush()
             let lastActive = try store.database.read { try $0.scalar("SELECT last_active FROM web_chat_sessions WHERE id = 'session_act'")?.text }
             XCTAssertNotEqual(lastActive, "2000-01-01 00:00:00")
         }

@@ -1,5 +1,6 @@
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Python-compatible text, integer, timestamp and JSON rules.
 final class TextRulesTests: XCTestCase {
@@ -30,13 +31,13 @@ final class TextRulesTests: XCTestCase {
     }
 
     func testSessionIDRule() {
-        XCTAssertTrue(Validation.isValidSessionID("session_a"))
-        XCTAssertTrue(Validation.isValidSessionID("session_" + String(repeating: "Z", count: 56)))
-        XCTAssertFalse(Validation.isValidSessionID("session_" + String(repeating: "Z", count: 57)))
-        XCTAssertFalse(Validation.isValidSessionID("session_"))
-        XCTAssertFalse(Validation.isValidSessionID("session_a-b"))
-        XCTAssertFalse(Validation.isValidSessionID("Session_a"))
-        XCTAssertFalse(Validation.isValidSessionID("session_é"))
+        XCTAssertTrue(BridgeRules.isValidSessionID("session_a"))
+        XCTAssertTrue(BridgeRules.isValidSessionID("session_" + String(repeating: "Z", count: 56)))
+        XCTAssertFalse(BridgeRules.isValidSessionID("session_" + String(repeating: "Z", count: 57)))
+        XCTAssertFalse(BridgeRules.isValidSessionID("session_"))
+        XCTAssertFalse(BridgeRules.isValidSessionID("session_a-b"))
+        XCTAssertFalse(BridgeRules.isValidSessionID("Session_a"))
+        XCTAssertFalse(BridgeRules.isValidSessionID("session_é"))
     }
 
     func testCursorNormalisation() {
@@ -48,8 +49,8 @@ final class TextRulesTests: XCTestCase {
         XCTAssertEqual(Timestamps.normalizeCursor("2025-08-04"), "2025-08-04 00:00:00")
         XCTAssertNil(Timestamps.normalizeCursor("yesterday"))
         XCTAssertNil(Timestamps.normalizeCursor("2025-13-01"))
-        XCTAssertEqual(Validation.cursor("garbage"), "garbage", "unparseable cursors compare raw, as the original")
-        XCTAssertNil(Validation.cursor(""))
+        XCTAssertEqual(BridgeRules.cursor("garbage"), "garbage", "unparseable cursors compare raw, as the original")
+        XCTAssertNil(BridgeRules.cursor(""))
     }
 
     func testTimestampShapes() {

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Yams
 
 /// The YAML configuration file. Every key is optional; `sanctum serve` with no file at all

@@ -1,4 +1,5 @@
 import HTTPTypes
+import SanctumServices
 import Hummingbird
 
 /// An error answered as the bridge's JSON error envelope `{"success":false,"error":…}`.
@@ -26,6 +27,23 @@ public struct APIError: Error, Sendable {
         self.grantsCORS = grantsCORS
     }
 
+    /// The answer for a service's refusal; `includeCode` adds `"code": <status>` (the alias routes' decorators).
+    public init(_ error: ServiceError, includeCode: Bool = false) {
+        var headers: HTTPFields = [:]
+        let status: HTTPResponse.Status
+        switch error.kind {
+        case .invalidInput: status = .badRequest
+        case .unauthenticated: status = .unauthorized
+        case .notFound: status = .notFound
+        case .unavailable: status = .serviceUnavailable
+        case .refused(let code): status = HTTPResponse.Status(code: code)
+        case .rateLimited(let retryAfter):
+            status = .tooManyRequests
+            headers[.retryAfter] = String(retryAfter)
+        }
+        self.init(status, error.message, includeCode: includeCode, headers: headers, details: error.details, grantsCORS: error.grantsCORS)
+    }
+
     /// The JSON body of this error.
     public var body: JSON {
         var object = details
@@ -39,10 +57,10 @@ public struct APIError: Error, Sendable {
     static let invalidAction = APIError(.badRequest, "Invalid action")
     static let invalidJSON = APIError(.badRequest, "Invalid JSON")
     static let missingFields = APIError(.badRequest, "Missing required fields")
-    static let invalidSessionID = APIError(.badRequest, "Invalid session ID")
-    static let invalidMessage = APIError(.badRequest, "Invalid message")
-    static let invalidSession = APIError(.badRequest, "Invalid session")
-    static let missingSessionID = APIError(.badRequest, "Missing session_id")
+    static let invalidSessionID = APIError(ServiceError.invalidSessionID)
+    static let invalidMessage = APIError(ServiceError.invalidMessage)
+    static let invalidSession = APIError(ServiceError.invalidSession)
+    static let missingSessionID = APIError(ServiceError.missingSessionID)
     static let notFound = APIError(.notFound, "Endpoint not found")
     static let methodNotAllowed = APIError(.methodNotAllowed, "Method not allowed")
     static let internalError = APIError(.internalServerError, "Internal server error")
@@ -51,8 +69,7 @@ public struct APIError: Error, Sendable {
     /// 429 with `Retry-After`, and `retry_after` in the body as the PHP original sent it (browsers
     /// hide `Retry-After` from cross-origin scripts; the widget reads the body).
     static func rateLimited(retryAfter: Int) -> APIError {
-        APIError(.tooManyRequests, "Rate limit exceeded", headers: [.retryAfter: String(retryAfter)],
-                 details: ["retry_after": .int(Int64(retryAfter))])
+        APIError(ServiceError.rateLimited(retryAfter: retryAfter))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 
 /// A query string decoded as Werkzeug decodes it: `&`-separated pairs, `+` is a space,
 /// percent escapes decoded (malformed ones kept literally), the first value of a name wins.

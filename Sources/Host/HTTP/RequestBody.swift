@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// Reading the JSON bodies of the bridge API: bounded, lenient where the original crashed.

@@ -1,4 +1,5 @@
 import Synchronization
+import SanctumServices
 
 /// Counts open stream connections per client IP, to enforce the per-IP limit.
 final class StreamCounter: Sendable {

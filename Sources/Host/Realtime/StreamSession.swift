@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import HTTPTypes
 import HummingbirdWebSocket
 import Logging
@@ -48,14 +49,14 @@ extension HostEnvironment {
         let scope: EventScope
         if let rawSession = query["session_id"] {
             let sessionID = PythonText.strip(rawSession)
-            guard Validation.isValidSessionID(sessionID) else {
+            guard BridgeRules.isValidSessionID(sessionID) else {
                 return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session ID")
             }
             let site = sites.site(widgetKey: query["widget_key"])
-            do { try await authorizePublic(head: head, clientIP: ip, site: site) } catch {
+            do { try await services.access.authorizePublic(clientRequest(head: head, clientIP: ip), site: site) } catch {
                 return await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
             }
-            if let owner = try? await store.siteOfSession(sessionID), owner != site.id {
+            if let owner = try? await services.store.siteOfSession(sessionID), owner != site.id {
                 return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session")
             }
             identity = .visitor(site)
@@ -73,7 +74,7 @@ extension HostEnvironment {
                 if let first = await nextFrame(), first["type"] == "auth" { key = first["key"]?.stringValue }
                 timer.cancel()
             }
-            guard let key, let caller = caller(forKey: key), let agentScope = caller.agentScope else {
+            guard let key, let caller = services.access.caller(forKey: key), let agentScope = caller.agentScope else {
                 try? throttleFailure(client: ip)
                 return await close(outbound, StreamClose.authFailed, "auth_failed", "Invalid API key")
             }
@@ -85,16 +86,14 @@ extension HostEnvironment {
         defer { bus.unsubscribe(subscription) }
         var cursor = max(0, query["last_event_id"].flatMap(PythonText.int) ?? 0)
         do {
-            let range = try await store.eventRange()
-            if cursor > 0, cursor < range.purgedBelow - 1 {
-                try await send(outbound, ["type": "reset"])
-                cursor = range.newest
-            }
+            let start = try await services.events.resumePoint(cursor)
+            if start.reset { try await send(outbound, ["type": "reset"]) }
+            cursor = start.cursor
             while true {
-                let page = try await store.events(in: scope, after: cursor, limit: Self.eventsPageSize)
+                let page = try await services.events.page(scope: scope, after: cursor, wait: 0).events
                 for event in page { try await send(outbound, ["type": "event", "event": event.json]) }
                 cursor = page.last?.id ?? cursor
-                if page.count < Self.eventsPageSize { break }
+                if page.count < EventService.pageSize { break }
             }
             try await send(outbound, ["type": "ready", "last_event_id": .int(cursor)])
         } catch {
@@ -126,19 +125,15 @@ extension HostEnvironment {
             return
         }
         guard type == "typing" || type == "read", let target = sessionID ?? frame["session_id"]?.stringValue,
-              Validation.isValidSessionID(target) else { return }
+              BridgeRules.isValidSessionID(target) else { return }
         do {
-            let (site, party): (Site, Party)
-            if case .visitor(let visitorSite) = identity { (site, party) = (visitorSite, .visitor) } else {
-                (site, party) = (try await agentSite(for: identity, sessionID: target), .agent)
-            }
             if type == "typing", case .bool(let active)? = frame["active"] {
-                try await store.recordTyping(siteID: site.id, sessionID: target, from: party, active: active, now: clock())
+                try await services.conversations.typing(identity, sessionID: target, active: active, request: nil)
             } else if type == "read", case .int(let upTo)? = frame["up_to"], upTo >= 0 {
-                try await store.markRead(siteID: site.id, sessionID: target, by: party, upTo: upTo, now: clock())
+                try await services.conversations.read(identity, sessionID: target, upTo: upTo, request: nil)
             }
         } catch {
-            try? await send(outbound, ["type": "error", "error": .string((error as? APIError)?.message ?? "Invalid session"), "code": "invalid_session"])
+            try? await send(outbound, ["type": "error", "error": .string((error as? ServiceError)?.message ?? "Invalid session"), "code": "invalid_session"])
         }
     }
 

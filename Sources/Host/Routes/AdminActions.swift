@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// Admin actions, shared by `?action=`, the `/api/v1/<name>` aliases and `/admin/api/*`
@@ -15,62 +16,27 @@ extension HostEnvironment {
         try rateLimit(.sessions, client: "key:admin")
         let query = Query(request.uri.query)
         let (limit, offset) = try pagination(query)
-        let activeSince = (query["active"] ?? "true") == "true" ? Timestamps.database(clock().addingTimeInterval(-86_400)) : nil
-        let (rows, total) = try await store.sessions(activeSince: activeSince, limit: limit, offset: offset)
+        let (rows, total) = try await services.administration.sessions(activeOnly: (query["active"] ?? "true") == "true", limit: limit, offset: offset)
         return envelope(["sessions": .array(rows.map(\.json)), "pagination": paginationJSON(total: total, limit: limit, offset: offset)])
     }
 
     /// GET/POST `config`: every `system_config` row with secrets masked; POST upserts all or nothing.
     @Sendable func config(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try requireAdmin(request, context, via)
-        if request.method == .post { return try await updateConfig(request) }
-        var data: [String: JSON] = [:]
-        for (key, value) in try await store.configuration() {
-            data[key] = KeyKind(rawValue: key) == nil ? value.json : .string("********")
+        if request.method == .post {
+            var request = request
+            let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
+            try await services.administration.updateConfiguration(body)
+            return envelope(nil)
         }
-        return envelope(.object(data))
-    }
-
-    private func updateConfig(_ request: Request) async throws -> Response {
-        var request = request
-        let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
-        var writes: [(key: String, value: SQLValue)] = []
-        var newKeys: [(KeyKind, String)] = []
-        for key in body.keys.sorted() {
-            let value: SQLValue
-            switch body[key]! {
-            case .string(let s): value = .text(s)
-            case .int(let i): value = .int(i)
-            case .double(let d): value = .double(d)
-            case .bool(let b): value = .int(b ? 1 : 0)
-            default: throw APIError(.badRequest, "Invalid value for config key '\(key)': use a string, number or boolean")
-            }
-            if let kind = KeyKind(rawValue: key) {
-                guard case .text(let secret) = value else { throw APIError(.badRequest, "\(key) must be a string") }
-                do { try KeyStore.validateNew(secret, kind: kind) } catch { throw APIError(.badRequest, "\(error)") }
-                let hashed = Secrets.hash(secret)
-                newKeys.append((kind, hashed))
-                writes.append((key, .text(hashed)))
-            } else {
-                writes.append((key, value))
-            }
-        }
-        try await store.setConfiguration(writes, now: clock())
-        for (kind, hashed) in newKeys { keys.update(kind, stored: hashed) }
-        return envelope(nil)
+        return envelope(.object(try await services.administration.configuration()))
     }
 
     /// POST `cleanup`: deletes sessions idle longer than `session_timeout` (default 1800 s)
     /// that have no undelivered messages.
     @Sendable func cleanup(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try requireAdmin(request, context, via)
-        var timeout = settings.defaultSessionTimeout
-        if let row = try await store.configuration().first(where: { $0.key == "session_timeout" }),
-           let seconds = row.value.text.flatMap(Double.init), seconds > 0 {
-            timeout = seconds
-        }
-        let now = clock()
-        let count = try await store.deleteIdleSessions(before: Timestamps.database(now.addingTimeInterval(-timeout)), now: now)
+        let count = try await services.administration.cleanUpIdleSessions()
         return envelope(["cleaned_count": .int(Int64(count)), "message": .string("Cleaned up \(count) inactive sessions")])
     }
 
@@ -78,8 +44,7 @@ extension HostEnvironment {
     /// `remaining_data` (zeros) and the admin page's `cleaned_data` (real counts) are returned.
     @Sendable func clearData(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try requireAdmin(request, context, via)
-        let counts = try await store.clearAll()
-        limiter.reset()
+        let counts = try await services.administration.clearAll()
         return envelope([
             "message": "All data cleared successfully",
             "remaining_data": ["responses": 0, "messages": 0, "sessions": 0],

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// `/admin/`: the admin page and `/admin/api/*` (BRIDGE-API.md §4.2). Every endpoint runs the

@@ -1,4 +1,5 @@
 import Hummingbird
+import SanctumServices
 
 /// How an action was reached: through the `?action=` dispatcher or a direct path alias. The
 /// alias runs the original's auth decorators first (api key only, errors carry `code`).

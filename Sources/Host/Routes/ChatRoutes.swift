@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// `/chat/`: the original's public chat page, its two helper endpoints and the legacy
@@ -30,9 +31,9 @@ extension HostEnvironment {
         let text = try body.string("message", wrongType: .invalidMessage)
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
-        guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
-        let posted = try await acceptVisitorMessage(site: sites.defaultSite, sessionID: sessionID, text: text, clientMessageID: nil,
-                                                    request: request, context: context)
+        guard PythonText.length(text) <= BridgeRules.maxMessageLength else { throw APIError.invalidMessage }
+        let posted = try await services.conversations.postVisitorMessage(site: sites.defaultSite, sessionID: sessionID, text: text,
+                                                                         clientMessageID: nil, request: clientRequest(request, context))
         return envelope(["message_id": .int(posted.messageID), "session_id": .string(sessionID), "uid": .string(posted.uid)], timestamp: false)
     }
 
@@ -41,8 +42,8 @@ extension HostEnvironment {
         let query = Query(request.uri.query)
         guard let sessionID = query["session_id"], !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard isLegacySessionID(sessionID) else { throw APIError.invalidSessionID }
-        let replies = try await publicReplies(site: sites.defaultSite, sessionID: sessionID, since: query["since"], sinceID: nil,
-                                              request: request, context: context)
+        let replies = try await services.conversations.replies(site: sites.defaultSite, sessionID: sessionID, since: query["since"], sinceID: nil,
+                                                               request: clientRequest(request, context))
         return envelope(["session_id": .string(sessionID), "responses": .array(replies.map(\.json))], timestamp: false)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// Which bridge key a request must carry.
@@ -16,12 +17,13 @@ extension HostEnvironment {
         guard let key = request.headers.bearerKey else {
             throw APIError(.unauthorized, "Authentication required", includeCode: decorator)
         }
+        let access = services.access
         switch accept {
-        case .api: if keys.verify(key, as: .api) { return .api }
-        case .admin: if keys.verify(key, as: .admin) { return .admin }
+        case .api: if access.isKey(key, .api) { return .api }
+        case .admin: if access.isKey(key, .admin) { return .admin }
         case .apiOrAdmin:
-            if keys.verify(key, as: .api) { return .api }
-            if keys.verify(key, as: .admin) { return .admin }
+            if access.isKey(key, .api) { return .api }
+            if access.isKey(key, .admin) { return .admin }
         }
         try throttleFailure(client: client)
         throw APIError(.unauthorized, accept == .admin ? "Invalid admin key" : "Invalid API key", includeCode: decorator)
@@ -30,12 +32,12 @@ extension HostEnvironment {
     /// Counts a wrong key from `client`; past the budget the answer is 429 instead of 401.
     /// A valid key is never throttled, so nobody sharing an agent's IP can lock it out.
     func throttleFailure(client: String) throws(APIError) {
-        if let retry = limiter.acquire(.authFailures, client: client) { throw APIError.rateLimited(retryAfter: retry) }
+        do { try services.access.throttleFailure(client: client) } catch { throw APIError(error) }
     }
 
     /// Takes a token of `endpoint` for `client`, or throws 429 with `Retry-After`.
     func rateLimit(_ endpoint: RateLimitedEndpoint, client: String) throws(APIError) {
-        if let retry = limiter.acquire(endpoint, client: client) { throw APIError.rateLimited(retryAfter: retry) }
+        do { try services.access.rateLimit(endpoint, client: client) } catch { throw APIError(error) }
     }
 
     /// An integer query parameter parsed as Python's `int()`; absent or `nil` gives `fallback`.
@@ -56,35 +58,5 @@ extension HostEnvironment {
     func paginationJSON(total: Int64, limit: Int, offset: Int) -> JSON {
         ["total": .int(total), "limit": .int(Int64(limit)), "offset": .int(Int64(offset)),
          "has_more": .bool(Int64(offset + limit) < total)]
-    }
-}
-
-/// Bridge validation rules (BRIDGE-API.md §1.7).
-enum Validation {
-    /// Longest visitor message, in code points.
-    static let maxMessageLength = 10_000
-
-    /// `^session_[a-zA-Z0-9_]+$`, at most 64 characters.
-    static func isValidSessionID(_ id: String) -> Bool {
-        let bytes = id.utf8
-        guard bytes.count > 8, bytes.count <= 64, id.hasPrefix("session_") else { return false }
-        return bytes.dropFirst(8).allSatisfy(isWordCharacter)
-    }
-
-    /// Optional idempotency key of `messages` and `outbox`: 1–64 characters of `[A-Za-z0-9_-]`.
-    static func isValidClientMessageID(_ id: String) -> Bool {
-        let bytes = id.utf8
-        return !bytes.isEmpty && bytes.count <= 64 && bytes.allSatisfy { isWordCharacter($0) || $0 == UInt8(ascii: "-") }
-    }
-
-    /// `[A-Za-z0-9_]`.
-    private static func isWordCharacter(_ b: UInt8) -> Bool {
-        (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
-    }
-
-    /// A `since` cursor: normalised to DBTS when it parses, else compared raw (legacy).
-    static func cursor(_ raw: String?) -> String? {
-        guard let raw, !raw.isEmpty else { return nil }
-        return Timestamps.normalizeCursor(raw) ?? raw
     }
 }

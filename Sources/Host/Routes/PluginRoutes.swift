@@ -1,4 +1,5 @@
 import HTTPTypes
+import SanctumServices
 import Foundation
 import Hummingbird
 import PluginAPI
@@ -14,7 +15,7 @@ extension HostEnvironment {
 
     /// The site of a plugin request: a bearer agent key, else the `widget_key` query parameter.
     private func pluginSite(_ request: Request) -> Site {
-        if let key = request.headers.bearerKey, case .agent(let site)? = caller(forKey: key) { return site }
+        if let key = request.headers.bearerKey, case .agent(let site)? = services.access.caller(forKey: key) { return site }
         return sites.site(widgetKey: Query(request.uri.query)["widget_key"])
     }
 

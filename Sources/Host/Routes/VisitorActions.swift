@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 
 /// The public visitor actions: `messages` and `responses` (BRIDGE-API.md §2.3, §2.6).
@@ -11,17 +12,18 @@ extension HostEnvironment {
         let sessionID = PythonText.strip(try body.string("session_id", wrongType: .invalidSessionID))
         let text = PythonText.strip(try body.string("message", wrongType: .invalidMessage))
         guard !sessionID.isEmpty, !text.isEmpty else { throw APIError.missingFields }
-        guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
-        guard PythonText.length(text) <= Validation.maxMessageLength else { throw APIError.invalidMessage }
+        guard BridgeRules.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
+        guard PythonText.length(text) <= BridgeRules.maxMessageLength else { throw APIError.invalidMessage }
         var clientMessageID: String?
         if let raw = body["client_message_id"], raw != .null {
-            guard let id = raw.stringValue, Validation.isValidClientMessageID(id) else {
+            guard let id = raw.stringValue, BridgeRules.isValidClientMessageID(id) else {
                 throw APIError(.badRequest, "Invalid client_message_id")
             }
             clientMessageID = id
         }
-        let posted = try await acceptVisitorMessage(site: sites.site(widgetKey: body["widget_key"]?.stringValue), sessionID: sessionID, text: text, clientMessageID: clientMessageID,
-                                                    request: request, context: context)
+        let posted = try await services.conversations.postVisitorMessage(
+            site: sites.site(widgetKey: body["widget_key"]?.stringValue), sessionID: sessionID, text: text, clientMessageID: clientMessageID,
+            request: clientRequest(request, context))
         return envelope([
             "message_id": .int(posted.messageID),
             "session_id": .string(sessionID),
@@ -37,10 +39,10 @@ extension HostEnvironment {
         let query = Query(request.uri.query)
         let sessionID = PythonText.strip(query["session_id"] ?? "")
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }
-        guard Validation.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
+        guard BridgeRules.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
-        let replies = try await publicReplies(site: sites.site(widgetKey: query["widget_key"]), sessionID: sessionID,
-                                              since: query["since"], sinceID: sinceID, request: request, context: context)
+        let replies = try await services.conversations.replies(site: sites.site(widgetKey: query["widget_key"]), sessionID: sessionID,
+                                                               since: query["since"], sinceID: sinceID, request: clientRequest(request, context))
         return envelope(.fields([("responses", .array(replies.map(\.json))), ("session_id", .string(sessionID))]))
     }
 }
@@ -48,18 +50,6 @@ extension HostEnvironment {
 extension Reply {
     /// `{id, response, timestamp, message_id}`.
     var json: JSON {
-        .fields([("id", .int(id)), ("message_id", messageID.json), ("response", .string(response)), ("timestamp", .string(timestamp))])
-    }
-}
-
-extension SQLValue {
-    /// The JSON form of a stored value.
-    var json: JSON {
-        switch self {
-        case .null: .null
-        case .int(let i): .int(i)
-        case .double(let d): .double(d)
-        case .text(let s): .string(s)
-        }
+        .fields([("id", .int(id)), ("message_id", messageID), ("response", .string(response)), ("timestamp", .string(timestamp))])
     }
 }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import SanctumServices
 import Crypto
 import Foundation
 import Hummingbird

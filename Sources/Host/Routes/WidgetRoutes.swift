@@ -1,4 +1,5 @@
 import HTTPTypes
+import SanctumServices
 import Foundation
 import Hummingbird
 

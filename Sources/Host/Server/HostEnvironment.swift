@@ -1,6 +1,7 @@
-import Hummingbird
 import Foundation
+import Hummingbird
 import Logging
+import SanctumServices
 
 /// Tunables of the HTTP layer, from the config file.
 public struct ServerSettings: Sendable {
@@ -20,43 +21,41 @@ public struct ServerSettings: Sendable {
     public init() {}
 }
 
-/// Everything a route handler needs, shared by all requests.
+/// What the HTTP layer needs, shared by all requests: the services, the HTTP settings, the
+/// static files and the logger. Routes parse, call a service, and encode.
 public struct HostEnvironment: Sendable {
-    public let store: any ChatStore
-    public let keys: KeyStore
-    public let limiter: RateLimiter
-    public let activity: ActivityTracker
+    /// The domain services (no HTTP types below this line).
+    public let services: ChatServices
+    /// Tunables of the HTTP layer.
     public let settings: ServerSettings
-    public let clock: @Sendable () -> Date
+    /// Server log.
     public let logger: Logger
+    /// The widget's static files.
     public let assets: WidgetAssets
     /// The chat and admin pages (`Resources/site`).
     public let site: WidgetAssets
-    /// Sites (tenants) and their keys.
-    public let sites: SiteDirectory
-    /// Activated plugins and the hook pipeline.
-    public let plugins: PluginRuntime
-    /// Committed events, fanned out to streams and long-polls.
-    public let bus: EventBus
     /// Open stream connections per client IP.
     let streams = StreamCounter()
 
-    public init(store: any ChatStore, keys: KeyStore, limiter: RateLimiter, activity: ActivityTracker,
-                settings: ServerSettings, clock: @escaping @Sendable () -> Date, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
-                sites: SiteDirectory, plugins: PluginRuntime, bus: EventBus) {
-        self.store = store
-        self.keys = keys
-        self.limiter = limiter
-        self.activity = activity
+    /// The HTTP layer over `services`.
+    public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets) {
+        self.services = services
         self.settings = settings
-        self.clock = clock
         self.logger = logger
         self.assets = assets
         self.site = site
-        self.sites = sites
-        self.plugins = plugins
-        self.bus = bus
     }
+
+    /// The storage driver (start-up tasks and tests).
+    public var store: any ChatStore { services.store }
+    /// The clock every service reads.
+    public var clock: @Sendable () -> Date { services.clock }
+    /// Sites (tenants) and their keys.
+    public var sites: SiteDirectory { services.sites }
+    /// Activated plugins and the hook pipeline.
+    public var plugins: PluginRuntime { services.plugins }
+    /// Committed events, fanned out to streams and long-polls.
+    public var bus: EventBus { services.bus }
 
     /// The success envelope `{"success":true,"message":"Success","timestamp":…,"data":…}`;
     /// `data: nil` omits the key (config POST).

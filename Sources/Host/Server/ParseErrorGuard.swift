@@ -1,4 +1,5 @@
 import HummingbirdCore
+import SanctumServices
 import HummingbirdWebSocket
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import Hummingbird
+import SanctumServices
 
 /// A route handler.
 typealias Handler = @Sendable (Request, SanctumContext) async throws -> Response

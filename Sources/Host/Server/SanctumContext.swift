@@ -1,4 +1,5 @@
 import Hummingbird
+import SanctumServices
 import NIOCore
 
 /// The request context of every Sanctum request: Hummingbird's core storage plus the peer.

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Hummingbird
 import Logging
 
@@ -25,6 +26,9 @@ struct SanctumResponder: HTTPResponder {
             response = try await route(request, path: path, isAPI: isAPI, context: context)
         } catch let error as APIError {
             response = .error(error)
+            grantsCORS = grantsCORS && error.grantsCORS
+        } catch let error as ServiceError {
+            response = .error(APIError(error))
             grantsCORS = grantsCORS && error.grantsCORS
         } catch {
             logger.error("unhandled error on \(request.method) \(path): \(error)")

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import SanctumServices
 
 /// Options of `sanctum serve`, after the command line and the config file are merged.
 public struct ServeOptions: Sendable {
@@ -67,9 +68,10 @@ public enum SanctumServer {
         let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock)
         let (sites, siteKeys) = try await SiteDirectory.build(config: config, activated: Set(plugins.activatedIDs), known: Set(registry.types.keys),
                                                               store: store, environment: environment, now: clock())
-        let env = HostEnvironment(store: store, keys: keys, limiter: limiter, activity: activity, settings: settings,
-                                  clock: clock, logger: logger, assets: try assets("widget", environment), site: try assets("site", environment),
-                                  sites: sites, plugins: plugins, bus: bus)
+        let services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter, activity: activity, sites: sites, plugins: plugins,
+                                    defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
+        let env = HostEnvironment(services: services, settings: settings, logger: logger,
+                                  assets: try assets("widget", environment), site: try assets("site", environment))
         return (env, generated, siteKeys)
     }
 
@@ -110,7 +112,8 @@ public enum SanctumServer {
                         })
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                    services: [env.activity, env.plugins, EventRetention(env: env)],
+                    services: [env.services.activity, env.plugins,
+                               EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger)],
                     onServerRunning: onServerRunning,
                     logger: env.logger)
     }

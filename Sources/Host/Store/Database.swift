@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 import Synchronization
 
 /// The SQLite database: one writer thread with group commit, and a pool of reader connections.

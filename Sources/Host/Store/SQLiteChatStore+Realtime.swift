@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 
 /// Events, read positions, leases and the console queries.
 extension SQLiteChatStore {

@@ -1,4 +1,5 @@
 import Foundation
+import SanctumServices
 
 /// ``ChatStore`` on SQLite: the embedded default.
 public final class SQLiteChatStore: ChatStore {
@@ -104,7 +105,7 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func postReply(siteID: String, sessionID: String, text: String, messageID: SQLValue, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
         try await database.write { c in
             if let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text {
                 guard owner == siteID else { throw StoreRefusal.otherSite }
@@ -122,11 +123,11 @@ public final class SQLiteChatStore: ChatStore {
             }
             let stamp = Timestamps.database(now)
             try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id) VALUES (?, ?, ?, ?, ?)",
-                      [.text(sessionID), .text(text), .text(stamp), messageID, clientResponseID.map(SQLValue.text) ?? .null])
+                      [.text(sessionID), .text(text), .text(stamp), SQLValue(json: messageID), clientResponseID.map(SQLValue.text) ?? .null])
             let id = c.lastInsertRowID
             try Self.markActive(c, sessionID, stamp)
             try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "reply",
-                                 data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID.json],
+                                 data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID],
                                  now: now)
             return (id, false)
         }
@@ -141,7 +142,7 @@ public final class SQLiteChatStore: ChatStore {
                 return (nil, [])
             }
             return (owner, try c.query(sql, bindings) {
-                Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3])
+                Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3].json)
             })
         }
         var result = try database.read(fetch)
@@ -174,23 +175,23 @@ public final class SQLiteChatStore: ChatStore {
                 HistoryMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "")
             }
             let replies = try c.query("SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ? ORDER BY timestamp, id",
-                                      [.text(sessionID)]) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3]) }
+                                      [.text(sessionID)]) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3].json) }
             return (session, messages, replies)
         }
     }
 
-    public func configuration() async throws -> [(key: String, value: SQLValue)] {
-        try database.read { c in try c.query("SELECT config_key, config_value FROM system_config ORDER BY id") { ($0.text(0) ?? "", $0[1]) } }
+    public func configuration() async throws -> [(key: String, value: JSON)] {
+        try database.read { c in try c.query("SELECT config_key, config_value FROM system_config ORDER BY id") { ($0.text(0) ?? "", $0[1].json) } }
     }
 
-    public func setConfiguration(_ values: [(key: String, value: SQLValue)], now: Date) async throws {
+    public func setConfiguration(_ values: [(key: String, value: JSON)], now: Date) async throws {
         let stamp = SQLValue.text(Timestamps.database(now))
         try await database.write { c in
             for (key, value) in values {
                 try c.run("""
                     INSERT INTO system_config (config_key, config_value, created_at, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(config_key) DO UPDATE SET config_value = excluded.config_value, updated_at = excluded.updated_at
-                    """, [.text(key), value, stamp, stamp])
+                    """, [.text(key), SQLValue(json: value), stamp, stamp])
             }
         }
     }

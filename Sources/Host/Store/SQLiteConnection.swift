@@ -1,4 +1,5 @@
 import CSQLite
+import SanctumServices
 import Foundation
 
 /// A value bound to or read from SQLite.
@@ -22,6 +23,29 @@ public enum SQLValue: Sendable, Equatable {
     var int: Int64? {
         if case .int(let i) = self { return i }
         return nil
+    }
+}
+
+extension SQLValue {
+    /// The JSON form of a stored value.
+    var json: JSON {
+        switch self {
+        case .null: .null
+        case .int(let i): .int(i)
+        case .double(let d): .double(d)
+        case .text(let s): .string(s)
+        }
+    }
+
+    /// The stored form of a scalar JSON value (`true`/`false` as 1/0; containers are not stored).
+    init(json: JSON) {
+        switch json {
+        case .int(let i): self = .int(i)
+        case .double(let d): self = .double(d)
+        case .string(let s): self = .text(s)
+        case .bool(let b): self = .int(b ? 1 : 0)
+        default: self = .null
+        }
     }
 }
 

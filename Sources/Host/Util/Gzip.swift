@@ -1,4 +1,5 @@
 import CZlib
+import SanctumServices
 
 /// One-shot gzip compression for precompressing static assets at start-up.
 enum Gzip {

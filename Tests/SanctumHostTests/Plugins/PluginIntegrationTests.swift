@@ -3,6 +3,7 @@ import HTTPTypes
 import PluginAPI
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Plugins through the real server: tiers, hook order, verdicts, deadlines, failures, isolation.
 final class PluginIntegrationTests: XCTestCase {

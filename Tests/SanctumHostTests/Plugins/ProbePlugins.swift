@@ -1,4 +1,5 @@
 @testable import SanctumHost
+@testable import SanctumServices
 import Foundation
 import PluginAPI
 import Synchronization

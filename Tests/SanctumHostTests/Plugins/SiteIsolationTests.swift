@@ -3,6 +3,7 @@ import HTTPTypes
 import Logging
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// With two sites, site A's keys can neither read nor write site B's sessions.
 final class SiteIsolationTests: XCTestCase {

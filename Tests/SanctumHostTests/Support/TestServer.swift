@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import XCTest
 @testable import SanctumHost
+@testable import SanctumServices
 
 /// Keys every test server starts with.
 enum TestKeys {

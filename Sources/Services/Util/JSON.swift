@@ -56,7 +56,7 @@ public enum JSON: Sendable, Equatable {
     }
 
     /// The members of an object, whichever form it has (`nil` for other values).
-    var members: [String: JSON]? {
+    package var members: [String: JSON]? {
         switch self {
         case .object(let o): o
         case .fields(let f): Dictionary(f, uniquingKeysWith: { _, last in last })

@@ -8,16 +8,23 @@ import Synchronization
 /// the observer queue, and the plugins' lifecycle (`run`, then `deactivate` in reverse order).
 public final class PluginRuntime: Service, Sendable {
     /// One activated plugin.
-    struct Entry: Sendable {
+    package struct Entry: Sendable {
         let id: String
         let plugin: any Plugin
         let host: HostPluginContext
         let contributions: PluginContributions
+
+        package init(id: String, plugin: any Plugin, host: HostPluginContext, contributions: PluginContributions) {
+            self.id = id
+            self.plugin = plugin
+            self.host = host
+            self.contributions = contributions
+        }
     }
 
     /// The dispatcher every request path uses.
     public let pipeline: HookPipeline
-    let entries: [Entry]
+    package let entries: [Entry]
     private let observed: AsyncStream<(StoredMessage, [String])>
     private let observerInput: AsyncStream<(StoredMessage, [String])>.Continuation
     private let logger: Logger
@@ -30,7 +37,7 @@ public final class PluginRuntime: Service, Sendable {
     /// Ids of the activated plugins, in activation order.
     public var activatedIDs: [String] { entries.map(\.id) }
 
-    init(entries: [Entry], logger: Logger) {
+    package init(entries: [Entry], logger: Logger) {
         self.entries = entries
         self.logger = logger
         pipeline = HookPipeline(plugins: entries.map { ActivatedPlugin(id: $0.id, contributions: $0.contributions) }) { level, message in
@@ -43,46 +50,8 @@ public final class PluginRuntime: Service, Sendable {
         (observed, observerInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(Self.observerQueueCapacity))
     }
 
-    /// Creates and activates, in order, the plugins named by `ids`. A plugin that refuses, needs a
-    /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
-    /// a plugin whose configuration is invalid stops the server (the message names the key path).
-    static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
-                         logger: Logger, clock: @escaping @Sendable () -> Date) async throws -> PluginRuntime {
-        var entries: [Entry] = []
-        for id in ids {
-            guard let type = registry.types[id] else { continue }
-            let host = HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store)
-            let descriptor = type.descriptor
-            guard PluginAPIVersion.current.satisfies(descriptor.minimumAPIVersion) else {
-                logger.error("PLUGIN NOT ACTIVATED: \(id) needs PluginAPI \(descriptor.minimumAPIVersion); this server has \(PluginAPIVersion.current)")
-                continue
-            }
-            let plugin = try instantiate(type, config: config)
-            do {
-                let contributions = try await plugin.activate(host: host)
-                let undeclared = contributions.usedCapabilities.subtracting(descriptor.capabilities)
-                guard undeclared.isEmpty else {
-                    logger.error("PLUGIN NOT ACTIVATED: \(id) contributes undeclared capabilities \(undeclared.map(\.rawValue).sorted())")
-                    continue
-                }
-                entries.append(Entry(id: id, plugin: plugin, host: host, contributions: contributions))
-                logger.info("plugin \(id) \(descriptor.version) activated")
-            } catch {
-                logger.error("PLUGIN NOT ACTIVATED: \(id) refused: \(error)")
-            }
-        }
-        return PluginRuntime(entries: entries, logger: logger)
-    }
-
-    private static func instantiate(_ type: any Plugin.Type, config: SanctumConfig) throws -> any Plugin {
-        func make<P: Plugin>(_ type: P.Type) throws -> any Plugin {
-            try P(configuration: config.pluginConfiguration(P.Configuration.self, id: P.descriptor.id))
-        }
-        return try make(type)
-    }
-
     /// The contributions of the plugin `id`, if it is activated.
-    func contributions(of id: String) -> PluginContributions? {
+    package func contributions(of id: String) -> PluginContributions? {
         entries.first { $0.id == id }?.contributions
     }
 

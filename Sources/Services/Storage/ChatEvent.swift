@@ -18,6 +18,17 @@ public struct ChatEvent: Sendable, Equatable {
         ["id": .int(id), "seq": .int(seq), "session_id": .string(sessionID), "type": .string(type),
          "at": .string(Timestamps.iso(at)), "data": data]
     }
+
+    /// A value with every field given.
+    public init(id: Int64, seq: Int64, siteID: String, sessionID: String, type: String, data: JSON, at: Date) {
+        self.id = id
+        self.seq = seq
+        self.siteID = siteID
+        self.sessionID = sessionID
+        self.type = type
+        self.data = data
+        self.at = at
+    }
 }
 
 /// Which events a subscriber sees.
@@ -54,6 +65,18 @@ public struct ConversationSummary: Sendable {
     public var unread: Int64
     public var messageCount: Int64
     public var responseCount: Int64
+
+    /// A value with every field given.
+    public init(sessionID: String, uid: String? = nil, siteID: String, lastActive: String? = nil, lastMessage: (type: String, text: String, timestamp: String)? = nil, unread: Int64, messageCount: Int64, responseCount: Int64) {
+        self.sessionID = sessionID
+        self.uid = uid
+        self.siteID = siteID
+        self.lastActive = lastActive
+        self.lastMessage = lastMessage
+        self.unread = unread
+        self.messageCount = messageCount
+        self.responseCount = responseCount
+    }
 }
 
 /// One line of a conversation's history.
@@ -63,6 +86,15 @@ public struct HistoryItem: Sendable {
     public var text: String
     public var timestamp: String
     public var status: String
+
+    /// A value with every field given.
+    public init(type: String, id: Int64, text: String, timestamp: String, status: String) {
+        self.type = type
+        self.id = id
+        self.text = text
+        self.timestamp = timestamp
+        self.status = status
+    }
 }
 
 /// A conversation's whole history with read positions.
@@ -74,4 +106,15 @@ public struct ConversationHistory: Sendable {
     public var agentReadUpTo: Int64
     public var visitorReadUpTo: Int64
     public var lastEventID: Int64
+
+    /// A value with every field given.
+    public init(sessionID: String, uid: String? = nil, siteID: String, items: [HistoryItem], agentReadUpTo: Int64, visitorReadUpTo: Int64, lastEventID: Int64) {
+        self.sessionID = sessionID
+        self.uid = uid
+        self.siteID = siteID
+        self.items = items
+        self.agentReadUpTo = agentReadUpTo
+        self.visitorReadUpTo = visitorReadUpTo
+        self.lastEventID = lastEventID
+    }
 }

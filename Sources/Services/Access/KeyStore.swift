@@ -9,7 +9,13 @@ public enum KeyKind: String, Sendable, CaseIterable {
 
 /// Why the server refuses to start with the keys it found.
 public struct KeySetupError: Error, CustomStringConvertible {
+    /// What is wrong, with the command that fixes it.
     public let description: String
+
+    /// An error saying `description`.
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// Holds the hashed bridge keys and verifies bearer tokens in constant time.
@@ -45,11 +51,11 @@ public final class KeyStore: Sendable {
         async throws -> (keys: KeyStore, generated: [KeyKind: String]) {
         var existing: [KeyKind: String] = [:]
         for (key, value) in try await store.configuration() {
-            if let kind = KeyKind(rawValue: key), let text = value.text { existing[kind] = text }
+            if let kind = KeyKind(rawValue: key), let text = value.storedText { existing[kind] = text }
         }
         var stored: [KeyKind: String] = [:]
         var generated: [KeyKind: String] = [:]
-        var writes: [(key: String, value: SQLValue)] = []
+        var writes: [(key: String, value: JSON)] = []
         for kind in KeyKind.allCases {
             if let key = provided[kind] {
                 try validateNew(key, kind: kind)
@@ -72,10 +78,23 @@ public final class KeyStore: Sendable {
                 generated[kind] = key
                 stored[kind] = Secrets.hash(key)
             }
-            writes.append((kind.rawValue, .text(stored[kind]!)))
+            writes.append((kind.rawValue, .string(stored[kind]!)))
         }
         if !writes.isEmpty { try await store.setConfiguration(writes, now: now) }
         return (KeyStore(stored: stored), generated)
+    }
+
+    /// Generates new keys of `kinds`, stores them hashed (all or nothing) and returns them, to be shown once.
+    public static func rotate(_ kinds: [KeyKind], in store: any SettingsStore, now: Date) async throws -> [KeyKind: String] {
+        var keys: [KeyKind: String] = [:]
+        var writes: [(key: String, value: JSON)] = []
+        for kind in kinds {
+            let key = Secrets.generate(prefix: kind == .api ? "sk_" : "adm_")
+            keys[kind] = key
+            writes.append((kind.rawValue, .string(Secrets.hash(key))))
+        }
+        try await store.setConfiguration(writes, now: now)
+        return keys
     }
 
     /// Throws unless `key` is acceptable as a new secret: long enough and not a published default.

@@ -4,13 +4,21 @@ import PluginAPI
 
 /// The ``PluginHost`` the server gives one plugin: its logger, the clock, its own slice of the
 /// store, and event publishing.
-struct HostPluginContext: PluginHost {
+package struct HostPluginContext: PluginHost {
     let pluginID: String
     let logger: Logger
     let clock: @Sendable () -> Date
     let store: any ChatStore
 
-    func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
+    /// The context of plugin `pluginID`, logging through `logger`, storing in `store`.
+    package init(pluginID: String, logger: Logger, clock: @escaping @Sendable () -> Date, store: any ChatStore) {
+        self.pluginID = pluginID
+        self.logger = logger
+        self.clock = clock
+        self.store = store
+    }
+
+    package func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
         var fields: Logger.Metadata = ["plugin": .string(pluginID)]
         for (key, value) in metadata { fields[key] = .string(value) }
         let mapped: Logger.Level = switch level {
@@ -22,11 +30,11 @@ struct HostPluginContext: PluginHost {
         logger.log(level: mapped, "\(message)", metadata: fields)
     }
 
-    func now() -> Date { clock() }
+    package func now() -> Date { clock() }
 
-    var storage: any PluginStorage { StorePluginStorage(pluginID: pluginID, store: store, clock: clock) }
+    package var storage: any PluginStorage { StorePluginStorage(pluginID: pluginID, store: store, clock: clock) }
 
-    func publish(_ event: PluginEvent) async {
+    package func publish(_ event: PluginEvent) async {
         logger.info("plugin event \(event.name)", metadata: ["plugin": .string(pluginID), "site": .string(event.siteID ?? "-")])
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import PluginAPI
+
+/// Who may do what: keys to callers, the failure throttle, rate limits, and the authorizer
+/// plugins of a site for visitors' requests.
+public struct AccessControl: Sendable {
+    let keys: KeyStore
+    let sites: SiteDirectory
+    let limiter: RateLimiter
+    let plugins: PluginRuntime
+    let store: any ChatStore
+
+    /// Access rules over these keys, sites, budgets and plugins.
+    public init(keys: KeyStore, sites: SiteDirectory, limiter: RateLimiter, plugins: PluginRuntime, store: any ChatStore) {
+        self.keys = keys
+        self.sites = sites
+        self.limiter = limiter
+        self.plugins = plugins
+        self.store = store
+    }
+
+    /// The caller behind a bearer key, or `nil` for an unknown key (compared in constant time).
+    public func caller(forKey key: String) -> Caller? {
+        if keys.verify(key, as: .api) { return .agent(sites.defaultSite) }
+        if let site = sites.site(agentKey: key) { return .agent(site) }
+        if keys.verify(key, as: .admin) { return .admin }
+        return nil
+    }
+
+    /// Whether `key` is the legacy key of `kind` (the bridge's admin and api keys).
+    public func isKey(_ key: String, _ kind: KeyKind) -> Bool { keys.verify(key, as: kind) }
+
+    /// Counts a wrong key from `client`; past the budget the refusal is a 429 instead of a 401.
+    /// A valid key is never throttled, so nobody sharing an agent's IP can lock it out.
+    public func throttleFailure(client: String) throws(ServiceError) {
+        if let retry = limiter.acquire(.authFailures, client: client) { throw .rateLimited(retryAfter: retry) }
+    }
+
+    /// Takes a token of `endpoint` for `client`, or throws a 429 refusal.
+    public func rateLimit(_ endpoint: RateLimitedEndpoint, client: String) throws(ServiceError) {
+        if let retry = limiter.acquire(endpoint, client: client) { throw .rateLimited(retryAfter: retry) }
+    }
+
+    /// The site of a widget key (the default site for none or an unknown key).
+    public func site(widgetKey: String?) -> Site { sites.site(widgetKey: widgetKey) }
+
+    /// Runs the authorizer hooks of `site` for a visitor's request. Requests from the server's
+    /// own origin (its `/chat/` and `/widget/demo` pages) are always allowed. A deny carries the
+    /// plugin's status and code, and no CORS grant.
+    public func authorizePublic(_ request: ClientRequest, site: Site) async throws(ServiceError) {
+        guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
+        let origin = request.origin()
+        if let origin, let authority = request.authority, origin.hasSuffix("://" + authority) { return }
+        let authRequest = AuthRequest(method: request.method, path: request.path, headers: request.headers(),
+                                      clientIP: request.clientIP, origin: origin, site: site.info)
+        if case .deny(let status, let code, let message) = await plugins.pipeline.authorize(authRequest, enabled: site.plugins) {
+            throw ServiceError(.refused(status: status), message, details: ["error_code": .string(code)], grantsCORS: false)
+        }
+    }
+
+    /// The site whose session an agent or the operator acts on; another site's session (or
+    /// one that does not exist) is `Invalid session`.
+    public func agentSite(for caller: Caller, sessionID: String) async throws -> Site {
+        guard let owner = try await store.siteOfSession(sessionID) else { throw ServiceError.invalidSession }
+        switch caller {
+        case .agent(let site) where site.id == owner: return site
+        case .admin: return sites.site(id: owner) ?? sites.defaultSite
+        default: throw ServiceError.invalidSession
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import PluginAPI
+
+/// The rules of a conversation: visitor messages and agent replies through the plugin hooks
+/// into the store and on to the observers, the replies a visitor polls, typing and read receipts.
+///
+/// Every message, whichever side wrote it, takes the same path: authorize (visitors) →
+/// validators and transformers → store (one transaction) → observers (only for new rows, never
+/// for an idempotent retry).
+public struct ConversationService: Sendable {
+    let store: any ChatStore
+    let access: AccessControl
+    let plugins: PluginRuntime
+    let activity: ActivityTracker
+    let clock: @Sendable () -> Date
+
+    /// A service over this store, access rules, plugins and clock.
+    public init(store: any ChatStore, access: AccessControl, plugins: PluginRuntime, activity: ActivityTracker,
+                clock: @escaping @Sendable () -> Date) {
+        self.store = store
+        self.access = access
+        self.plugins = plugins
+        self.activity = activity
+        self.clock = clock
+    }
+
+    /// A visitor message: authorizers, hooks, store, observers. Another site's session is
+    /// `Invalid session`. A retry with a known `clientMessageID` stores nothing new.
+    public func postVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
+                                   request: ClientRequest) async throws -> PostedMessage {
+        try await access.authorizePublic(request, site: site)
+        let prepared = try await prepare(.visitor, text: text, sessionID: sessionID, site: site, clientIP: request.clientIP, origin: request.origin)
+        let posted: PostedMessage
+        do {
+            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: prepared, clientMessageID: clientMessageID,
+                                                 ip: request.clientIP, now: clock())
+        } catch is StoreRefusal {
+            throw ServiceError.invalidSession
+        }
+        if !posted.replayed { observe(.visitor, id: posted.messageID, text: prepared, sessionID: sessionID, site: site) }
+        return posted
+    }
+
+    /// An agent reply to any session of its site that has ever existed (a cleaned-up one comes
+    /// back). `messageID` is stored as given (see ``replyMessageID(_:)``).
+    public func postAgentReply(site: Site, sessionID: String, text: String, messageID: JSON, clientResponseID: String?,
+                               clientIP: String, origin: @escaping @Sendable () -> String?) async throws -> (id: Int64, replayed: Bool) {
+        let prepared = try await prepare(.agent, text: text, sessionID: sessionID, site: site, clientIP: clientIP, origin: origin)
+        let stored: (id: Int64, replayed: Bool)
+        do {
+            stored = try await store.postReply(siteID: site.id, sessionID: sessionID, text: prepared, messageID: messageID,
+                                               clientResponseID: clientResponseID, now: clock())
+        } catch is StoreRefusal {
+            throw ServiceError.invalidSession
+        }
+        if !stored.replayed { observe(.agent, id: stored.id, text: prepared, sessionID: sessionID, site: site) }
+        return stored
+    }
+
+    /// The replies of a session after the cursors, for a visitor's poll (creating the session on
+    /// first sight, as the bridge does); another site's session is `Invalid session`.
+    public func replies(site: Site, sessionID: String, since: String?, sinceID: Int64?, request: ClientRequest) async throws -> [Reply] {
+        try await access.authorizePublic(request, site: site)
+        do {
+            let replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: BridgeRules.cursor(since), sinceID: sinceID,
+                                                  ip: request.clientIP, now: clock())
+            activity.touch(sessionID)
+            return replies
+        } catch is StoreRefusal {
+            throw ServiceError.invalidSession
+        }
+    }
+
+    /// A typing signal from the visitor (no key) or from an agent on its own site. A visitor's
+    /// `request` runs the site's authorizers; `nil` means they already ran (a stream checks once, when it opens).
+    public func typing(_ caller: Caller, sessionID: String, active: Bool, request: ClientRequest?) async throws {
+        try await act(caller, sessionID: sessionID, request: request) { site, party in
+            try await store.recordTyping(siteID: site.id, sessionID: sessionID, from: party, active: active, now: clock())
+        }
+    }
+
+    /// A read receipt: the visitor read replies up to a reply id, an agent read messages up to a
+    /// message id. `request` as for ``typing(_:sessionID:active:request:)``.
+    public func read(_ caller: Caller, sessionID: String, upTo: Int64, request: ClientRequest?) async throws {
+        try await act(caller, sessionID: sessionID, request: request) { site, party in
+            try await store.markRead(siteID: site.id, sessionID: sessionID, by: party, upTo: upTo, now: clock())
+        }
+    }
+
+    /// The `message_id` of an agent reply as the bridge stores it: falsy values are NULL, `true`
+    /// is 1, numbers and strings are kept; anything else is refused.
+    public static func replyMessageID(_ raw: JSON?) throws(ServiceError) -> JSON {
+        switch raw {
+        case let value? where !value.isTruthy: .null
+        case nil: .null
+        case .int(let i)?: .int(i)
+        case .double(let d)?: .double(d)
+        case .string(let s)?: .string(s)
+        case .bool?: .int(1)
+        default: throw ServiceError(.invalidInput, "Invalid message_id")
+        }
+    }
+
+    // MARK: - Hooks
+
+    /// Runs validators and transformers of `site` over a message; returns the text to store or
+    /// throws the plugin's rejection with `error_code` and `localization_key`.
+    private func prepare(_ kind: MessageKind, text: String, sessionID: String, site: Site, clientIP: String,
+                         origin: @Sendable () -> String?) async throws(ServiceError) -> String {
+        guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
+        let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
+        let context = HookContext(site: site.info, clientIP: clientIP, origin: origin())
+        switch await plugins.pipeline.prepare(draft, context: context, enabled: site.plugins) {
+        case .accept(let prepared):
+            return prepared.text
+        case .reject(let code, let key, let message, _):
+            let kind: ServiceError.Kind = code == HookPipeline.unavailableCode ? .unavailable : .invalidInput
+            throw ServiceError(kind, message, details: ["error_code": .string(code), "localization_key": .string(key)])
+        }
+    }
+
+    /// Hands a committed message to the observers of `site` (never waits for them).
+    private func observe(_ kind: MessageKind, id: Int64, text: String, sessionID: String, site: Site) {
+        plugins.enqueue(StoredMessage(kind: kind, id: id, sessionID: sessionID, text: text, site: site.info, storedAt: clock()),
+                        enabled: site.plugins)
+    }
+
+    /// Runs `change` for the visitor (after the authorizers) or for an agent on its own site.
+    private func act(_ caller: Caller, sessionID: String, request: ClientRequest?, _ change: (Site, Party) async throws -> Void) async throws {
+        do {
+            switch caller {
+            case .visitor(let site):
+                if let request { try await access.authorizePublic(request, site: site) }
+                try await change(site, .visitor)
+            case .agent, .admin:
+                try await change(try await access.agentSite(for: caller, sessionID: sessionID), .agent)
+            }
+        } catch is StoreRefusal {
+            throw ServiceError.invalidSession
+        }
+    }
+}

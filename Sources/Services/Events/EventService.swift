@@ -1,0 +1,77 @@
+import Foundation
+
+/// One page of the event log for a subscriber.
+public struct EventPage: Sendable {
+    /// Events after the cursor, oldest first.
+    public var events: [ChatEvent]
+    /// The cursor to resume from.
+    public var lastEventID: Int64
+    /// The cursor was older than the retained log: the client must reload and resume from `lastEventID`.
+    public var reset: Bool
+}
+
+/// The event log as subscribers read it: scope by caller, replay after a cursor, purged
+/// cursors, long-polls that wake on the next event.
+public struct EventService: Sendable {
+    /// Most events in one page.
+    public static let pageSize = 500
+
+    let store: any ChatStore
+    let bus: EventBus
+    let access: AccessControl
+
+    /// Events from this store, woken by this bus.
+    public init(store: any ChatStore, bus: EventBus, access: AccessControl) {
+        self.store = store
+        self.bus = bus
+        self.access = access
+    }
+
+    /// The scope a caller may follow: an agent its site, the operator everything, a visitor one
+    /// session of its own site (after the site's authorizers). Another site's session is `Invalid session`.
+    public func scope(for caller: Caller, sessionID: String?, request: ClientRequest) async throws -> EventScope {
+        if let scope = caller.agentScope { return scope }
+        guard case .visitor(let site) = caller else { throw ServiceError.invalidSession }
+        guard let sessionID, !sessionID.isEmpty else { throw ServiceError.missingSessionID }
+        guard BridgeRules.isValidSessionID(sessionID) else { throw ServiceError.invalidSessionID }
+        try await access.authorizePublic(request, site: site)
+        if let owner = try await store.siteOfSession(sessionID), owner != site.id { throw ServiceError.invalidSession }
+        return .session(sessionID)
+    }
+
+    /// Events of `scope` after `cursor`; with `wait` > 0 and none yet, waits up to that many
+    /// seconds for the next one. A cursor below the retained log answers `reset`.
+    public func page(scope: EventScope, after cursor: Int64, wait: Int64) async throws -> EventPage {
+        let range = try await store.eventRange()
+        if isPurged(cursor, purgedBelow: range.purgedBelow) {
+            return EventPage(events: [], lastEventID: range.newest, reset: true)
+        }
+        var events = try await store.events(in: scope, after: cursor, limit: Self.pageSize)
+        if events.isEmpty, wait > 0 {
+            let store = self.store
+            if try await bus.wait(in: scope, timeout: .seconds(wait), afterSubscribing: {
+                !(try await store.events(in: scope, after: cursor, limit: 1)).isEmpty
+            }) {
+                events = try await store.events(in: scope, after: cursor, limit: Self.pageSize)
+            }
+        }
+        return EventPage(events: events, lastEventID: events.last?.id ?? cursor, reset: false)
+    }
+
+    /// Where a resumed subscription starts: `cursor` itself, or — when events after it were
+    /// purged — the newest id with `reset` set (the client must reload first).
+    public func resumePoint(_ cursor: Int64) async throws -> (cursor: Int64, reset: Bool) {
+        let range = try await store.eventRange()
+        return isPurged(cursor, purgedBelow: range.purgedBelow) ? (range.newest, true) : (cursor, false)
+    }
+
+    /// Whether a resume cursor points below the oldest retained event (events were purged in between).
+    public func isPurged(_ cursor: Int64, purgedBelow: Int64) -> Bool {
+        cursor > 0 && cursor < purgedBelow - 1
+    }
+
+    /// The newest event id: a client that lists state and then resumes from here misses nothing.
+    public func newestEventID() async throws -> Int64 {
+        try await store.eventRange().newest
+    }
+}

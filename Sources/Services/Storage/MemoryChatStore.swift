@@ -1,0 +1,333 @@
+import Foundation
+import Synchronization
+
+/// ``ChatStore`` in memory: the test twin of the SQLite driver, with the same semantics (the
+/// driver conformance suite pins them) and nothing on disk. Every method is atomic: one lock
+/// guards the whole state, and committed events go to the sink inside it, so subscribers see
+/// them in id order exactly as the SQLite driver publishes them after each commit.
+public final class MemoryChatStore: ChatStore {
+    private let state = Mutex(MemoryState())
+    private let eventSink: @Sendable ([ChatEvent]) -> Void
+
+    /// An empty store; `eventSink` receives committed events in id order (it must not block).
+    public init(eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) {
+        self.eventSink = eventSink
+    }
+
+    /// Runs `body` on the state under the lock, then hands the events it appended to the sink.
+    private func change<T>(_ body: (inout MemoryState) throws -> T) throws -> T {
+        try state.withLock { state in
+            let result = try body(&state)
+            let events = state.takeAppended()
+            if !events.isEmpty { eventSink(events) }
+            return result
+        }
+    }
+
+    private func read<T>(_ body: (MemoryState) throws -> T) rethrows -> T {
+        try state.withLock { try body($0) }
+    }
+
+    // MARK: Messages
+
+    public func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+        try change { s in
+            let session = try s.ensureSession(sessionID, siteID: siteID, ip: ip, now: now)
+            if let clientMessageID, let existing = s.messages.first(where: { $0.sessionID == sessionID && $0.clientMessageID == clientMessageID }) {
+                return PostedMessage(messageID: existing.id, uid: session.uid, isNewUser: false, replayed: true)
+            }
+            let stamp = Timestamps.database(now)
+            s.lastMessageID += 1
+            let id = s.lastMessageID
+            s.messages.append(MemoryMessage(id: id, sessionID: sessionID, text: text, timestamp: stamp, siteID: siteID, clientMessageID: clientMessageID))
+            if !session.created { s.markActive(sessionID, stamp) }
+            s.appendEvent(siteID: siteID, sessionID: sessionID, type: "message",
+                          data: ["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                 "client_message_id": .optional(clientMessageID)], now: now)
+            return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
+        }
+    }
+
+    public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
+        read { Int64($0.deliverable(siteID: siteID, since: since, now: now).count) }
+    }
+
+    public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
+        try change { s in
+            let pending = s.deliverable(siteID: siteID, since: since, now: now)
+            let page = pending.dropFirst(offset).prefix(limit)
+            let stamp = Timestamps.database(now)
+            var bySession: [(String, [Int64])] = []
+            let messages = page.map { index -> InboxMessage in
+                let message = s.messages[index]
+                if let lease {
+                    s.messages[index].leaseUntil = now.timeIntervalSince1970 + lease
+                } else {
+                    s.messages[index].processed = true
+                    s.messages[index].leaseUntil = nil
+                }
+                if s.messages[index].deliveredAt == nil { s.messages[index].deliveredAt = stamp }
+                if let at = bySession.firstIndex(where: { $0.0 == message.sessionID }) {
+                    bySession[at].1.append(message.id)
+                } else {
+                    bySession.append((message.sessionID, [message.id]))
+                }
+                return InboxMessage(id: message.id, sessionID: message.sessionID, message: message.text, timestamp: message.timestamp,
+                                    uid: s.sessions[message.sessionID]?.uid)
+            }
+            for (sessionID, ids) in bySession {
+                s.appendEvent(siteID: siteID, sessionID: sessionID, type: "delivered", data: ["message_ids": .array(ids.map { .int($0) })], now: now)
+            }
+            return InboxPage(messages: messages, total: Int64(pending.count))
+        }
+    }
+
+    public func acknowledge(siteID: String, messageIDs: [Int64], now: Date) async throws -> Int {
+        try change { s in
+            let ids = Set(messageIDs)
+            let stamp = Timestamps.database(now)
+            var count = 0
+            for index in s.messages.indices where ids.contains(s.messages[index].id) && s.messages[index].siteID == siteID && !s.messages[index].processed {
+                s.messages[index].processed = true
+                s.messages[index].leaseUntil = nil
+                if s.messages[index].deliveredAt == nil { s.messages[index].deliveredAt = stamp }
+                count += 1
+            }
+            return count
+        }
+    }
+
+    // MARK: Replies
+
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
+        try change { s in
+            if let owner = s.sessions[sessionID]?.siteID {
+                guard owner == siteID else { throw StoreRefusal.otherSite }
+            } else {
+                let tombstone = s.tombstones[sessionID]
+                let hasMessages = s.messages.contains { $0.sessionID == sessionID }
+                guard tombstone != nil || hasMessages else { throw StoreRefusal.unknownSession }
+                guard (tombstone?.siteID ?? defaultSiteID) == siteID else { throw StoreRefusal.otherSite }
+                _ = try s.ensureSession(sessionID, siteID: siteID, ip: nil, now: now)
+            }
+            if let clientResponseID, let existing = s.replies.first(where: { $0.sessionID == sessionID && $0.clientResponseID == clientResponseID }) {
+                return (existing.id, true)
+            }
+            let stamp = Timestamps.database(now)
+            s.lastReplyID += 1
+            let id = s.lastReplyID
+            s.replies.append(MemoryReply(id: id, sessionID: sessionID, text: text, timestamp: stamp, messageID: messageID, clientResponseID: clientResponseID))
+            s.markActive(sessionID, stamp)
+            s.appendEvent(siteID: siteID, sessionID: sessionID, type: "reply",
+                          data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID], now: now)
+            return (id, false)
+        }
+    }
+
+    public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
+        try change { s in
+            if s.sessions[sessionID] == nil { _ = try s.ensureSession(sessionID, siteID: siteID, ip: ip, now: now) }
+            guard s.sessions[sessionID]?.siteID == siteID else { throw StoreRefusal.otherSite }
+            return s.replies(of: sessionID)
+                .filter { reply in since.map { reply.timestamp > $0 } ?? true }
+                .filter { reply in sinceID.map { reply.id > $0 } ?? true }
+        }
+    }
+
+    // MARK: Sessions
+
+    public func siteOfSession(_ sessionID: String) async throws -> String? {
+        read { $0.sessions[sessionID]?.siteID }
+    }
+
+    public func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64) {
+        read { s in
+            let rows = s.sessions.values
+                .filter { row in activeSince.map { (row.lastActive ?? "") > $0 && row.lastActive != nil } ?? true }
+                .sorted { ($0.lastActive ?? "", $1.id) > ($1.lastActive ?? "", $0.id) }
+            return (rows.dropFirst(offset).prefix(limit).map(s.summary), Int64(rows.count))
+        }
+    }
+
+    public func history(sessionID: String) async throws -> (session: SessionSummary, messages: [HistoryMessage], replies: [Reply])? {
+        read { s in
+            guard let row = s.sessions[sessionID] else { return nil }
+            let messages = s.messages.filter { $0.sessionID == sessionID }
+                .sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+                .map { HistoryMessage(id: $0.id, sessionID: $0.sessionID, message: $0.text, timestamp: $0.timestamp) }
+            return (s.summary(row), messages, s.replies(of: sessionID))
+        }
+    }
+
+    public func deleteIdleSessions(before cutoff: String, now: Date) async throws -> Int {
+        try change { s in
+            let stamp = Timestamps.database(now)
+            let pendingSessions = Set(s.messages.filter { !$0.processed }.map(\.sessionID))
+            let idle = s.sessions.values.filter { ($0.lastActive.map { $0 < cutoff } ?? false) && !pendingSessions.contains($0.id) }
+            for row in idle {
+                s.tombstones[row.id] = MemoryTombstone(uid: row.uid, siteID: row.siteID, deletedAt: stamp)
+                s.forget(sessionID: row.id)
+            }
+            return idle.count
+        }
+    }
+
+    public func clearAll() async throws -> DataCounts {
+        try change { s in
+            let counts = DataCounts(sessions: Int64(s.sessions.count), messages: Int64(s.messages.count), responses: Int64(s.replies.count))
+            s.sessions = [:]
+            s.messages = []
+            s.replies = []
+            s.tombstones = [:]
+            s.events = []
+            s.readState = [:]
+            return counts
+        }
+    }
+
+    public func touch(sessionIDs: [String], now: Date) async throws {
+        guard !sessionIDs.isEmpty else { return }
+        try change { s in
+            let stamp = Timestamps.database(now)
+            for id in sessionIDs { s.markActive(id, stamp) }
+        }
+    }
+
+    // MARK: Settings
+
+    public func configuration() async throws -> [(key: String, value: JSON)] {
+        read { $0.configuration }
+    }
+
+    public func setConfiguration(_ values: [(key: String, value: JSON)], now: Date) async throws {
+        try change { s in
+            for (key, stored) in values {
+                // The legacy `config_value` column has TEXT affinity: numbers come back as text.
+                let value = stored.storedText.map(JSON.string) ?? .null
+                if let index = s.configuration.firstIndex(where: { $0.key == key }) {
+                    s.configuration[index].value = value
+                } else {
+                    s.configuration.append((key, value))
+                }
+            }
+        }
+    }
+
+    public func siteKeys() async throws -> [String: String] {
+        read { $0.siteKeys }
+    }
+
+    public func setSiteKey(siteID: String, hash: String, now: Date) async throws {
+        try change { $0.siteKeys[siteID] = hash }
+    }
+
+    // MARK: Plugin data
+
+    public func pluginValue(pluginID: String, key: String) async throws -> Data? {
+        read { $0.pluginData[pluginID]?[key] }
+    }
+
+    public func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws {
+        try change { $0.pluginData[pluginID, default: [:]][key] = value }
+    }
+
+    public func pluginKeys(pluginID: String, prefix: String) async throws -> [String] {
+        read { s in
+            (s.pluginData[pluginID] ?? [:]).keys.filter { $0.utf8.starts(with: prefix.utf8) }
+                .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        }
+    }
+
+    // MARK: Events and read state
+
+    public func events(in scope: EventScope, after cursor: Int64, limit: Int) async throws -> [ChatEvent] {
+        read { s in Array(s.events.lazy.filter { $0.id > cursor && scope.contains($0) }.prefix(limit)) }
+    }
+
+    public func eventRange() async throws -> (purgedBelow: Int64, newest: Int64) {
+        read { s in (s.events.first?.id ?? (s.lastEventID + 1), s.lastEventID) }
+    }
+
+    public func recordTyping(siteID: String, sessionID: String, from: Party, active: Bool, now: Date) async throws {
+        try change { s in
+            try s.requireSession(sessionID, siteID: siteID)
+            s.appendEvent(siteID: siteID, sessionID: sessionID, type: "typing",
+                          data: ["from": .string(from.rawValue), "active": .bool(active)], now: now)
+        }
+    }
+
+    public func markRead(siteID: String, sessionID: String, by: Party, upTo: Int64, now: Date) async throws {
+        try change { s in
+            try s.requireSession(sessionID, siteID: siteID)
+            var read = s.readState[sessionID] ?? MemoryReadState()
+            let current = by == .agent ? read.agent : read.visitor
+            guard current < upTo else { s.readState[sessionID] = read; return }
+            if by == .agent {
+                read.agent = upTo
+                // Reading implies delivery: messages the console read count as delivered.
+                let stamp = Timestamps.database(now)
+                for index in s.messages.indices where s.messages[index].sessionID == sessionID && s.messages[index].id <= upTo {
+                    if s.messages[index].deliveredAt == nil { s.messages[index].deliveredAt = stamp }
+                }
+            } else {
+                read.visitor = upTo
+            }
+            s.readState[sessionID] = read
+            s.appendEvent(siteID: siteID, sessionID: sessionID, type: "read", data: ["by": .string(by.rawValue), "up_to": .int(upTo)], now: now)
+        }
+    }
+
+    public func purgeEvents(olderThan: Date, typingOlderThan: Date) async throws -> Int {
+        try change { s in
+            let before = s.events.count
+            s.events.removeAll { $0.at < olderThan || ($0.type == "typing" && $0.at < typingOlderThan) }
+            return before - s.events.count
+        }
+    }
+
+    // MARK: Console
+
+    public func conversations(siteID: String?, query: String?, limit: Int, offset: Int) async throws -> (items: [ConversationSummary], total: Int64) {
+        read { s in
+            let rows = s.sessions.values
+                .filter { row in siteID.map { row.siteID == $0 } ?? true }
+                .filter { row in
+                    guard let query, !query.isEmpty else { return true }
+                    return row.id.utf8.starts(with: query.utf8) || (row.uid ?? "").utf8.starts(with: query.utf8)
+                }
+                .sorted { ($0.lastActive ?? "", $0.id) > ($1.lastActive ?? "", $1.id) }
+            let items = rows.dropFirst(offset).prefix(limit).map { row in
+                let messages = s.messages.filter { $0.sessionID == row.id }
+                let replies = s.replies.filter { $0.sessionID == row.id }
+                let agentRead = s.readState[row.id]?.agent ?? 0
+                let lastMessage = messages.last.map { (type: "message", text: $0.text, timestamp: $0.timestamp) }
+                let lastReply = replies.last.map { (type: "reply", text: $0.text, timestamp: $0.timestamp) }
+                var latest = lastMessage ?? lastReply
+                if let lastMessage, let lastReply { latest = lastReply.timestamp >= lastMessage.timestamp ? lastReply : lastMessage }
+                return ConversationSummary(sessionID: row.id, uid: row.uid, siteID: row.siteID, lastActive: row.lastActive, lastMessage: latest,
+                                           unread: Int64(messages.filter { $0.id > agentRead }.count),
+                                           messageCount: Int64(messages.count), responseCount: Int64(replies.count))
+            }
+            return (Array(items), Int64(rows.count))
+        }
+    }
+
+    public func conversationHistory(siteID: String?, sessionID: String) async throws -> ConversationHistory? {
+        read { s in
+            guard let row = s.sessions[sessionID], siteID == nil || row.siteID == siteID else { return nil }
+            let read = s.readState[sessionID] ?? MemoryReadState()
+            var items = s.messages.filter { $0.sessionID == sessionID }.map { m in
+                let delivered = m.processed || m.deliveredAt != nil || m.leaseUntil != nil
+                return HistoryItem(type: "message", id: m.id, text: m.text, timestamp: m.timestamp,
+                                   status: m.id <= read.agent ? "read" : delivered ? "delivered" : "sent")
+            }
+            items += s.replies.filter { $0.sessionID == sessionID }.map { r in
+                HistoryItem(type: "reply", id: r.id, text: r.text, timestamp: r.timestamp, status: r.id <= read.visitor ? "read" : "sent")
+            }
+            items.sort { ($0.timestamp, $0.type == "message" ? 0 : 1, $0.id) < ($1.timestamp, $1.type == "message" ? 0 : 1, $1.id) }
+            let lastEventID = s.events.last(where: { $0.sessionID == sessionID })?.id ?? 0
+            return ConversationHistory(sessionID: sessionID, uid: row.uid, siteID: row.siteID, items: items,
+                                       agentReadUpTo: read.agent, visitorReadUpTo: read.visitor, lastEventID: lastEventID)
+        }
+    }
+}
