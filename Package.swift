@@ -88,7 +88,7 @@ let package = Package(
             path: "Tests/SanctumHostTests"
         ),
         .target(name: "StoreConformance", dependencies: ["SanctumServices"], path: "Tests/StoreConformance"),
-        .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting"], path: "Tests/SanctumServicesTests"),
+        .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting", .product(name: "Logging", package: "swift-log")], path: "Tests/SanctumServicesTests"),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
         .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
         .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),

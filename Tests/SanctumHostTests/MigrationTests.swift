@@ -137,12 +137,12 @@ final class MigrationTests: XCTestCase {
         let api = try XCTUnwrap(generated[.api])
         XCTAssertTrue(env.services.access.isKey(api, .api))
         XCTAssertFalse(env.services.access.isKey(api, .admin))
-        (env.store as? SQLiteChatStore)?.database.close()
+        env.close()
         let (again, secondTime, _) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: path), config: SanctumConfig(),
                                                                           environment: [:], logger: logger)
         XCTAssertTrue(secondTime.isEmpty, "existing keys are kept, not regenerated")
         XCTAssertTrue(again.services.access.isKey(api, .api))
-        (again.store as? SQLiteChatStore)?.database.close()
+        again.close()
         let c = try SQLiteConnection(path: path)
         let stored = try c.query("SELECT config_value FROM system_config") { $0.text(0) ?? "" }
         XCTAssertFalse(stored.contains(api), "the plaintext key is never stored")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import StoreConformance
 import XCTest
 @testable import SanctumHost
 @testable import SanctumServices
@@ -76,13 +77,12 @@ final class StoreBehaviourTests: XCTestCase {
     }
 
     func testCleanupKeepsLiveConversationsAndUIDs() async throws {
-        try await withServer { client, env in
+        let clock = TestClock()
+        try await withServer(clock: clock.read) { client, env in
             let uid = try await client.message("session_idle", "old").data["uid"]
             _ = try await client.inbox()
             try await client.message("session_waiting", "unanswered")
-            // Age both sessions past the timeout.
-            let store = try XCTUnwrap(env.store as? SQLiteChatStore)
-            try await store.database.write { c in try c.run("UPDATE web_chat_sessions SET last_active = '2000-01-01 00:00:00'") }
+            clock.advance(1801)
             let cleanup = try await client.post("/api/v1/?action=cleanup", json: "", key: TestKeys.admin)
             XCTAssertEqual(cleanup.data["cleaned_count"], 1, "the session with an undelivered message is kept")
             let reply = try await client.post("/api/v1/?action=outbox", json: #"{"session_id":"session_idle","response":"late answer"}"#, key: TestKeys.api)
@@ -93,23 +93,23 @@ final class StoreBehaviourTests: XCTestCase {
     }
 
     func testActivityFromPollsUpdatesLastActive() async throws {
-        try await withServer { client, env in
+        let clock = TestClock()
+        try await withServer(clock: clock.read) { client, env in
             try await client.message("session_act", "x")
-            let store = try XCTUnwrap(env.store as? SQLiteChatStore)
-            try await store.database.write { c in try c.run("UPDATE web_chat_sessions SET last_active = '2000-01-01 00:00:00'") }
+            clock.advance(100)
             _ = try await client.get("/api/v1/?action=responses&session_id=session_act")
             await env.services.activity.flush()
-            let lastActive = try store.database.read { try $0.scalar("SELECT last_active FROM web_chat_sessions WHERE id = 'session_act'")?.text }
-            XCTAssertNotEqual(lastActive, "2000-01-01 00:00:00")
+            let lastActive = try await env.store.sessions(activeSince: nil, limit: 1, offset: 0).sessions.first?.lastActive
+            XCTAssertEqual(lastActive, Timestamps.database(clock.now), "a poll counts as activity")
         }
     }
 
     func testSessionsListAndTotalUseTheSameFilter() async throws {
-        try await withServer { client, env in
-            try await client.message("session_new", "x")
+        let clock = TestClock()
+        try await withServer(clock: clock.read) { client, env in
             try await client.message("session_stale", "x")
-            let store = try XCTUnwrap(env.store as? SQLiteChatStore)
-            try await store.database.write { c in try c.run("UPDATE web_chat_sessions SET last_active = '2000-01-01 00:00:00' WHERE id = 'session_stale'") }
+            clock.advance(2 * 86_400)
+            try await client.message("session_new", "x")
             let active = try await client.get("/api/v1/?action=sessions", key: TestKeys.admin)
             XCTAssertEqual(active.data["sessions"]?.array.map { $0["id"] }, ["session_new"])
             XCTAssertEqual(active.data["pagination"]?["total"], 1)

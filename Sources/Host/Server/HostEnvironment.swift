@@ -36,10 +36,14 @@ public struct HostEnvironment: Sendable {
     public let site: WidgetAssets
     /// Open stream connections per client IP.
     let streams = StreamCounter()
+    /// Closes the storage driver after its last commit (the server calls it once, at shutdown).
+    public let close: @Sendable () -> Void
 
-    /// The HTTP layer over `services`.
-    public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets) {
+    /// The HTTP layer over `services`; `close` shuts the storage driver down.
+    public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
+                close: @escaping @Sendable () -> Void = {}) {
         self.services = services
+        self.close = close
         self.settings = settings
         self.logger = logger
         self.assets = assets

@@ -71,7 +71,8 @@ public enum SanctumServer {
         let services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter, activity: activity, sites: sites, plugins: plugins,
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
         let env = HostEnvironment(services: services, settings: settings, logger: logger,
-                                  assets: try assets("widget", environment), site: try assets("site", environment))
+                                  assets: try assets("widget", environment), site: try assets("site", environment),
+                                  close: { store.database.close() })
         return (env, generated, siteKeys)
     }
 
@@ -139,7 +140,7 @@ public enum SanctumServer {
         let app = makeApplication(env, host: host, port: port)
         logger.info("sanctum serving on http://\(host):\(port) with database \(databasePath(option: options.database, config: config))")
         try await app.runService()
-        if let store = env.store as? SQLiteChatStore { store.database.close() }
+        env.close()
     }
 }
 

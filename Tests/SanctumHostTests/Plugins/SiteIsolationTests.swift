@@ -95,11 +95,11 @@ final class SiteIsolationTests: XCTestCase {
         XCTAssertEqual(Set(siteKeys.keys), ["site-a", "site-b"])
         XCTAssertEqual(env.sites.site(agentKey: siteKeys["site-a"]!)?.id, "site-a")
         XCTAssertNil(env.sites.site(agentKey: siteKeys["site-a"]! + "x"))
-        (env.store as? SQLiteChatStore)?.database.close()
+        env.close()
         let (again, _, secondTime) = try await SanctumServer.makeEnvironment(options: ServeOptions(database: database), config: Self.config,
                                                                              environment: environment, logger: logger, registry: .withProbes)
         XCTAssertTrue(secondTime.isEmpty)
         XCTAssertEqual(again.sites.site(agentKey: siteKeys["site-b"]!)?.id, "site-b")
-        (again.store as? SQLiteChatStore)?.database.close()
+        again.close()
     }
 }

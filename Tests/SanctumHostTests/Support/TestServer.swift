@@ -26,15 +26,17 @@ func withServer<T: Sendable>(
     environment: [String: String] = ["SANCTUM_API_KEY": TestKeys.api, "SANCTUM_ADMIN_KEY": TestKeys.admin],
     options: ServeOptions = ServeOptions(),
     registry: PluginRegistry = .builtIn,
+    clock: @escaping @Sendable () -> Date = { Date() },
     _ body: @Sendable (Client, HostEnvironment) async throws -> T
 ) async throws -> T {
     var logger = Logger(label: "sanctum-test")
     logger.logLevel = .warning
     var options = options
     options.database = database
-    let (env, _, _) = try await SanctumServer.makeEnvironment(options: options, config: config, environment: environment, logger: logger, registry: registry)
+    let (env, _, _) = try await SanctumServer.makeEnvironment(options: options, config: config, environment: environment, logger: logger, registry: registry,
+                                                             clock: clock)
     let app = SanctumServer.makeApplication(env, host: "127.0.0.1", port: 0)
-    defer { (env.store as? SQLiteChatStore)?.database.close() }
+    defer { env.close() }
     return try await app.test(.live) { client in try await body(Client(raw: client), env) }
 }
 

@@ -1,0 +1,92 @@
+import Foundation
+import XCTest
+@testable import SanctumServices
+
+/// Leases, idle-session cleanup, event retention and rate limits, with a clock the test moves.
+final class TimeRulesTests: XCTestCase {
+    func testAnExpiredLeaseIsDeliveredAgainAndAnAcknowledgedOneNever() async throws {
+        let f = ServiceFixture()
+        let kept = try await f.post("session_l", "first")
+        try await f.post("session_l2", "second")
+        let leased = try await f.take(lease: 60)
+        XCTAssertEqual(leased, ["first", "second"])
+        let hidden = try await f.take()
+        XCTAssertEqual(hidden, [], "hidden while leased")
+        let acknowledged = try await f.services.delivery.acknowledge(site: f.defaultSite, messageIDs: [kept.messageID])
+        XCTAssertEqual(acknowledged, 1)
+        f.clock.advance(61)
+        let redelivered = try await f.take()
+        XCTAssertEqual(redelivered, ["second"], "only the unacknowledged message comes back")
+    }
+
+    func testCleanupFollowsTheConfiguredSessionTimeout() async throws {
+        let f = ServiceFixture()
+        try await f.post("session_idle", "bye")
+        _ = try await f.take()
+        f.clock.advance(1801)
+        try await f.services.administration.updateConfiguration(["session_timeout": .int(3600)])
+        let early = try await f.services.administration.cleanUpIdleSessions()
+        XCTAssertEqual(early, 0, "session_timeout from the config wins over the default 30 minutes")
+        f.clock.advance(1800)
+        let due = try await f.services.administration.cleanUpIdleSessions()
+        XCTAssertEqual(due, 1)
+    }
+
+    func testPurgedCursorsReset() async throws {
+        let f = ServiceFixture()
+        try await f.post("session_e", "one")
+        try await f.post("session_e", "two")
+        let retention = EventRetention(store: f.store, retention: 3600, clock: f.clock.read, logger: .init(label: "t"))
+        f.clock.advance(3601)
+        try await f.post("session_e", "three")
+        await retention.purge()
+        let stale = try await f.services.events.page(scope: .session("session_e"), after: 1, wait: 0)
+        XCTAssertTrue(stale.reset, "events after the cursor were purged: the client reloads")
+        let fresh = try await f.services.events.page(scope: .session("session_e"), after: stale.lastEventID - 1, wait: 0)
+        XCTAssertEqual(fresh.events.map { $0.data["text"] }, [.string("three")])
+        XCTAssertFalse(fresh.reset)
+    }
+
+    func testRateLimitRefusesUntilTheBucketRefills() throws {
+        let f = ServiceFixture(rateLimits: true)
+        let burst = Int(RateLimitedEndpoint.messages.defaultBudget.burst)
+        for _ in 0..<burst { try f.services.access.rateLimit(.messages, client: "198.51.100.7") }
+        XCTAssertThrowsError(try f.services.access.rateLimit(.messages, client: "198.51.100.7")) { error in
+            guard case .rateLimited(let retryAfter)? = (error as? ServiceError)?.kind else { return XCTFail("\(error)") }
+            XCTAssertGreaterThan(retryAfter, 0)
+        }
+        XCTAssertNoThrow(try f.services.access.rateLimit(.messages, client: "203.0.113.9"), "another client has its own bucket")
+        f.clock.advance(1)
+        XCTAssertNoThrow(try f.services.access.rateLimit(.messages, client: "198.51.100.7"), "refilled after a second")
+    }
+
+    func testLongPollWakesForTheNextVisitorMessage() async throws {
+        let f = ServiceFixture()
+        async let page = f.services.delivery.takeInbox(site: f.defaultSite, limit: 10, offset: 0, since: nil, wait: 30, lease: nil)
+        try await f.post("session_w", "wake up")
+        let delivered = try await page.messages.map(\.message)
+        XCTAssertEqual(delivered, ["wake up"])
+    }
+}
+
+/// Who a key belongs to.
+final class AccessControlTests: XCTestCase {
+    func testKeysMapToTheirCallers() {
+        let f = ServiceFixture()
+        guard case .agent(let site)? = f.services.access.caller(forKey: ServiceFixture.apiKey) else { return XCTFail("api key") }
+        XCTAssertEqual(site.id, defaultSiteID)
+        guard case .agent(let acme)? = f.services.access.caller(forKey: ServiceFixture.acmeKey) else { return XCTFail("site key") }
+        XCTAssertEqual(acme.id, "acme")
+        guard case .admin? = f.services.access.caller(forKey: ServiceFixture.adminKey) else { return XCTFail("admin key") }
+        XCTAssertNil(f.services.access.caller(forKey: "wrong-key-0123456789"))
+    }
+
+    func testTheOperatorActsOnAnySiteAndAnAgentOnlyOnItsOwn() async throws {
+        let f = ServiceFixture()
+        try await f.post("session_acme", "hi", site: f.acme)
+        let asAdmin = try await f.services.access.agentSite(for: .admin, sessionID: "session_acme")
+        XCTAssertEqual(asAdmin.id, "acme")
+        await assertRefusal("Invalid session") { _ = try await f.services.access.agentSite(for: .agent(f.defaultSite), sessionID: "session_acme") }
+        await assertRefusal("Invalid session") { _ = try await f.services.access.agentSite(for: .admin, sessionID: "session_none") }
+    }
+}
