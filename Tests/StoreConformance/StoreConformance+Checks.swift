@@ -130,6 +130,14 @@ extension StoreConformance {
         let range = try await t.store.eventRange()
         t.expectEqual(range.newest, all.last?.id ?? -1, "newest event id")
         t.expectEqual(range.purgedBelow, all.first?.id ?? -1, "nothing purged yet")
+        try await t.store.appendPluginEvent(siteID: defaultSiteID, pluginID: "probe", name: "probe.ping", attributes: ["n": "1"], now: at(5))
+        try await t.store.appendPluginEvent(siteID: nil, pluginID: "probe", name: "probe.global", attributes: [:], now: at(5))
+        let plugin = try await t.store.events(in: .site(defaultSiteID), after: all.last!.id, limit: 10)
+        t.expectEqual(plugin.map(\.type), ["plugin"], "a plugin event reaches its site's subscribers")
+        t.expectEqual(plugin.first?.data["name"], .string("probe.ping"), "plugin event name")
+        t.expectEqual(plugin.first?.data["attributes"]?["n"], .string("1"), "plugin event attributes")
+        t.expectEqual(try await t.store.events(in: .all, after: all.last!.id, limit: 10).count, 2, "the operator sees every plugin event")
+        t.expect(try await t.store.events(in: .session("session_e"), after: all.last!.id, limit: 10).isEmpty, "visitors never see plugin events")
         await t.expectRefusal(.unknownSession, "typing in a session that does not exist") {
             try await t.store.recordTyping(siteID: defaultSiteID, sessionID: "session_ghost", from: .agent, active: true, now: at(4))
         }

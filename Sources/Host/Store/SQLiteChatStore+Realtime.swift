@@ -151,6 +151,13 @@ extension SQLiteChatStore {
         }
     }
 
+    public func appendPluginEvent(siteID: String?, pluginID: String, name: String, attributes: [String: String], now: Date) async throws {
+        try await database.write { c in
+            try self.appendEvent(c, siteID: siteID ?? "", sessionID: "", type: "plugin",
+                                 data: ChatEvent.pluginData(pluginID: pluginID, name: name, attributes: attributes), now: now)
+        }
+    }
+
     public func purgeEvents(olderThan: Date, typingOlderThan: Date) async throws -> Int {
         try await database.write { c in
             try c.run("DELETE FROM sanctum_events WHERE created_at < ? OR (type = 'typing' AND created_at < ?)",

@@ -34,8 +34,14 @@ package struct HostPluginContext: PluginHost {
 
     package var storage: any PluginStorage { StorePluginStorage(pluginID: pluginID, store: store, clock: clock) }
 
+    /// Appends the event to the durable event log (type `plugin`), from where the stream, the
+    /// `events` long-poll and the console deliver it to the site's agents and the operator.
     package func publish(_ event: PluginEvent) async {
-        logger.info("plugin event \(event.name)", metadata: ["plugin": .string(pluginID), "site": .string(event.siteID ?? "-")])
+        do {
+            try await store.appendPluginEvent(siteID: event.siteID, pluginID: pluginID, name: event.name, attributes: event.attributes, now: clock())
+        } catch {
+            logger.warning("plugin event \(event.name) was not recorded: \(error)", metadata: ["plugin": .string(pluginID)])
+        }
     }
 }
 

@@ -13,6 +13,11 @@ public struct ChatEvent: Sendable, Equatable {
     public var data: JSON
     public var at: Date
 
+    /// The data of a plugin event.
+    public static func pluginData(pluginID: String, name: String, attributes: [String: String]) -> JSON {
+        ["plugin": .string(pluginID), "name": .string(name), "attributes": .object(attributes.mapValues(JSON.string))]
+    }
+
     /// The wire form.
     public var json: JSON {
         ["id": .int(id), "seq": .int(seq), "session_id": .string(sessionID), "type": .string(type),

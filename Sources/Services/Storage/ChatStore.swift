@@ -191,6 +191,10 @@ public protocol EventStore: Sendable {
     func recordTyping(siteID: String, sessionID: String, from: Party, active: Bool, now: Date) async throws
     /// Moves a side's read position forward (never back); records a `read` event if it moved.
     func markRead(siteID: String, sessionID: String, by: Party, upTo: Int64, now: Date) async throws
+    /// Appends a plugin's event (type `plugin`, data `{plugin, name, attributes}`) outside any
+    /// conversation: its session id is empty, so site subscribers (agents) and the operator see
+    /// it, visitors never. A `nil` site is the operator's only.
+    func appendPluginEvent(siteID: String?, pluginID: String, name: String, attributes: [String: String], now: Date) async throws
     /// Deletes events older than the retention (typing events after `typingOlderThan`).
     func purgeEvents(olderThan: Date, typingOlderThan: Date) async throws -> Int
 }

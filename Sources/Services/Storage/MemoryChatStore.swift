@@ -277,6 +277,13 @@ public final class MemoryChatStore: ChatStore {
         }
     }
 
+    public func appendPluginEvent(siteID: String?, pluginID: String, name: String, attributes: [String: String], now: Date) async throws {
+        try change { s in
+            s.appendEvent(siteID: siteID ?? "", sessionID: "", type: "plugin",
+                          data: ChatEvent.pluginData(pluginID: pluginID, name: name, attributes: attributes), now: now)
+        }
+    }
+
     public func purgeEvents(olderThan: Date, typingOlderThan: Date) async throws -> Int {
         try change { s in
             let before = s.events.count

@@ -73,6 +73,25 @@ final class PluginIntegrationTests: XCTestCase {
         }
     }
 
+    func testPublishedPluginEventsReachTheSitesAgentsAndTheOperatorButNoVisitor() async throws {
+        try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
+            try await Self.post(client, key: "pk_premium", session: "session_pub", "hello")
+            let announced = try await client.send(.post, "/plugins/premium-probe/announce?widget_key=pk_premium")
+            XCTAssertEqual(announced.status, .ok)
+            let agent = try await client.get("/api/v1/?action=events&wait=0", key: Self.siteBKey).data["events"]?.array ?? []
+            let plugin = try XCTUnwrap(agent.first { $0["type"] == "plugin" }, "the site's agent sees the plugin event")
+            XCTAssertEqual(plugin["data"]?["name"], "premium-probe.announced")
+            XCTAssertEqual(plugin["data"]?["plugin"], "premium-probe")
+            XCTAssertEqual(plugin["data"]?["attributes"]?["by"], "route")
+            XCTAssertEqual(plugin["session_id"], "")
+            let admin = try await client.get("/api/v1/?action=events&wait=0", key: TestKeys.admin).data["events"]?.array ?? []
+            XCTAssertTrue(admin.contains { $0["type"] == "plugin" }, "the operator sees it")
+            let visitor = try await client.get("/api/v1/?action=events&wait=0&session_id=session_pub&widget_key=pk_premium").data["events"]?.array ?? []
+            XCTAssertFalse(visitor.isEmpty)
+            XCTAssertFalse(visitor.contains { $0["type"] == "plugin" }, "visitors never see plugin events")
+        }
+    }
+
     func testRetriesAreObservedOnce() async throws {
         try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
             let body = #"{"session_id":"session_retry","message":"once","widget_key":"pk_premium","client_message_id":"c1"}"#

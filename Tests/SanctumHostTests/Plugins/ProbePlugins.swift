@@ -31,6 +31,9 @@ struct PremiumProbe: Plugin {
             }],
             routes: [PluginRoute("GET", "/ping") { request in
                 try .json(["site": request.site.id, "tier": request.site.tier])
+            }, PluginRoute("POST", "/announce") { request in
+                await host.publish(PluginEvent(name: "premium-probe.announced", siteID: request.site.id, attributes: ["by": "route"]))
+                return try .json(["published": "yes"])
             }],
             widgetModule: WidgetModule(javascript: "/* probe */", options: ["greeting": "hi"]))
     }
