@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import StoreConformance
 import XCTest
 @testable import SanctumHost
 @testable import SanctumServices
@@ -39,19 +40,28 @@ final class RealtimeUnitTests: XCTestCase {
         XCTAssertEqual(count, EventBus.bufferLimit, "what was buffered is still readable; the rest is replayed from the store")
     }
 
-    func testWaitWakesOnAMatchingEventAndTimesOut() async throws {
-        let bus = EventBus()
-        async let woke = bus.wait(in: .site("s"), timeout: .seconds(5), matching: { $0.type == "message" }, afterSubscribing: { false })
-        try await Task.sleep(for: .milliseconds(100))
-        bus.publish([event(1)])
-        let arrived = try await woke
-        XCTAssertTrue(arrived)
-        let start = ContinuousClock.now
-        let timedOut = try await bus.wait(in: .site("s"), timeout: .milliseconds(200), afterSubscribing: { false })
-        XCTAssertFalse(timedOut)
-        XCTAssertGreaterThanOrEqual(ContinuousClock.now - start, .milliseconds(190))
+    func testWaitWakesOnAMatchingEventAndTimesOutAtItsDeadline() async throws {
+        let timer = ManualTimer()
+        let bus = EventBus(sleep: timer.sleep)
+        let first = event(1)
+        let woke = try await bus.wait(in: .site("s"), timeout: .seconds(5), matching: { $0.type == "message" }, afterSubscribing: {
+            bus.publish([first])
+            return false
+        })
+        XCTAssertTrue(woke, "an event published after subscribing wakes the waiter")
+        async let timedOut = bus.wait(in: .site("s"), timeout: .seconds(30), afterSubscribing: { false })
+        await timer.waitForSleepers()
+        timer.fire()
+        let arrived = try await timedOut
+        XCTAssertFalse(arrived, "nothing arrived before the deadline")
+        XCTAssertEqual(bus.subscriberCount, 0, "the waiter unsubscribed")
         let checked = try await bus.wait(in: .site("s"), timeout: .seconds(5), afterSubscribing: { true })
         XCTAssertTrue(checked, "a hit in the store returns at once")
+    }
+
+    func testTheRealClockKeepsTheDeadlineToo() async throws {
+        let timedOut = try await EventBus().wait(in: .site("s"), timeout: .milliseconds(1), afterSubscribing: { false })
+        XCTAssertFalse(timedOut)
     }
 
     func testAfterCommitActionsRunOnlyForCommittedWritesInOrder() async throws {

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import json
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
         SANCTUM_API_KEY=env.get("E2E_API_KEY", "ak_" + secrets.token_hex(16)),
         SANCTUM_ADMIN_KEY=env.get("E2E_ADMIN_KEY", "adm_" + secrets.token_hex(16)),
         SANCTUM_WIDGET_KEY=env.get("E2E_WIDGET_KEY", "pk_" + secrets.token_hex(12)),
+        # Time-based rules (leases, cleanup) are tested by moving the server's clock, not by sleeping.
+        SANCTUM_TEST_CLOCK="1",
     )
     env.update(extra_env or {})
     log = open(database + ".log", "ab")
@@ -82,6 +85,15 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
         raise RuntimeError("sanctum did not start within 30 s")
     return Server(base, env["SANCTUM_API_KEY"], env["SANCTUM_ADMIN_KEY"], env["SANCTUM_WIDGET_KEY"],
                   database, process, port)
+
+
+def advance_clock(server: "Server", seconds: float) -> None:
+    """Moves the server's clock forward (`POST /_test/clock`, admin key; SANCTUM_TEST_CLOCK=1)."""
+    request = urllib.request.Request(
+        server.base_url + "/_test/clock", method="POST", data=json.dumps({"advance": seconds}).encode(),
+        headers={"Authorization": "Bearer " + server.admin_key, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as r:
+        assert r.status == 200
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from datetime import datetime
 import aiohttp
 import pytest
 
-from conftest import start_server
+from conftest import advance_clock, start_server
 
 SESSION_RE = re.compile(r"^session_[a-zA-Z0-9_]+$")
 USER_AGENT = "Broca2-WebChat-Plugin/1.0"
@@ -321,8 +321,7 @@ def test_reply_after_admin_cleanup_still_succeeds(agent_server):
         assert [m["id"] for m in batch if m["session_id"] == sid] == [first["message_id"]]
 
         # Idle for longer than session_timeout (timestamps have one-second resolution).
-        import time
-        time.sleep(2.5)
+        advance_clock(agent_server, 2.5)
         status, body = admin_call(agent_server, "POST", "action=cleanup")
         assert status == 200 and body["success"] is True, body
         assert body["data"]["cleaned_count"] >= 1

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 import websockets
 
-from conftest import start_server
+from conftest import advance_clock, start_server
 
 NO_LIMITS = "rate_limits: { enabled: false }\nrealtime: { max_connections_per_ip: 1000 }\n"
 
@@ -62,7 +62,7 @@ def test_lease_mode_is_at_least_once_and_plain_inbox_stays_at_most_once(rt):
     assert len(leased) == 3
     # While leased, nobody sees them; the agent "dies" without acknowledging.
     assert call(rt, "GET", "inbox", key=rt.api_key)[1]["data"]["messages"] == []
-    time.sleep(1.2)
+    advance_clock(rt, 1.2)
     again = call(rt, "GET", "inbox", key=rt.api_key, params="&lease=30")[1]["data"]["messages"]
     assert [m["id"] for m in again] == leased, "unacknowledged messages come back after the lease"
     assert call(rt, "POST", "ack", {"message_ids": leased[:2]}, key=rt.api_key)[1]["data"]["acknowledged"] == 2

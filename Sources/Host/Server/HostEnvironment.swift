@@ -38,12 +38,15 @@ public struct HostEnvironment: Sendable {
     let streams = StreamCounter()
     /// Closes the storage driver after its last commit (the server calls it once, at shutdown).
     public let close: @Sendable () -> Void
+    /// The movable clock of a server started with `SANCTUM_TEST_CLOCK=1` (`nil` otherwise).
+    public let testClock: AdjustableClock?
 
     /// The HTTP layer over `services`; `close` shuts the storage driver down.
     public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
-                close: @escaping @Sendable () -> Void = {}) {
+                close: @escaping @Sendable () -> Void = {}, testClock: AdjustableClock? = nil) {
         self.services = services
         self.close = close
+        self.testClock = testClock
         self.settings = settings
         self.logger = logger
         self.assets = assets

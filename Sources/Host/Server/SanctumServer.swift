@@ -45,8 +45,12 @@ public enum SanctumServer {
     /// Everything the server needs, ready to serve; keys generated on first start are returned
     /// so the caller can show them once.
     public static func makeEnvironment(options: ServeOptions, config: SanctumConfig, environment: [String: String],
-                                       logger: Logger, registry: PluginRegistry = .builtIn, clock: @escaping @Sendable () -> Date = { Date() })
+                                       logger: Logger, registry: PluginRegistry = .builtIn, clock wallClock: @escaping @Sendable () -> Date = { Date() })
         async throws -> (HostEnvironment, generated: [KeyKind: String], siteKeys: [String: String]) {
+        let testClock = environment["SANCTUM_TEST_CLOCK"] == "1" ? AdjustableClock(base: wallClock) : nil
+        if testClock != nil { logger.warning("SANCTUM_TEST_CLOCK=1: the clock can be moved with POST /_test/clock. Never use this in production.") }
+        let clock: @Sendable () -> Date
+        if let testClock { clock = { testClock.now() } } else { clock = wallClock }
         let bus = EventBus()
         let store = try await openStore(path: databasePath(option: options.database, config: config), eventSink: bus.publish)
         var provided: [KeyKind: String] = [:]
@@ -59,7 +63,8 @@ public enum SanctumServer {
         settings.trustedProxies = Set(config.server?.trustedProxies ?? [])
         if let streams = config.realtime?.maxConnectionsPerIP { settings.maxStreamsPerIP = streams }
         if let days = config.realtime?.eventRetentionDays { settings.eventRetention = days * 86_400 }
-        let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:])
+        let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:],
+                                  clock: { clock().timeIntervalSince1970 })
         let activity = ActivityTracker(store: store, clock: clock, logger: logger)
         let tierPlugins = (config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]).keys.sorted()
             .flatMap { config.tiers?[$0]?.plugins ?? ["domain-allowlist"] }
@@ -72,7 +77,7 @@ public enum SanctumServer {
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
         let env = HostEnvironment(services: services, settings: settings, logger: logger,
                                   assets: try assets("widget", environment), site: try assets("site", environment),
-                                  close: { store.database.close() })
+                                  close: { store.database.close() }, testClock: testClock)
         return (env, generated, siteKeys)
     }
 
@@ -91,6 +96,7 @@ public enum SanctumServer {
         env.addChatRoutes(to: &routes)
         env.addAdminRoutes(to: &routes)
         env.addWidgetRoutes(to: &routes)
+        if let clock = env.testClock { env.addTestClockRoute(clock, to: &routes) }
         routes.addPrefix("/static/", [.get]) { _, _ in throw APIError.notFound }
         return SanctumResponder(routes: routes, logger: env.logger, trustedProxies: env.settings.trustedProxies)
     }

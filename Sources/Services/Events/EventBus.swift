@@ -42,8 +42,18 @@ public final class EventBus: Sendable {
         var count = 0
     }
     private let state = Mutex(State())
+    /// Keeps long-poll deadlines; `nil` is the real clock (the watchdog of `Deadline`).
+    private let sleep: (@Sendable (Duration) async -> Void)?
 
-    public init() {}
+    /// A bus whose long-polls time out on the real clock.
+    public init() {
+        sleep = nil
+    }
+
+    /// A bus whose long-poll deadlines pass when `sleep` returns (tests hand in a timer they fire).
+    public init(sleep: @escaping @Sendable (Duration) async -> Void) {
+        self.sleep = sleep
+    }
 
     /// Subscribers currently connected.
     public var subscriberCount: Int { state.withLock { $0.count } }
@@ -113,11 +123,23 @@ public final class EventBus: Sendable {
         defer { unsubscribe(subscription) }
         if try await check() { return true }
         let events = subscription.events
-        let outcome = await Deadline.run(within: timeout) {
+        let arrival: @Sendable () async -> Bool = {
             for await event in events where filter(event) { return true }
             return false
         }
-        if case .value(let arrived) = outcome { return arrived }
-        return false
+        guard let sleep else {
+            if case .value(let arrived) = await Deadline.run(within: timeout, arrival) { return arrived }
+            return false
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await arrival() }
+            group.addTask {
+                await sleep(timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 }
