@@ -189,4 +189,23 @@ final class BadInputTests: XCTestCase {
             assertJSONError(try await client.send(.put, "/admin/api/config"), .methodNotAllowed, "PUT /admin/api/config")
         }
     }
+
+    func testNonFiniteMessageIDsAreRefusedAndNeverReachAPoll() async throws {
+        try await withServer { client, _ in
+            try await client.message("session_nan", "hi")
+            for raw in ["NaN", "Infinity", "-Infinity"] {
+                let answer = try await client.post("/api/v1/?action=outbox", json: #"{"session_id":"session_nan","response":"x","message_id":\#(raw)}"#,
+                                                   key: TestKeys.api)
+                XCTAssertEqual(answer.status, .badRequest, raw)
+                XCTAssertEqual(answer.error, "Invalid message_id", raw)
+            }
+            let config = try await client.post("/api/v1/?action=config", json: #"{"ratio":NaN}"#, key: TestKeys.admin)
+            XCTAssertEqual(config.status, .badRequest)
+            let echoed = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_nan","message":"x","timestamp":NaN}"#)
+            XCTAssertEqual(echoed.status, .ok)
+            XCTAssertTrue(echoed.text.contains(#""timestamp":null"#), "an echoed NaN is written as null: \(echoed.text)")
+            let poll = try await client.get("/api/v1/?action=responses&session_id=session_nan")
+            XCTAssertNotNil(JSON.parse(Array(poll.text.utf8)), "the poll answer is valid JSON")
+        }
+    }
 }

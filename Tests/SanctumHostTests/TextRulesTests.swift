@@ -71,6 +71,8 @@ final class TextRulesTests: XCTestCase {
         XCTAssertEqual(JSON.parse(Array(#"{"a":1,"a":2}"#.utf8)), ["a": 2])
         XCTAssertEqual(JSON.parse(Array(#""\ud83d\ude00\u00e9""#.utf8)), "😀é")
         XCTAssertEqual(JSON.parse(Array("[NaN, -Infinity]".utf8))?.array.count, 2)
+        XCTAssertEqual(JSON.array([.double(.nan), .double(.infinity), .double(-.infinity)]).serialized, "[null,null,null]\n",
+                       "non-finite numbers are never written as bare words JSON.parse rejects")
         XCTAssertEqual(JSON.parse(Array("12345678901234567890123".utf8)), .double(1.2345678901234568e22))
         for bad in ["", "{", "[1,]", "{'a':1}", "01", "1.", "tru", "\"\u{01}\"", "[1] x", "\"\\x\""] {
             XCTAssertNil(JSON.parse(Array(bad.utf8)), bad)

@@ -49,6 +49,9 @@ final class ConversationServiceTests: XCTestCase {
         XCTAssertEqual(try ConversationService.replyMessageID(.string("42")), .string("42"))
         XCTAssertEqual(try ConversationService.replyMessageID(.double(1.5)), .double(1.5))
         XCTAssertThrowsError(try ConversationService.replyMessageID(.array([.int(1)])))
+        XCTAssertThrowsError(try ConversationService.replyMessageID(.double(.nan)), "NaN is refused")
+        XCTAssertThrowsError(try ConversationService.replyMessageID(.double(.infinity)), "Infinity is refused")
+        XCTAssertThrowsError(try ConversationService.replyMessageID(.double(-.infinity)), "-Infinity is refused")
     }
 
     func testTypingAndReadNeedTheSessionOfTheCallersSite() async throws {

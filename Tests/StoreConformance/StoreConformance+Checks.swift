@@ -84,6 +84,21 @@ extension StoreConformance {
         t.expectEqual(replies.count, 1, "reply stored once")
     }
 
+    @Sendable static func textStoredExactly(_ t: StoreUnderTest) async throws {
+        let text = "before\u{0}after \u{1F600} \u{200F}עברית"
+        try await post(t, "session_nul", text)
+        t.expectEqual(try await take(t, at: 1).messages.first?.message, text, "inbox returns what was stored, NUL included")
+        _ = try await t.store.postReply(siteID: defaultSiteID, sessionID: "session_nul", text: text, messageID: .string("a\u{0}b"),
+                                        clientResponseID: nil, now: at(2))
+        let reply = try await t.store.replies(siteID: defaultSiteID, sessionID: "session_nul", since: nil, sinceID: nil, ip: nil, now: at(3)).first
+        t.expectEqual(reply?.response, text, "reply text, NUL included")
+        t.expectEqual(reply?.messageID, .string("a\u{0}b"), "message_id text, NUL included")
+        let events = try await t.store.events(in: .session("session_nul"), after: 0, limit: 10)
+        t.expectEqual(events.first?.data["text"], .string(text), "the event log agrees with the store")
+        let history = try await t.store.conversationHistory(siteID: nil, sessionID: "session_nul")
+        t.expectEqual(history?.items.map(\.text), [text, text], "the console agrees too")
+    }
+
     @Sendable static func siteIsolation(_ t: StoreUnderTest) async throws {
         try await post(t, "session_acme", "hello", site: "acme")
         try await post(t, "session_mine", "mine")

@@ -38,6 +38,7 @@ public struct StoreConformance: Sendable {
         ("lease hides, redelivers, keeps conversation order", leaseOrderAndRedelivery),
         ("ack ends a lease for good", acknowledgement),
         ("idempotency keys", idempotencyKeys),
+        ("text is stored exactly", textStoredExactly),
         ("site isolation", siteIsolation),
         ("events in commit order with per-conversation sequence", eventsInCommitOrder),
         ("read positions move forward only", readPositions),

@@ -167,7 +167,10 @@ public final class SQLiteConnection: @unchecked Sendable {
             case .null: sqlite3_bind_null(statement, position)
             case .int(let i): sqlite3_bind_int64(statement, position, i)
             case .double(let d): sqlite3_bind_double(statement, position, d)
-            case .text(let t): sqlite3_bind_text(statement, position, t, -1, transient)
+            // The byte length is given, never -1: text with NUL characters is stored whole.
+            case .text(let t): t.utf8CString.withUnsafeBufferPointer { bytes in
+                sqlite3_bind_text(statement, position, bytes.baseAddress, Int32(bytes.count - 1), transient)
+            }
             }
             guard rc == SQLITE_OK else { throw error(rc, sql) }
         }
@@ -190,7 +193,11 @@ struct Row {
         case SQLITE_INTEGER: return .int(sqlite3_column_int64(statement, i))
         case SQLITE_FLOAT: return .double(sqlite3_column_double(statement, i))
         case SQLITE_NULL: return .null
-        default: return .text(String(cString: sqlite3_column_text(statement, i)))
+        default:
+            // Read by length, not up to the first NUL, so stored text comes back whole.
+            let count = Int(sqlite3_column_bytes(statement, i))
+            guard count > 0, let bytes = sqlite3_column_text(statement, i) else { return .text("") }
+            return .text(String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self))
         }
     }
 

@@ -44,9 +44,10 @@ public struct AdministrationService: Sendable {
         for key in body.keys.sorted() {
             let value: JSON
             switch body[key]! {
-            case .string, .int, .double: value = body[key]!
+            case .string, .int: value = body[key]!
+            case .double(let d) where d.isFinite: value = body[key]!
             case .bool(let b): value = .int(b ? 1 : 0)
-            default: throw ServiceError(.invalidInput, "Invalid value for config key '\(key)': use a string, number or boolean")
+            default: throw ServiceError(.invalidInput, "Invalid value for config key '\(key)': use a string, finite number or boolean")
             }
             if let kind = KeyKind(rawValue: key) {
                 guard case .string(let secret) = value else { throw ServiceError(.invalidInput, "\(key) must be a string") }

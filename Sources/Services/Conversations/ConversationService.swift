@@ -88,13 +88,13 @@ public struct ConversationService: Sendable {
     }
 
     /// The `message_id` of an agent reply as the bridge stores it: falsy values are NULL, `true`
-    /// is 1, numbers and strings are kept; anything else is refused.
+    /// is 1, numbers and strings are kept; NaN, infinities and containers are refused.
     public static func replyMessageID(_ raw: JSON?) throws(ServiceError) -> JSON {
         switch raw {
         case let value? where !value.isTruthy: .null
         case nil: .null
         case .int(let i)?: .int(i)
-        case .double(let d)?: .double(d)
+        case .double(let d)? where d.isFinite: .double(d)
         case .string(let s)?: .string(s)
         case .bool?: .int(1)
         default: throw ServiceError(.invalidInput, "Invalid message_id")

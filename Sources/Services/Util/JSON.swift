@@ -123,8 +123,8 @@ public enum JSON: Sendable, Equatable {
     }
 
     private static func pythonFloat(_ d: Double) -> String {
-        if d.isNaN { return "NaN" }
-        if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
+        // Python would write NaN/Infinity, which JSON.parse rejects: never emit invalid JSON.
+        if !d.isFinite { return "null" }
         if d == d.rounded(), abs(d) < 1e16 { return String(format: "%.1f", d) }
         return "\(d)"
     }
