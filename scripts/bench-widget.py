@@ -20,6 +20,7 @@ bubble ≤ 150 ms after navigation start, window interactive ≤ 100 ms after th
 Usage: SANCTUM_BIN=.build/debug/sanctum python3 scripts/bench-widget.py [--runs 20] [--markdown]
 """
 import argparse
+import re
 import statistics
 import sys
 import urllib.request
@@ -98,7 +99,8 @@ def main():
         base = server.base_url
         with urllib.request.urlopen(base + "/widget/chat-widget.js") as r:
             text = r.read().decode()
-        version = text.split("const VERSION = '", 1)[1].split("'", 1)[0]
+        # the content version the server put in place of __SANCTUM_ASSET_VERSION__ (12 hex digits)
+        version = re.search(r"""["']([0-9a-f]{12})["']""", text).group(1)
         sizes = {
             "loader (chat-widget.js)": gz_size(base + "/widget/chat-widget.js"),
             "chat.js": gz_size(f"{base}/widget/v/{version}/chat.js"),
