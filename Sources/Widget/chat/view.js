@@ -1,7 +1,8 @@
 // The chat window's DOM: header, transcript, typing indicator and composer, inside the
 // widget's shadow root. It keeps the original widget's ids and class names (docs/widget.md
 // #theming-and-customisation) and renders; it decides nothing about the conversation.
-import { createElement, createIcon } from './dom.js';
+import { createElement } from './dom.js';
+import { createIcon } from '../shared/icon.js';
 import { receiptOf } from './conversation.js';
 import { windowVariablesCss } from './theme.js';
 
@@ -39,7 +40,7 @@ export function createView({ document, root, host, config, text, isOnline, onClo
   const logo = h('img', { class: 'sanctum-chat-logo sanctum-hidden', part: 'logo', alt: '' });
   const status = h('p', { id: 'sanctum-chat-status', class: 'sanctum-chat-status sanctum-hidden', role: 'status', part: 'status' });
   const closeButton = h('button', { type: 'button', class: 'close-btn', id: 'sanctum-chat-close', part: 'close-button', onclick: onCloseClick },
-    createIcon(document, CLOSE_ICON, true));
+    createIcon(document, CLOSE_ICON, 'sanctum-stroke'));
   const list = h('div', { id: 'sanctum-chat-messages', class: 'sanctum-chat-messages', part: 'messages', role: 'log',
     'aria-live': 'polite', 'aria-relevant': 'additions', tabindex: '0' });
   const announcer = h('div', { class: 'sanctum-sr-only', 'aria-live': 'polite' });

@@ -2,8 +2,8 @@
 // `<div class="sanctum-chat-widget">`, styled by constructable stylesheets (no inline styles,
 // so a strict CSP needs no 'unsafe-inline').
 import { parseHex, toHex } from '../shared/color.js';
+import { createIcon } from '../shared/icon.js';
 
-const SVG_NAMESPACE = 'http://www.w3.org/2000/svg';
 const CHAT_ICON = 'M12 3C6.5 3 2 6.6 2 11c0 2.4 1.3 4.6 3.4 6.1L4.5 21l4.3-2.3c1 .2 2.1.3 3.2.3 5.5 0 10-3.6 10-8s-4.5-8-10-8z';
 const CLOSE_ICON = 'M6 6l12 12M18 6 6 18';
 
@@ -61,13 +61,6 @@ export function setAttributes(element, attributes) {
   return element;
 }
 
-function svgIcon(document, path, className) {
-  const svg = setAttributes(document.createElementNS(SVG_NAMESPACE, 'svg'),
-    { viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false', class: className });
-  svg.appendChild(setAttributes(document.createElementNS(SVG_NAMESPACE, 'path'), { d: path }));
-  return svg;
-}
-
 /**
  * Builds the widget host, its shadow root and the bubble (not yet in the page).
  * @param {Document} document
@@ -83,7 +76,7 @@ export function createBubble(document) {
   const badge = setAttributes(document.createElement('span'), {
     id: 'sanctum-notification-badge', class: 'notification-badge sanctum-hidden', part: 'badge', 'aria-hidden': 'true'
   });
-  bubble.append(svgIcon(document, CHAT_ICON, 'sanctum-icon-chat'), svgIcon(document, CLOSE_ICON, 'sanctum-icon-close'), badge);
+  bubble.append(createIcon(document, CHAT_ICON, 'sanctum-icon-chat'), createIcon(document, CLOSE_ICON, 'sanctum-icon-close'), badge);
   root.append(bubble);
   return { host, root, bubble, badge };
 }
