@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from widget_helpers import (browser, site, context, open_page, send, bubbles, STRICT_CSP, agent_reply, has_realtime, inbox_for, loader_tag,
-                            page_html, screenshot, session_id, wait_until)
+from widget_helpers import (browser, site, context, open_page, send, bubbles, STRICT_CSP, agent_reply, api, has_realtime, inbox_for,
+                            loader_tag, page_html, screenshot, session_id, wait_until)
 
 ICON = '<link rel="icon" href="data:,">'
 
@@ -49,6 +49,44 @@ def test_open_send_reply_and_reload_keeps_conversation(server, site, context):
     assert page.js_errors == []
 
 
+def test_conversation_stored_by_release_1_is_migrated(server, site, context):
+    """A returning visitor whose conversation the first release stored (`sanctum-chat:v1:`, one-
+    and two-letter fields) keeps it: transcript, session, cursor and the offline outbox."""
+    sid = "session_" + "5eed" * 8
+    sent = api(server, "POST", "messages", {"session_id": sid, "message": "from the old widget", "client_message_id": "cm_old1"})
+    reply = agent_reply(server, sid, "reply before the upgrade")
+    inbox_for(server, sid)
+    legacy = {"v": 1, "sessionId": sid, "cursor": reply["response_id"], "user": {"id": "u-7"}, "ev": 0, "ar": 0, "rd": 0,
+              "mx": sent["data"]["message_id"], "st": 1, "items": [
+                  {"k": "u", "cmid": "cm_old1", "id": sent["data"]["message_id"], "t": "from the old widget", "ts": 1, "s": "sent"},
+                  {"k": "b", "id": reply["response_id"], "t": "reply before the upgrade", "ts": 2},
+                  {"k": "u", "cmid": "cm_old2", "t": "queued in the old widget", "ts": 3, "s": "pending"}]}
+    seed = f"localStorage.setItem({json.dumps('sanctum-chat:v1:' + server.base_url)}, {json.dumps(json.dumps(legacy))})"
+    url = site.add("/migrate", page_html(loader_tag(server), head=ICON))
+    page = open_page(context, url, init_scripts=[f"if (!sessionStorage.getItem('seeded')) {{ sessionStorage.setItem('seeded', '1'); {seed}; }}"])
+    page.wait_for_function("SanctumChat.getState().isLoaded", timeout=5000)
+    assert session_id(page) == sid
+    wait_until(lambda: page.evaluate("SanctumChat.getState().pendingCount") == 0, message="the old outbox is sent")
+    assert [m["message"] for m in inbox_for(server, sid)] == ["queued in the old widget"]
+    assert storage_keys(page) == ["sanctum-chat:v2:" + server.base_url]
+    stored = json.loads(page.evaluate(f"localStorage.getItem({json.dumps('sanctum-chat:v2:' + server.base_url)})"))
+    assert [(i["kind"], i["text"], i.get("status")) for i in stored["items"]] == [
+        ("visitor", "from the old widget", "sent"), ("agent", "reply before the upgrade", None), ("visitor", "queued in the old widget", "sent")]
+    assert stored["user"] == {"id": "u-7"} and stored["replyCursor"] == reply["response_id"]
+    page.locator("#sanctum-chat-bubble").click()
+    expect_window_open(page)
+    assert bubbles(page, "user") == ["from the old widget", "queued in the old widget"]
+    agent_reply(server, sid, "after the upgrade")
+    page.locator(".sanctum-message.bot", has_text="after the upgrade").wait_for(timeout=5000)
+    page.reload()
+    page.wait_for_function("SanctumChat.getState().isLoaded")
+    page.locator("#sanctum-chat-bubble").click()
+    page.locator(".sanctum-message.bot", has_text="after the upgrade").wait_for(timeout=5000)
+    assert bubbles(page, "bot")[1:] == ["reply before the upgrade", "after the upgrade"]
+    assert storage_keys(page) == ["sanctum-chat:v2:" + server.base_url]
+    assert page.js_errors == []
+
+
 def expect_window_open(page):
     page.wait_for_function("SanctumChat.getState().isOpen")
     assert page.locator("#sanctum-chat-window").is_visible()
@@ -67,7 +105,7 @@ def test_offline_message_is_sent_exactly_once_when_back_online(server, site, con
     row.wait_for()
     assert "Waiting for network" in row.locator(".sanctum-message-time").text_content()
     stored = json.loads(page.evaluate("localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('sanctum-chat')))"))
-    assert [i["s"] for i in stored["items"] if i["k"] == "u"] == ["pending"]
+    assert [i["status"] for i in stored["items"] if i["kind"] == "visitor"] == ["pending"]
     sid = stored["sessionId"]
     page.wait_for_timeout(1500)
     assert inbox_for(server, sid) == []

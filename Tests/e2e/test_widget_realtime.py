@@ -84,7 +84,7 @@ def test_reply_arrives_over_the_stream_without_polling(realtime_server, site, co
     last = page.evaluate("SanctumChat.getState().lastEventId")
     assert last > 0
     stored = json.loads(page.evaluate("localStorage.getItem(Object.keys(localStorage).find(k => k.startsWith('sanctum-chat')))"))
-    assert stored["ev"] == last
+    assert stored["lastEventId"] == last
     agent_reply(server, sid, "while reloading")
     page.reload()
     page.wait_for_function("SanctumChat.getState().isLoaded")

@@ -1,17 +1,20 @@
-// Pure logic of the loader (chat-widget.js): config merge, data-* options, command queue,
-// event emitter, base URL. Run: node --test Tests/widget/
+// Pure logic of the loader (Sources/Widget/loader): config merge, data-* options, command
+// queue, event emitter, base URL; and the built chat-widget.js in a browser-like context.
+// Run: node --test Tests/widget/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
+import { DEFAULTS, ENUMS, baseFromScriptSource, configFromDataset, mergeConfig } from '../../Sources/Widget/loader/config.js';
+import { createEmitter } from '../../Sources/Widget/loader/emitter.js';
+import { runQueue, takeQueue } from '../../Sources/Widget/loader/command-queue.js';
+import { bubbleIconColor } from '../../Sources/Widget/loader/bubble.js';
+import { parseHex } from '../../Sources/Widget/shared/color.js';
 
-const require = createRequire(import.meta.url);
 const LOADER = new URL('../../Sources/Host/Resources/widget/chat-widget.js', import.meta.url);
-const lib = require(LOADER.pathname);
 
 test('defaults keep the original option names and values', () => {
-  const d = lib.DEFAULTS;
+  const d = DEFAULTS;
   assert.equal(d.apiKey, null);
   assert.equal(d.position, 'bottom-right');
   assert.equal(d.theme, 'light');
@@ -25,37 +28,37 @@ test('defaults keep the original option names and values', () => {
   assert.equal(d.greeting, 'Hello! How can I help you today?');
   assert.equal(d.placeholder, 'Type your message...');
   assert.equal(d.zIndex, 999999);
-  assert.equal(lib.ENUMS.position.length, 8);
+  assert.equal(ENUMS.position.length, 8);
 });
 
 test('mergeConfig merges into a copy and never mutates its inputs', () => {
-  const base = { ...lib.DEFAULTS };
+  const base = { ...DEFAULTS };
   const patch = { title: 'Hi', custom: 42 };
-  const out = lib.mergeConfig(base, patch);
+  const out = mergeConfig(base, patch);
   assert.equal(out.title, 'Hi');
   assert.equal(out.custom, 42, 'unknown options are kept, as the original did');
   assert.equal(base.title, 'Chat with us');
   assert.deepEqual(patch, { title: 'Hi', custom: 42 });
-  assert.deepEqual(lib.mergeConfig(base, null), base);
-  assert.deepEqual(lib.mergeConfig(base, { title: undefined }), base);
+  assert.deepEqual(mergeConfig(base, null), base);
+  assert.deepEqual(mergeConfig(base, { title: undefined }), base);
 });
 
 test('mergeConfig validates enums and keeps the old value for invalid ones', () => {
   const problems = [];
-  const out = lib.mergeConfig(lib.DEFAULTS, { position: 'nowhere', theme: 'DARK', size: 'huge', dir: 'sideways' }, problems);
+  const out = mergeConfig(DEFAULTS, { position: 'nowhere', theme: 'DARK', size: 'huge', dir: 'sideways' }, problems);
   assert.equal(out.position, 'bottom-right');
   assert.equal(out.theme, 'dark');
   assert.equal(out.size, 'medium');
   assert.equal(out.dir, 'auto');
   assert.deepEqual(problems, ['position', 'size', 'dir']);
-  for (const p of lib.ENUMS.position) assert.equal(lib.mergeConfig(lib.DEFAULTS, { position: p }).position, p);
-  assert.equal(lib.mergeConfig(lib.DEFAULTS, { position: 'left' }).position, 'middle-left');
-  assert.equal(lib.mergeConfig(lib.DEFAULTS, { position: 'top' }).position, 'top-center');
+  for (const p of ENUMS.position) assert.equal(mergeConfig(DEFAULTS, { position: p }).position, p);
+  assert.equal(mergeConfig(DEFAULTS, { position: 'left' }).position, 'middle-left');
+  assert.equal(mergeConfig(DEFAULTS, { position: 'top' }).position, 'top-center');
 });
 
 test('mergeConfig normalises colours, booleans, numbers and nested objects', () => {
   const problems = [];
-  const out = lib.mergeConfig(lib.DEFAULTS, {
+  const out = mergeConfig(DEFAULTS, {
     primaryColor: '#F52', autoOpen: 'true', sound: 'false', notifications: 0, zIndex: '42',
     baseUrl: 'https://chat.example.com///', strings: { send: 'Go' }
   }, problems);
@@ -66,7 +69,7 @@ test('mergeConfig normalises colours, booleans, numbers and nested objects', () 
   assert.equal(out.zIndex, 42);
   assert.equal(out.baseUrl, 'https://chat.example.com');
   assert.deepEqual(out.strings, { send: 'Go' });
-  const again = lib.mergeConfig(out, { strings: { message: 'Msg' }, primaryColor: 'red; background:url(x)', zIndex: 'top' }, problems);
+  const again = mergeConfig(out, { strings: { message: 'Msg' }, primaryColor: 'red; background:url(x)', zIndex: 'top' }, problems);
   assert.deepEqual(again.strings, { send: 'Go', message: 'Msg' }, 'nested objects merge shallowly');
   assert.equal(again.primaryColor, '#ff5522');
   assert.equal(again.zIndex, 42);
@@ -75,13 +78,13 @@ test('mergeConfig normalises colours, booleans, numbers and nested objects', () 
 
 test('configFromDataset maps data-* attributes to options', () => {
   const ds = { apiKey: 'pk_1', position: 'top-left', autoOpen: 'true', unrelated: 'x', strings: '{}' };
-  assert.deepEqual(lib.configFromDataset(ds), { apiKey: 'pk_1', position: 'top-left', autoOpen: 'true' });
-  assert.deepEqual(lib.configFromDataset(undefined), {});
+  assert.deepEqual(configFromDataset(ds), { apiKey: 'pk_1', position: 'top-left', autoOpen: 'true' });
+  assert.deepEqual(configFromDataset(undefined), {});
 });
 
 test('createEmitter: on returns an unsubscribe, off removes, a throwing listener does not stop others', () => {
   const errors = [];
-  const em = lib.createEmitter((e, name) => errors.push(name));
+  const em = createEmitter((e, name) => errors.push(name));
   const seen = [];
   const a = (d) => seen.push('a' + d);
   const un = em.on('x', a);
@@ -107,7 +110,7 @@ test('createEmitter: on returns an unsubscribe, off removes, a throwing listener
 });
 
 test('listeners added during emit run from the next emit on', () => {
-  const em = lib.createEmitter();
+  const em = createEmitter();
   const seen = [];
   em.on('x', () => { seen.push(1); em.on('x', () => seen.push(2)); });
   em.emit('x');
@@ -119,11 +122,11 @@ test('takeQueue accepts the stub function, an array and {q}', () => {
   stub('init', { title: 'T' });
   stub('on', 'open', 'fn');
   stub(42);
-  assert.deepEqual(lib.takeQueue(stub), [['init', [{ title: 'T' }]], ['on', ['open', 'fn']]]);
-  assert.deepEqual(lib.takeQueue([['open'], ['sendMessage', 'hi']]), [['open', []], ['sendMessage', ['hi']]]);
-  assert.deepEqual(lib.takeQueue({ q: [['close']] }), [['close', []]]);
-  assert.deepEqual(lib.takeQueue(undefined), []);
-  assert.deepEqual(lib.takeQueue({}), []);
+  assert.deepEqual(takeQueue(stub), [['init', [{ title: 'T' }]], ['on', ['open', 'fn']]]);
+  assert.deepEqual(takeQueue([['open'], ['sendMessage', 'hi']]), [['open', []], ['sendMessage', ['hi']]]);
+  assert.deepEqual(takeQueue({ q: [['close']] }), [['close', []]]);
+  assert.deepEqual(takeQueue(undefined), []);
+  assert.deepEqual(takeQueue({}), []);
 });
 
 test('runQueue runs commands in order and collects errors without stopping', () => {
@@ -133,23 +136,23 @@ test('runQueue runs commands in order and collects errors without stopping', () 
     open: () => { throw new Error('not yet'); },
     sendMessage: (t) => calls.push(['send', t])
   };
-  const errors = lib.runQueue(api, [['init', [{ a: 1 }]], ['open', []], ['nope', []], ['sendMessage', ['hi']]]);
+  const errors = runQueue(api, [['init', [{ a: 1 }]], ['open', []], ['nope', []], ['sendMessage', ['hi']]]);
   assert.deepEqual(calls, [['init', { a: 1 }], ['send', 'hi']]);
   assert.deepEqual(errors.map((e) => e.message), ['not yet', 'unknown method nope']);
 });
 
-test('baseFromSrc derives the server base URL from the script src', () => {
-  assert.equal(lib.baseFromSrc('https://chat.example.com/widget/chat-widget.js'), 'https://chat.example.com');
-  assert.equal(lib.baseFromSrc('https://example.com/support/widget/chat-widget.js?v=2'), 'https://example.com/support');
-  assert.equal(lib.baseFromSrc('https://example.com/widget/static/js/chat-widget.js'), 'https://example.com');
-  assert.equal(lib.baseFromSrc('https://cdn.example.com/js/chat-widget.js'), 'https://cdn.example.com/js');
-  assert.equal(lib.baseFromSrc(''), '');
+test('baseFromScriptSource derives the server base URL from the script src', () => {
+  assert.equal(baseFromScriptSource('https://chat.example.com/widget/chat-widget.js'), 'https://chat.example.com');
+  assert.equal(baseFromScriptSource('https://example.com/support/widget/chat-widget.js?v=2'), 'https://example.com/support');
+  assert.equal(baseFromScriptSource('https://example.com/widget/static/js/chat-widget.js'), 'https://example.com');
+  assert.equal(baseFromScriptSource('https://cdn.example.com/js/chat-widget.js'), 'https://cdn.example.com/js');
+  assert.equal(baseFromScriptSource(''), '');
 });
 
 test('bubble icon colour follows the brand colour luminance', () => {
-  assert.equal(lib.textOn(lib.parseHex('#007bff')), '#fff');
-  assert.equal(lib.textOn(lib.parseHex('#ffd600')), '#111');
-  assert.equal(lib.textOn(lib.parseHex('#000')), '#fff');
+  assert.equal(bubbleIconColor(parseHex('#007bff')), '#fff');
+  assert.equal(bubbleIconColor(parseHex('#ffd600')), '#111');
+  assert.equal(bubbleIconColor(parseHex('#000')), '#fff');
 });
 
 test('in a browser-like context the loader defines only window.SanctumChat and drains the queue', () => {

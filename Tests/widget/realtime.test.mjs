@@ -1,108 +1,111 @@
-// Pure real-time logic of the chat window (chat.js, docs/realtime.md): the event cursor and
-// de-duplication, receipts, typing freshness and debounce, reconnect backoff and transport
-// fallback. Run: node --test Tests/widget/
+// Pure real-time logic of the chat window (Sources/Widget/chat, docs/realtime.md): the event
+// cursor and de-duplication, receipts, typing freshness and debounce, reconnect backoff and
+// transport fallback. Run: node --test Tests/widget/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const lib = require(new URL('../../Sources/Host/Resources/widget/chat.js', import.meta.url).pathname);
+import { applyEvent, newConversation, receiptOf, settleReceipt, typingFresh } from '../../Sources/Widget/chat/conversation.js';
+import { mergeReplies } from '../../Sources/Widget/chat/transcript.js';
+import { createTyping } from '../../Sources/Widget/chat/typing.js';
+import { reconnectDelay } from '../../Sources/Widget/chat/backoff.js';
+import { fallback, unsupported } from '../../Sources/Widget/chat/transport-policy.js';
+import { colorScheme, contrast, readColor } from '../../Sources/Widget/chat/theme.js';
+import { createStore } from '../../Sources/Widget/chat/store.js';
 
 const AT = '2026-11-27T05:20:00.000000+00:00';
 const NOW = Date.UTC(2026, 10, 27, 5, 20, 1);
 const ev = (id, type, data, at = AT) => ({ id, seq: id, session_id: 'session_x', type, at, data });
 const reply = (id, rid, text = 'r' + rid) => ev(id, 'reply', { response_id: rid, text, timestamp: '2026-11-27 05:20:00', message_id: null });
-const userItem = (cmid, id, s = 'sent') => ({ k: 'u', cmid, id, t: 'm ' + cmid, ts: 1, s });
+const userItem = (clientMessageId, id, status = 'sent') => ({ kind: 'visitor', clientMessageId, id, text: 'm ' + clientMessageId, time: 1, status });
 
 test('applyEvent: the cursor advances on every event and an event at or below it is ignored', () => {
-  const c = lib.newConv();
-  assert.ok(lib.applyEvent(c, reply(5, 1), NOW));
-  assert.equal(c.ev, 5);
-  assert.equal(lib.applyEvent(c, reply(5, 1), NOW), null, 'same event again (overlapping replay)');
-  assert.equal(lib.applyEvent(c, reply(3, 1), NOW), null, 'older event');
-  assert.ok(lib.applyEvent(c, ev(9, 'typing', { from: 'visitor', active: true }), NOW), 'unknown-to-the-UI events still move the cursor');
-  assert.equal(c.ev, 9);
-  assert.equal(lib.applyEvent(c, { id: 'x', type: 'reply' }, NOW), null);
-  assert.equal(lib.applyEvent(c, null, NOW), null);
+  const c = newConversation();
+  assert.ok(applyEvent(c, reply(5, 1), NOW));
+  assert.equal(c.lastEventId, 5);
+  assert.equal(applyEvent(c, reply(5, 1), NOW), null, 'same event again (overlapping replay)');
+  assert.equal(applyEvent(c, reply(3, 1), NOW), null, 'older event');
+  assert.ok(applyEvent(c, ev(9, 'typing', { from: 'visitor', active: true }), NOW), 'unknown-to-the-UI events still move the cursor');
+  assert.equal(c.lastEventId, 9);
+  assert.equal(applyEvent(c, { id: 'x', type: 'reply' }, NOW), null);
+  assert.equal(applyEvent(c, null, NOW), null);
   assert.deepEqual(c.items.map((i) => i.id), [1]);
 });
 
 test('applyEvent: replies are added once, in order, also against replies fetched with `responses`', () => {
-  const c = lib.newConv();
+  const c = newConversation();
   // polling already fetched reply 7 (cursor 7), then the stream replays events for 6 and 7
-  const fetched = lib.mergeReplies(c.items, c.cursor, [{ id: 6, response: 'six' }, { id: 7, response: 'seven' }]);
+  const fetched = mergeReplies(c.items, c.replyCursor, [{ id: 6, response: 'six' }, { id: 7, response: 'seven' }]);
   c.items.push(...fetched.added);
-  c.cursor = fetched.cursor;
-  assert.deepEqual(lib.applyEvent(c, reply(10, 6, 'six'), NOW).added, []);
-  assert.deepEqual(lib.applyEvent(c, reply(11, 7, 'seven'), NOW).added, []);
-  const out = lib.applyEvent(c, reply(12, 8, 'eight'), NOW);
-  assert.deepEqual(out.added.map((i) => [i.k, i.id, i.t]), [['b', 8, 'eight']]);
+  c.replyCursor = fetched.cursor;
+  assert.deepEqual(applyEvent(c, reply(10, 6, 'six'), NOW).added, []);
+  assert.deepEqual(applyEvent(c, reply(11, 7, 'seven'), NOW).added, []);
+  const out = applyEvent(c, reply(12, 8, 'eight'), NOW);
+  assert.deepEqual(out.added.map((i) => [i.kind, i.id, i.text]), [['agent', 8, 'eight']]);
   assert.equal(out.typing, false, 'a reply hides the typing indicator');
-  assert.equal(c.cursor, 8);
+  assert.equal(c.replyCursor, 8);
   // a reply event re-delivered under a new event id (e.g. after a reset) is still not duplicated
-  assert.deepEqual(lib.applyEvent(c, reply(20, 8, 'eight'), NOW).added, []);
+  assert.deepEqual(applyEvent(c, reply(20, 8, 'eight'), NOW).added, []);
   assert.deepEqual(c.items.map((i) => i.id), [6, 7, 8]);
 });
 
 test('applyEvent: message events echo the visitor’s own messages, de-duplicated by client and message id', () => {
   const pending = userItem('cm_a', undefined, 'pending');
-  const c = lib.newConv({ items: [userItem('cm_0', 3), pending] });
-  c.mx = 3;
+  const c = newConversation({ items: [userItem('cm_0', 3), pending] });
+  c.highestMessageId = 3;
   // our own pending message: the echo gives it its id but leaves sending to the outbox
-  let out = lib.applyEvent(c, ev(1, 'message', { message_id: 4, text: 'm cm_a', client_message_id: 'cm_a', timestamp: AT }), NOW);
+  let out = applyEvent(c, ev(1, 'message', { message_id: 4, text: 'm cm_a', client_message_id: 'cm_a', timestamp: AT }), NOW);
   assert.deepEqual(out.added, []);
   assert.deepEqual(out.changed, [pending]);
   assert.equal(pending.id, 4);
-  assert.equal(pending.s, 'pending');
+  assert.equal(pending.status, 'pending');
   // known by message id only
-  assert.deepEqual(lib.applyEvent(c, ev(2, 'message', { message_id: 3, text: 'x', client_message_id: null }), NOW).added, []);
+  assert.deepEqual(applyEvent(c, ev(2, 'message', { message_id: 3, text: 'x', client_message_id: null }), NOW).added, []);
   // from another tab: added once
-  out = lib.applyEvent(c, ev(3, 'message', { message_id: 9, text: 'other tab', client_message_id: 'cm_b', timestamp: AT }), NOW);
-  assert.deepEqual(out.added.map((i) => [i.k, i.id, i.cmid, i.t, i.s]), [['u', 9, 'cm_b', 'other tab', 'sent']]);
-  assert.deepEqual(lib.applyEvent(c, ev(4, 'message', { message_id: 9, text: 'other tab', client_message_id: 'cm_b' }), NOW).added, []);
+  out = applyEvent(c, ev(3, 'message', { message_id: 9, text: 'other tab', client_message_id: 'cm_b', timestamp: AT }), NOW);
+  assert.deepEqual(out.added.map((i) => [i.kind, i.id, i.clientMessageId, i.text, i.status]), [['visitor', 9, 'cm_b', 'other tab', 'sent']]);
+  assert.deepEqual(applyEvent(c, ev(4, 'message', { message_id: 9, text: 'other tab', client_message_id: 'cm_b' }), NOW).added, []);
   // an old message trimmed from the transcript (id below the highest seen) is not re-added
-  assert.deepEqual(lib.applyEvent(c, ev(5, 'message', { message_id: 2, text: 'old', client_message_id: 'cm_old' }), NOW).added, []);
-  assert.equal(c.items.filter((i) => i.k === 'u').length, 3);
+  assert.deepEqual(applyEvent(c, ev(5, 'message', { message_id: 2, text: 'old', client_message_id: 'cm_old' }), NOW).added, []);
+  assert.equal(c.items.filter((i) => i.kind === 'visitor').length, 3);
 });
 
 test('receipts: sent → delivered → read, never backwards, also for ids learned later', () => {
   const a = userItem('cm_a', 10), b = userItem('cm_b', 11), p = userItem('cm_p', undefined, 'pending');
-  const c = lib.newConv({ items: [a, b, p] });
-  assert.deepEqual([a, b, p].map(lib.receipt), ['sent', 'sent', 'pending']);
-  let out = lib.applyEvent(c, ev(1, 'delivered', { message_ids: [10, 11, 12] }), NOW);
+  const c = newConversation({ items: [a, b, p] });
+  assert.deepEqual([a, b, p].map(receiptOf), ['sent', 'sent', 'pending']);
+  let out = applyEvent(c, ev(1, 'delivered', { message_ids: [10, 11, 12] }), NOW);
   assert.deepEqual(out.changed, [a, b]);
-  assert.deepEqual([a, b].map(lib.receipt), ['delivered', 'delivered']);
-  out = lib.applyEvent(c, ev(2, 'read', { by: 'agent', up_to: 10 }), NOW);
+  assert.deepEqual([a, b].map(receiptOf), ['delivered', 'delivered']);
+  out = applyEvent(c, ev(2, 'read', { by: 'agent', up_to: 10 }), NOW);
   assert.deepEqual(out.changed, [a]);
-  assert.deepEqual([a, b].map(lib.receipt), ['read', 'delivered']);
+  assert.deepEqual([a, b].map(receiptOf), ['read', 'delivered']);
   // a late `delivered` for a read message does not downgrade it
-  lib.applyEvent(c, ev(3, 'delivered', { message_ids: [10] }), NOW);
-  assert.equal(lib.receipt(a), 'read');
+  applyEvent(c, ev(3, 'delivered', { message_ids: [10] }), NOW);
+  assert.equal(receiptOf(a), 'read');
   // the pending message was delivered (id 12) before its POST answer arrived
-  p.s = 'sent';
+  p.status = 'sent';
   p.id = 12;
-  assert.equal(lib.settle(c, p), true);
-  assert.equal(lib.receipt(p), 'delivered');
-  lib.applyEvent(c, ev(4, 'read', { by: 'agent', up_to: 12 }), NOW);
-  assert.deepEqual([a, b, p].map(lib.receipt), ['read', 'read', 'read']);
-  assert.equal(lib.receipt({ k: 'u', s: 'failed' }), 'failed');
+  assert.equal(settleReceipt(c, p), true);
+  assert.equal(receiptOf(p), 'delivered');
+  applyEvent(c, ev(4, 'read', { by: 'agent', up_to: 12 }), NOW);
+  assert.deepEqual([a, b, p].map(receiptOf), ['read', 'read', 'read']);
+  assert.equal(receiptOf({ kind: 'visitor', status: 'failed' }), 'failed');
   // a visitor `read` (from another tab) moves the visitor's read mark only
-  lib.applyEvent(c, ev(5, 'read', { by: 'visitor', up_to: 33 }), NOW);
-  assert.equal(c.rd, 33);
-  assert.equal(c.ar, 12);
+  applyEvent(c, ev(5, 'read', { by: 'visitor', up_to: 33 }), NOW);
+  assert.equal(c.visitorReadUpTo, 33);
+  assert.equal(c.agentReadUpTo, 12);
 });
 
 test('typing: only the agent’s, only if fresh (8 s, clock skew corrected), active true/false', () => {
-  const c = lib.newConv();
-  assert.equal(lib.applyEvent(c, ev(1, 'typing', { from: 'agent', active: true }), NOW).typing, true);
-  assert.equal(lib.applyEvent(c, ev(2, 'typing', { from: 'agent', active: false }), NOW).typing, false);
-  assert.equal(lib.applyEvent(c, ev(3, 'typing', { from: 'visitor', active: true }), NOW).typing, undefined);
-  assert.equal(lib.applyEvent(c, ev(4, 'typing', { from: 'agent', active: true }), NOW + 9000).typing, undefined, 'stale replay');
+  const c = newConversation();
+  assert.equal(applyEvent(c, ev(1, 'typing', { from: 'agent', active: true }), NOW).typing, true);
+  assert.equal(applyEvent(c, ev(2, 'typing', { from: 'agent', active: false }), NOW).typing, false);
+  assert.equal(applyEvent(c, ev(3, 'typing', { from: 'visitor', active: true }), NOW).typing, undefined);
+  assert.equal(applyEvent(c, ev(4, 'typing', { from: 'agent', active: true }), NOW + 9000).typing, undefined, 'stale replay');
   // the visitor's clock runs 20 s ahead of the server's: still fresh
-  assert.equal(lib.applyEvent(c, ev(5, 'typing', { from: 'agent', active: true }), NOW + 20000, 20000).typing, true);
-  assert.equal(lib.typingFresh(AT, NOW), true);
-  assert.equal(lib.typingFresh(AT, NOW + 8500), false);
-  assert.equal(lib.typingFresh('garbage', NOW), true, 'unparseable time: treated as now');
+  assert.equal(applyEvent(c, ev(5, 'typing', { from: 'agent', active: true }), NOW + 20000, 20000).typing, true);
+  assert.equal(typingFresh(AT, NOW), true);
+  assert.equal(typingFresh(AT, NOW + 8500), false);
+  assert.equal(typingFresh('garbage', NOW), true, 'unparseable time: treated as now');
 });
 
 test('createTyping: true at once and at most every 2 s, false 3 s after the last key, on stop()', () => {
@@ -121,7 +124,7 @@ test('createTyping: true at once and at most every 2 s, false 3 s after the last
     }
     t = end;
   };
-  const typer = lib.createTyping((a) => sent.push([t, a]), clock);
+  const typer = createTyping((a) => sent.push([t, a]), clock);
   for (let i = 0; i < 30; i++) { typer.input(); advance(200); } // 6 s of typing, a key every 200 ms
   assert.deepEqual(sent, [[0, true], [2000, true], [4000, true]]);
   advance(2799); // the last key was at 5800 ms
@@ -140,30 +143,30 @@ test('createTyping: true at once and at most every 2 s, false 3 s after the last
 });
 
 test('reconnectDelay: 250 ms doubling to 30 s, jittered to 50–100 %', () => {
-  const hi = (a) => lib.reconnectDelay(a, () => 0.999999), lo = (a) => lib.reconnectDelay(a, () => 0);
+  const hi = (a) => reconnectDelay(a, () => 0.999999), lo = (a) => reconnectDelay(a, () => 0);
   assert.deepEqual([1, 2, 3, 4, 5].map(hi), [250, 500, 1000, 2000, 4000]);
   assert.deepEqual([1, 2, 3].map(lo), [125, 250, 500]);
   assert.equal(hi(30), 30000);
   assert.equal(hi(0), 250);
   for (let a = 1; a < 15; a++) {
-    const d = lib.reconnectDelay(a);
+    const d = reconnectDelay(a);
     assert.ok(d >= lo(a) && d <= hi(a), `attempt ${a}: ${d}`);
   }
 });
 
 test('fallback: WebSocket → long-poll after 3 failed attempts → responses polling on 404 or repeated failures', () => {
-  assert.equal(lib.fallback('ws', 1, 0), 'ws');
-  assert.equal(lib.fallback('ws', 2, 0), 'ws');
-  assert.equal(lib.fallback('ws', 3, 0), 'lp');
-  assert.equal(lib.fallback('lp', 1, 0, 'network error'), 'lp');
-  assert.equal(lib.fallback('lp', 1, 503, 'HTTP 503'), 'lp');
-  assert.equal(lib.fallback('lp', 4, 0), 'poll');
-  assert.equal(lib.fallback('lp', 1, 404, 'Endpoint not found'), 'poll');
-  assert.equal(lib.fallback('lp', 1, 400, 'Invalid action'), 'poll', 'servers before the real-time release');
-  assert.equal(lib.fallback('lp', 1, 400, 'Invalid session ID'), 'lp');
-  assert.equal(lib.fallback('poll', 9, 0), 'poll');
-  assert.equal(lib.unsupported(404), true);
-  assert.equal(lib.unsupported(429), false);
+  assert.equal(fallback('ws', 1, 0), 'ws');
+  assert.equal(fallback('ws', 2, 0), 'ws');
+  assert.equal(fallback('ws', 3, 0), 'lp');
+  assert.equal(fallback('lp', 1, 0, 'network error'), 'lp');
+  assert.equal(fallback('lp', 1, 503, 'HTTP 503'), 'lp');
+  assert.equal(fallback('lp', 4, 0), 'poll');
+  assert.equal(fallback('lp', 1, 404, 'Endpoint not found'), 'poll');
+  assert.equal(fallback('lp', 1, 400, 'Invalid action'), 'poll', 'servers before the real-time release');
+  assert.equal(fallback('lp', 1, 400, 'Invalid session ID'), 'lp');
+  assert.equal(fallback('poll', 9, 0), 'poll');
+  assert.equal(unsupported(404), true);
+  assert.equal(unsupported(429), false);
 });
 
 test('a replayed stream after random cuts yields every reply once and in order', () => {
@@ -178,43 +181,52 @@ test('a replayed stream after random cuts yields every reply once and in order',
   }
   let seed = 42;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const c = lib.newConv();
+  const c = newConversation();
   const shown = [];
   let cuts = 0;
-  while (c.ev < log.at(-1).id) {
-    const after = log.filter((e) => e.id > c.ev);
+  while (c.lastEventId < log.at(-1).id) {
+    const after = log.filter((e) => e.id > c.lastEventId);
     // a connection may also re-send a little of what was already seen (overlap) before new ones
-    const overlap = log.filter((e) => e.id <= c.ev).slice(-Math.floor(rnd() * 3));
+    const overlap = log.filter((e) => e.id <= c.lastEventId).slice(-Math.floor(rnd() * 3));
     const take = overlap.concat(after.slice(0, 1 + Math.floor(rnd() * 8)));
     for (const e of take) {
-      const out = lib.applyEvent(c, e, NOW);
-      if (out) shown.push(...out.added.filter((i) => i.k === 'b').map((i) => i.t));
+      const out = applyEvent(c, e, NOW);
+      if (out) shown.push(...out.added.filter((i) => i.kind === 'agent').map((i) => i.text));
     }
     cuts++;
   }
   assert.ok(cuts > 20);
   assert.deepEqual(shown, Array.from({ length: 100 }, (_, i) => 'reply ' + (i + 1)));
-  assert.equal(c.items.filter((i) => i.k === 'u').length, 25);
+  assert.equal(c.items.filter((i) => i.kind === 'visitor').length, 25);
 });
 
 test('readColor: an accent with 4.5:1 on the message surface, else the text colour', () => {
   for (const brand of ['#007bff', '#0f766e', '#6b21a8', '#ffeb3b', '#ffffff', '#000000', '#ff5722']) {
-    const sc = lib.colorScheme(brand);
-    const c = lib.readColor(sc.surface, sc.text);
+    const sc = colorScheme(brand);
+    const c = readColor(sc.surface, sc.text);
     const hex = (h) => [1, 3, 5].map((i) => parseInt(h.substr(i, 2), 16));
-    assert.ok(c === sc.text || lib.contrast(hex(c), hex(sc.surface)) >= 4.5, brand + ' → ' + c);
+    assert.ok(c === sc.text || contrast(hex(c), hex(sc.surface)) >= 4.5, brand + ' → ' + c);
   }
-  assert.notEqual(lib.readColor('#000000', '#ffffff'), '#ffffff', 'a dark surface gets a coloured accent');
+  assert.notEqual(readColor('#000000', '#ffffff'), '#ffffff', 'a dark surface gets a coloured accent');
 });
 
 test('the store keeps the event cursor and receipt marks with the conversation', () => {
   const mem = new Map();
   const storage = { getItem: (k) => mem.get(k) ?? null, setItem: (k, v) => mem.set(k, v), removeItem: (k) => mem.delete(k) };
-  const store = lib.createStore(storage, 'k');
-  store.save({ sessionId: 'session_abc', cursor: 4, items: [], user: null, ev: 1042, ar: 7, rd: 4, mx: 9, st: true });
-  assert.deepEqual(store.load(), { sessionId: 'session_abc', cursor: 4, items: [], user: null, ev: 1042, ar: 7, rd: 4, mx: 9, st: true });
-  mem.set('k', JSON.stringify({ v: 1, sessionId: 'session_old', cursor: 2, items: [] })); // stored by the previous release
+  const store = createStore(storage, 'k', 'old');
+  const conversation = Object.assign(newConversation(), { sessionId: 'session_abc', replyCursor: 4, lastEventId: 1042,
+    agentReadUpTo: 7, visitorReadUpTo: 4, highestMessageId: 9, serverKnowsSession: true });
+  store.save(Object.assign({}, conversation, { user: null }));
+  assert.deepEqual(store.load(), { version: 2, sessionId: 'session_abc', replyCursor: 4, items: [], user: null, lastEventId: 1042,
+    agentReadUpTo: 7, visitorReadUpTo: 4, highestMessageId: 9, serverKnowsSession: true });
+  assert.equal(JSON.parse(mem.get('k')).deliveredIds, undefined, 'unmatched delivered ids are not stored');
+  mem.delete('k');
+  mem.set('old', JSON.stringify({ v: 1, sessionId: 'session_old', cursor: 2, items: [] })); // stored by the first release
   const old = store.load();
-  assert.equal(old.ev, 0);
-  assert.equal(old.st, false);
+  assert.equal(old.lastEventId, 0);
+  assert.equal(old.serverKnowsSession, false);
+  assert.equal(old.replyCursor, 2);
+  // a loaded record starts a conversation with the same marks
+  const resumed = newConversation(store.load());
+  assert.deepEqual([resumed.sessionId, resumed.replyCursor, resumed.deliveredIds.size], ['session_old', 2, 0]);
 });

@@ -1,0 +1,32 @@
+// Entry point of site/admin.js, the operator console (/admin/, docs/console.md): conversations
+// live over the stream, replies with typing and receipts, and — for the admin key only —
+// sessions cleanup and configuration (secrets masked). Every piece of data is rendered with
+// textContent. The live channel comes from console-live.js (window.SanctumLive), which
+// admin.html loads first.
+import { byId } from './dom.js';
+import { state } from './state.js';
+import { enter, installAccount, saved } from './account.js';
+import { installViews } from './views.js';
+import { installConversationList } from './conversation-list.js';
+import { installConversationView } from './conversation-view.js';
+import { installReply } from './reply.js';
+import { installShortcuts } from './shortcuts.js';
+import { installSettings } from './settings.js';
+
+installAccount();
+installViews();
+installConversationList();
+installConversationView();
+installReply();
+installShortcuts();
+installSettings();
+
+// A reload of the tab resumes the session stored in sessionStorage.
+const record = saved();
+if (record && record.key && (record.role === "admin" || record.role === "agent")) {
+  state.key = record.key;
+  state.role = record.role;
+  enter();
+} else {
+  byId("keyInput").focus();
+}

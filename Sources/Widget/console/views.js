@@ -1,0 +1,24 @@
+// The two views, conversations and (admin only) settings.
+import { byId } from './dom.js';
+import { state } from './state.js';
+import { loadConfig } from './settings.js';
+import { markRead } from './conversation-view.js';
+
+/** Shows the conversations or (admin only) the settings view. */
+export function showView(name) {
+  if (name === "settings" && state.role !== "admin") name = "conversations";
+  state.view = name;
+  byId("conversationsView").hidden = name !== "conversations";
+  byId("settingsView").hidden = name !== "settings";
+  byId("navConversations").setAttribute("aria-current", name === "conversations" ? "page" : "false");
+  byId("navSettings").setAttribute("aria-current", name === "settings" ? "page" : "false");
+  if (name === "settings") loadConfig();
+  else markRead();
+}
+
+/** Wires this module's controls (called once by admin.js). */
+export function installViews() {
+  byId("navConversations").addEventListener("click", () => showView("conversations"));
+
+  byId("navSettings").addEventListener("click", () => showView("settings"));
+}
