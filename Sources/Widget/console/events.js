@@ -5,6 +5,7 @@ import { state } from './state.js';
 import { save, saved, signOut } from './account.js';
 import { fillItem, listItems, loadList, renderList } from './conversation-list.js';
 import { applyToChat, openConversation } from './conversation-view.js';
+import { showPluginEvent } from './plugin-activity.js';
 
 const TYPING_EXPIRE_MS = 6000;  // a visitor's typing indicator without a new event
 
@@ -38,6 +39,7 @@ export function startLive() {
 
 function handleEvent(event, replay) {
   if (replay || !event || typeof event.session_id !== "string") return;
+  if (event.type === "plugin") { showPluginEvent(event); return; }
   if (state.listLoading) state.duringLoad.push(event);
   applyToList(event, false);
   if (state.open && state.open.id === event.session_id) applyToChat(event);
