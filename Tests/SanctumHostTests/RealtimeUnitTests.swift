@@ -13,11 +13,11 @@ final class RealtimeUnitTests: XCTestCase {
 
     func testScopesReceiveOnlyTheirEventsInOrder() async {
         let bus = EventBus()
-        let session = bus.subscribe(.session("session_a"))
+        let session = bus.subscribe(.session("session_a", site: "s"))
         let site = bus.subscribe(.site("s"))
         let other = bus.subscribe(.site("t"))
         let all = bus.subscribe(.all)
-        bus.publish([event(1), event(2, session: "session_b"), event(3, session: "session_c", site: "t")])
+        bus.publish([event(1), event(2, session: "session_b"), event(3, session: "session_c", site: "t"), event(4, session: "session_a", site: "t")])
         for subscription in [session, site, other, all] { bus.unsubscribe(subscription) }
         var ids: [[Int64]] = []
         for subscription in [session, site, other, all] {
@@ -25,7 +25,7 @@ final class RealtimeUnitTests: XCTestCase {
             for await e in subscription.events { received.append(e.id) }
             ids.append(received)
         }
-        XCTAssertEqual(ids, [[1], [1, 2], [3], [1, 2, 3]])
+        XCTAssertEqual(ids, [[1], [1, 2], [3, 4], [1, 2, 3, 4]], "a session scope is its site's: session_a of site t is not session_a of s")
         XCTAssertEqual(bus.subscriberCount, 0)
     }
 

@@ -65,7 +65,7 @@ final class ConversationServiceTests: XCTestCase {
         await assertRefusal("Invalid session") {
             try await f.services.conversations.typing(.visitor(f.acme), sessionID: "session_t", active: true, request: ServiceFixture.visitor)
         }
-        let types = try await f.store.events(in: .session("session_t"), after: 0, limit: 10).map(\.type)
+        let types = try await f.store.events(in: .session("session_t", site: defaultSiteID), after: 0, limit: 10).map(\.type)
         XCTAssertEqual(types, ["message", "typing", "read"])
     }
 }

@@ -40,9 +40,9 @@ final class TimeRulesTests: XCTestCase {
         f.clock.advance(3601)
         try await f.post("session_e", "three")
         await retention.purge()
-        let stale = try await f.services.events.page(scope: .session("session_e"), after: 1, wait: 0)
+        let stale = try await f.services.events.page(scope: .session("session_e", site: defaultSiteID), after: 1, wait: 0)
         XCTAssertTrue(stale.reset, "events after the cursor were purged: the client reloads")
-        let fresh = try await f.services.events.page(scope: .session("session_e"), after: stale.lastEventID - 1, wait: 0)
+        let fresh = try await f.services.events.page(scope: .session("session_e", site: defaultSiteID), after: stale.lastEventID - 1, wait: 0)
         XCTAssertEqual(fresh.events.map { $0.data["text"] }, [.string("three")])
         XCTAssertFalse(fresh.reset)
     }
@@ -66,6 +66,25 @@ final class TimeRulesTests: XCTestCase {
         try await f.post("session_w", "wake up")
         let delivered = try await page.messages.map(\.message)
         XCTAssertEqual(delivered, ["wake up"])
+    }
+}
+
+/// A visitor's subscription belongs to its site from the moment it opens.
+final class EventScopeTests: XCTestCase {
+    func testSubscribingBeforeASessionExistsNeverLeaksAnotherSitesEvents() async throws {
+        let f = ServiceFixture()
+        let scope = try await f.services.events.scope(for: .visitor(f.defaultSite), sessionID: "session_future", request: ServiceFixture.visitor)
+        async let page = f.services.events.page(scope: scope, after: 0, wait: 30)
+        await f.timer.waitForSleepers()
+        try await f.post("session_future", "for acme only", site: f.acme)
+        f.timer.fire()
+        let delivered = try await page
+        XCTAssertEqual(delivered.events.count, 0, "another site's message never reaches this visitor")
+        let later = try await f.services.events.page(scope: scope, after: 0, wait: 0)
+        XCTAssertEqual(later.events.count, 0, "nor does a replay")
+        await assertRefusal("Invalid session") {
+            _ = try await f.services.events.scope(for: .visitor(f.defaultSite), sessionID: "session_future", request: ServiceFixture.visitor)
+        }
     }
 }
 

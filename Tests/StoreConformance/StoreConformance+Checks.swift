@@ -93,7 +93,7 @@ extension StoreConformance {
         let reply = try await t.store.replies(siteID: defaultSiteID, sessionID: "session_nul", since: nil, sinceID: nil, ip: nil, now: at(3)).first
         t.expectEqual(reply?.response, text, "reply text, NUL included")
         t.expectEqual(reply?.messageID, .string("a\u{0}b"), "message_id text, NUL included")
-        let events = try await t.store.events(in: .session("session_nul"), after: 0, limit: 10)
+        let events = try await t.store.events(in: .session("session_nul", site: defaultSiteID), after: 0, limit: 10)
         t.expectEqual(events.first?.data["text"], .string(text), "the event log agrees with the store")
         let history = try await t.store.conversationHistory(siteID: nil, sessionID: "session_nul")
         t.expectEqual(history?.items.map(\.text), [text, text], "the console agrees too")
@@ -121,6 +121,8 @@ extension StoreConformance {
         t.expectEqual(acme.items.map(\.sessionID), ["session_acme"], "console list of one site")
         t.expectEqual(acme.total, 1, "console total of one site")
         t.expect(try await t.store.conversationHistory(siteID: defaultSiteID, sessionID: "session_acme") == nil, "history of another site's session")
+        t.expect(try await t.store.events(in: .session("session_acme", site: defaultSiteID), after: 0, limit: 100).isEmpty,
+                 "a session scope of another site sees none of that session's events")
         let acmeEvents = try await t.store.events(in: .site("acme"), after: 0, limit: 100)
         t.expect(!acmeEvents.isEmpty && acmeEvents.allSatisfy { $0.siteID == "acme" }, "site scope holds that site's events only")
     }
@@ -140,7 +142,7 @@ extension StoreConformance {
         t.expectEqual(all.first?.data["text"], .string("hello"), "message event carries the text")
         t.expectEqual(all.first(where: { $0.type == "reply" })?.data["message_id"], .int(m.messageID), "reply event carries message_id")
         t.expectEqual(t.publishedEvents.map(\.id), all.map(\.id), "the sink got every committed event, in id order")
-        let session = try await t.store.events(in: .session("session_e"), after: all[1].id, limit: 2)
+        let session = try await t.store.events(in: .session("session_e", site: defaultSiteID), after: all[1].id, limit: 2)
         t.expectEqual(session.map(\.type), ["reply", "typing"], "session scope after a cursor, limited")
         let range = try await t.store.eventRange()
         t.expectEqual(range.newest, all.last?.id ?? -1, "newest event id")
@@ -152,7 +154,7 @@ extension StoreConformance {
         t.expectEqual(plugin.first?.data["name"], .string("probe.ping"), "plugin event name")
         t.expectEqual(plugin.first?.data["attributes"]?["n"], .string("1"), "plugin event attributes")
         t.expectEqual(try await t.store.events(in: .all, after: all.last!.id, limit: 10).count, 2, "the operator sees every plugin event")
-        t.expect(try await t.store.events(in: .session("session_e"), after: all.last!.id, limit: 10).isEmpty, "visitors never see plugin events")
+        t.expect(try await t.store.events(in: .session("session_e", site: defaultSiteID), after: all.last!.id, limit: 10).isEmpty, "visitors never see plugin events")
         await t.expectRefusal(.unknownSession, "typing in a session that does not exist") {
             try await t.store.recordTyping(siteID: defaultSiteID, sessionID: "session_ghost", from: .agent, active: true, now: at(4))
         }
@@ -163,7 +165,7 @@ extension StoreConformance {
         let second = try await post(t, "session_r", "two")
         try await t.store.markRead(siteID: defaultSiteID, sessionID: "session_r", by: .agent, upTo: first.messageID, now: at(1))
         try await t.store.markRead(siteID: defaultSiteID, sessionID: "session_r", by: .agent, upTo: first.messageID, now: at(2))
-        let reads = try await t.store.events(in: .session("session_r"), after: 0, limit: 100).filter { $0.type == "read" }
+        let reads = try await t.store.events(in: .session("session_r", site: defaultSiteID), after: 0, limit: 100).filter { $0.type == "read" }
         t.expectEqual(reads.count, 1, "a read that does not move records nothing")
         let history = try await t.store.conversationHistory(siteID: nil, sessionID: "session_r")
         t.expectEqual(history?.agentReadUpTo, first.messageID, "agent read position")

@@ -60,7 +60,7 @@ extension HostEnvironment {
                 return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session")
             }
             identity = .visitor(site)
-            scope = .session(sessionID)
+            scope = .session(sessionID, site: site.id)
         } else {
             var key: String?
             if let bearer = head.headerFields.bearerKey {
@@ -100,7 +100,7 @@ extension HostEnvironment {
             return
         }
         let replayedUpTo = cursor
-        let sessionID: String? = if case .session(let id) = scope { id } else { nil }
+        let sessionID: String? = if case .session(let id, _) = scope { id } else { nil }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in subscription.events where event.id > replayedUpTo {

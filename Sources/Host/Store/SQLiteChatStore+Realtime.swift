@@ -19,7 +19,7 @@ extension SQLiteChatStore {
 
     public func events(in scope: EventScope, after cursor: Int64, limit: Int) async throws -> [ChatEvent] {
         let (filter, bindings): (String, [SQLValue]) = switch scope {
-        case .session(let id): ("session_id = ? AND", [.text(id)])
+        case .session(let id, let site): ("session_id = ? AND site_id = ? AND", [.text(id), .text(site)])
         case .site(let id): ("site_id = ? AND", [.text(id)])
         case .all: ("", [])
         }

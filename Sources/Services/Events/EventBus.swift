@@ -64,7 +64,7 @@ public final class EventBus: Sendable {
             s.nextID += 1
             let subscription = Subscription(id: s.nextID, scope: scope)
             switch scope {
-            case .session(let id): s.bySession[id, default: [:]][subscription.id] = subscription
+            case .session(let id, _): s.bySession[id, default: [:]][subscription.id] = subscription
             case .site(let id): s.bySite[id, default: [:]][subscription.id] = subscription
             case .all: s.all[subscription.id] = subscription
             }
@@ -84,7 +84,8 @@ public final class EventBus: Sendable {
         var overflowed: [Subscription] = []
         state.withLock { s in
             for event in events {
-                let targets = Array((s.bySession[event.sessionID] ?? [:]).values) + Array((s.bySite[event.siteID] ?? [:]).values) + Array(s.all.values)
+                let sessionTargets = (s.bySession[event.sessionID] ?? [:]).values.filter { $0.scope.contains(event) }
+                let targets = sessionTargets + Array((s.bySite[event.siteID] ?? [:]).values) + Array(s.all.values)
                 for subscriber in targets {
                     if case .dropped = subscriber.continuation.yield(event) { overflowed.append(subscriber) }
                 }
@@ -100,7 +101,7 @@ public final class EventBus: Sendable {
         state.withLock { s in
             let removed: Subscription?
             switch subscription.scope {
-            case .session(let id):
+            case .session(let id, _):
                 removed = s.bySession[id]?.removeValue(forKey: subscription.id)
                 if s.bySession[id]?.isEmpty == true { s.bySession[id] = nil }
             case .site(let id):

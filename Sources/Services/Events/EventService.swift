@@ -36,7 +36,7 @@ public struct EventService: Sendable {
         guard BridgeRules.isValidSessionID(sessionID) else { throw ServiceError.invalidSessionID }
         try await access.authorizePublic(request, site: site)
         if let owner = try await store.siteOfSession(sessionID), owner != site.id { throw ServiceError.invalidSession }
-        return .session(sessionID)
+        return .session(sessionID, site: site.id)
     }
 
     /// Events of `scope` after `cursor`; with `wait` > 0 and none yet, waits up to that many

@@ -38,8 +38,10 @@ public struct ChatEvent: Sendable, Equatable {
 
 /// Which events a subscriber sees.
 public enum EventScope: Sendable, Hashable {
-    /// One conversation (a visitor's widget).
-    case session(String)
+    /// One conversation of one site (a visitor's widget). The site is part of the scope: a
+    /// visitor who subscribes to a session id before it exists never receives the events of
+    /// another site that later creates a session with that id.
+    case session(String, site: String)
     /// Every conversation of a site (an agent).
     case site(String)
     /// Everything (the admin key).
@@ -48,7 +50,7 @@ public enum EventScope: Sendable, Hashable {
     /// Whether `event` is in this scope.
     public func contains(_ event: ChatEvent) -> Bool {
         switch self {
-        case .session(let id): event.sessionID == id
+        case .session(let id, let site): event.sessionID == id && event.siteID == site
         case .site(let id): event.siteID == id
         case .all: true
         }

@@ -13,13 +13,15 @@ struct ServiceFixture {
 
     let clock = TestClock()
     let store: MemoryChatStore
-    let bus = EventBus()
+    let timer = ManualTimer()
+    let bus: EventBus
     let services: ChatServices
     let acme: Site
     var defaultSite: Site { services.sites.defaultSite }
 
     init(rateLimits: Bool = false) {
-        let bus = self.bus
+        let bus = EventBus(sleep: timer.sleep)
+        self.bus = bus
         store = MemoryChatStore(eventSink: bus.publish)
         var logger = Logger(label: "services-test")
         logger.logLevel = .critical
