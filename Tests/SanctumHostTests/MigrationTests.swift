@@ -52,6 +52,25 @@ final class MigrationTests: XCTestCase {
                        "a refused start changes no key")
     }
 
+    func testWeakLegacyKeysRefuseToStartWithTheRotationCommand() async throws {
+        let path = try Self.makeLegacyDatabase(apiKey: "abc", adminKey: "admin")
+        do {
+            _ = try await withServer(database: path, environment: [:], options: ServeOptions(allowPublishedKeys: true)) { _, _ in }
+            XCTFail("started with weak keys")
+        } catch let error as KeySetupError {
+            XCTAssertTrue(error.description.contains("weak api_key (3 characters"), error.description)
+            XCTAssertTrue(error.description.contains("sanctum keys rotate --database"), error.description)
+        }
+        let c = try SQLiteConnection(path: path)
+        XCTAssertEqual(try c.scalar("SELECT config_value FROM system_config WHERE config_key = 'admin_key'")?.text, "admin",
+                       "a refused start changes no key")
+        let strong = try Self.makeLegacyDatabase(apiKey: "legacy-api-key-0123456789", adminKey: "legacy-admin-key-0123456789")
+        try await withServer(database: strong, environment: [:]) { client, _ in
+            let answer = try await client.get("/api/v1/?action=inbox", key: "legacy-api-key-0123456789")
+            XCTAssertEqual(answer.status, .ok, "strong legacy plaintext keys keep working (stored hashed from now on)")
+        }
+    }
+
     func testOverrideFlagStartsWithPublishedKeys() async throws {
         let path = try Self.makeLegacyDatabase()
         try await withServer(database: path, environment: [:], options: ServeOptions(allowPublishedKeys: true)) { client, _ in

@@ -45,7 +45,8 @@ public final class KeyStore: Sendable {
     ///
     /// - `provided` keys (environment or config file) win and are stored hashed.
     /// - Otherwise the database's keys are kept (legacy plaintext is hashed in place), unless
-    ///   they are the original's published defaults, which refuse to start without `allowPublished`.
+    ///   they are the original's published defaults, which refuse to start without `allowPublished`,
+    ///   or shorter than ``Secrets/minimumLength``, which always refuse (rotate them).
     /// - Otherwise new keys are generated and returned in `generated`, to be shown once.
     public static func setUp(store: any ChatStore, provided: [KeyKind: String], allowPublished: Bool, now: Date)
         async throws -> (keys: KeyStore, generated: [KeyKind: String]) {
@@ -70,6 +71,13 @@ public final class KeyStore: Sendable {
                         ("\(current)"). Anyone can use it. Rotate the keys with `sanctum keys rotate --database <file>`, \
                         or start with SANCTUM_API_KEY and SANCTUM_ADMIN_KEY set to new secrets, \
                         or (not recommended) pass --allow-published-keys.
+                        """)
+                }
+                guard current.count >= Secrets.minimumLength || Secrets.publishedDefaults.contains(current) else {
+                    throw KeySetupError(description: """
+                        This database stores a weak \(kind.rawValue) (\(current.count) characters; at least \(Secrets.minimumLength) are required). \
+                        Rotate the keys with `sanctum keys rotate --database <file>`, \
+                        or start with SANCTUM_API_KEY and SANCTUM_ADMIN_KEY set to new secrets.
                         """)
                 }
                 stored[kind] = Secrets.hash(current)
