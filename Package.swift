@@ -6,9 +6,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sanctum", targets: ["sanctum"]),
+        .library(name: "SanctumHost", targets: ["SanctumHost"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginTesting", targets: ["PluginTesting"]),
         .library(name: "DomainAllowlist", targets: ["DomainAllowlist"]),
+        .library(name: "WordFilter", targets: ["WordFilter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -34,14 +36,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // The plugin contract: protocols and value types, Foundation only.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
-        .target(name: "PluginTesting", dependencies: ["PluginAPI"], path: "Sources/PluginTesting"),
+        // The hook dispatcher (order, budgets, circuit breaker, activation rules): Foundation only,
+        // shared by the host and the test kit so plugins are tested against the real thing.
+        .target(name: "PluginDispatch", dependencies: ["PluginAPI"], path: "Sources/PluginDispatch"),
+        .target(name: "PluginTesting", dependencies: ["PluginAPI", "PluginDispatch"], path: "Sources/PluginTesting"),
         .target(name: "DomainAllowlist", dependencies: ["PluginAPI"], path: "Plugins/DomainAllowlist"),
         .target(name: "WordFilter", dependencies: ["PluginAPI"], path: "Plugins/WordFilter"),
         .target(
             name: "SanctumHost",
             dependencies: [
-                "PluginAPI", "CSQLite", "CZlib", "DomainAllowlist", "WordFilter",
+                "PluginAPI", "PluginDispatch", "CSQLite", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -57,11 +63,12 @@ let package = Package(
             path: "Sources/Host",
             resources: [.copy("Resources/widget"), .copy("Resources/site")]
         ),
-        .executableTarget(name: "hook-overhead", dependencies: ["PluginAPI"], path: "Benchmarks/HookOverhead"),
+        .executableTarget(name: "hook-overhead", dependencies: ["PluginAPI", "PluginDispatch"], path: "Benchmarks/HookOverhead"),
+        // The composition root: the compiled-in plugins and the command line.
         .executableTarget(
             name: "sanctum",
             dependencies: [
-                "SanctumHost",
+                "SanctumHost", "DomainAllowlist", "WordFilter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/sanctum"
@@ -69,7 +76,7 @@ let package = Package(
         .testTarget(
             name: "SanctumHostTests",
             dependencies: [
-                "SanctumHost", "PluginAPI", "PluginTesting",
+                "SanctumHost", "PluginAPI", "PluginDispatch", "PluginTesting", "DomainAllowlist", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -77,6 +84,7 @@ let package = Package(
             path: "Tests/SanctumHostTests"
         ),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
+        .testTarget(name: "PluginDispatchTests", dependencies: ["PluginDispatch", "PluginAPI", "PluginTesting"], path: "Tests/PluginDispatchTests"),
         .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
         .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 
 /// A broken rule found by ``PluginConformance``.
 public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
@@ -7,6 +8,7 @@ public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
     public var rule: String
     /// What was found.
     public var detail: String
+    /// `rule: detail`, for test failure messages.
     public var description: String { "\(rule): \(detail)" }
 }
 
@@ -16,8 +18,8 @@ public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
 /// - it declares exactly what it contributes (no undeclared contribution, no unused declaration
 ///   except `storage`);
 /// - hook names are unique and budgets positive;
-/// - on the sample messages, every validator and transformer answers within its budget,
-///   transformers change only the text, and hooks are deterministic for the same input;
+/// - on the sample messages, every validator and transformer answers within its budget without
+///   throwing, and gives the same answer for the same input;
 /// - it uses nothing of the host it was not given (``MockHost`` reports unscripted calls).
 public enum PluginConformance {
     /// Runs every check; an empty result means the plugin conforms.
@@ -75,13 +77,16 @@ public enum PluginConformance {
                     }
                 }
                 for transformer in contributions.transformers where transformer.kinds.contains(kind) {
-                    switch await Deadline.run(within: transformer.budget, { try await transformer.transform(draft, context) }) {
-                    case .value(let output):
-                        if output.kind != draft.kind || output.sessionID != draft.sessionID {
-                            fail("input", "transformer \(transformer.name) changed more than the text")
-                        }
-                    case .timedOut: fail("deadline", "transformer \(transformer.name) missed its \(transformer.budget) budget")
-                    case .failed(let error): fail("transformer", "\(transformer.name) threw \(error)")
+                    let first = await Deadline.run(within: transformer.budget) { try await transformer.transform(draft, context) }
+                    let second = await Deadline.run(within: transformer.budget) { try await transformer.transform(draft, context) }
+                    switch (first, second) {
+                    case (.value(let a), .value(let b)) where a != b:
+                        fail("determinism", "transformer \(transformer.name) returned \(a.debugDescription) then \(b.debugDescription)")
+                    case (.timedOut, _), (_, .timedOut):
+                        fail("deadline", "transformer \(transformer.name) missed its \(transformer.budget) budget")
+                    case (.failed(let error), _):
+                        fail("transformer", "\(transformer.name) threw \(error)")
+                    default: break
                     }
                 }
             }

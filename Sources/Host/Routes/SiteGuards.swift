@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PluginAPI
+import PluginDispatch
 
 /// Site resolution, authorizer hooks and message hooks on the request paths.
 extension HostEnvironment {
