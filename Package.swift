@@ -6,10 +6,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sanctum", targets: ["sanctum"]),
+        .library(name: "SanctumHost", targets: ["SanctumHost"]),
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginTesting", targets: ["PluginTesting"]),
         .library(name: "SanctumServices", targets: ["SanctumServices"]),
         .library(name: "DomainAllowlist", targets: ["DomainAllowlist"]),
+        .library(name: "WordFilter", targets: ["WordFilter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -35,14 +37,18 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // The plugin contract: protocols and value types, Foundation only.
         .target(name: "PluginAPI", path: "Sources/PluginAPI"),
-        .target(name: "PluginTesting", dependencies: ["PluginAPI"], path: "Sources/PluginTesting"),
+        // The hook dispatcher (order, budgets, circuit breaker, activation rules): Foundation only,
+        // shared by the host and the test kit so plugins are tested against the real thing.
+        .target(name: "PluginDispatch", dependencies: ["PluginAPI"], path: "Sources/PluginDispatch"),
+        .target(name: "PluginTesting", dependencies: ["PluginAPI", "PluginDispatch"], path: "Sources/PluginTesting"),
         .target(name: "DomainAllowlist", dependencies: ["PluginAPI"], path: "Plugins/DomainAllowlist"),
         .target(name: "WordFilter", dependencies: ["PluginAPI"], path: "Plugins/WordFilter"),
         .target(
             name: "SanctumServices",
             dependencies: [
-                "PluginAPI",
+                "PluginAPI", "PluginDispatch",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -52,7 +58,7 @@ let package = Package(
         .target(
             name: "SanctumHost",
             dependencies: [
-                "SanctumServices", "PluginAPI", "CSQLite", "CZlib", "DomainAllowlist", "WordFilter",
+                "SanctumServices", "PluginAPI", "PluginDispatch", "CSQLite", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -68,11 +74,12 @@ let package = Package(
             path: "Sources/Host",
             resources: [.copy("Resources/widget"), .copy("Resources/site")]
         ),
-        .executableTarget(name: "hook-overhead", dependencies: ["PluginAPI"], path: "Benchmarks/HookOverhead"),
+        .executableTarget(name: "hook-overhead", dependencies: ["PluginAPI", "PluginDispatch"], path: "Benchmarks/HookOverhead"),
+        // The composition root: the compiled-in plugins and the command line.
         .executableTarget(
             name: "sanctum",
             dependencies: [
-                "SanctumHost",
+                "SanctumHost", "DomainAllowlist", "WordFilter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/sanctum"
@@ -80,7 +87,8 @@ let package = Package(
         .testTarget(
             name: "SanctumHostTests",
             dependencies: [
-                "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginTesting",
+                "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginDispatch", "PluginTesting",
+                "DomainAllowlist", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -90,6 +98,7 @@ let package = Package(
         .target(name: "StoreConformance", dependencies: ["SanctumServices"], path: "Tests/StoreConformance"),
         .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting", .product(name: "Logging", package: "swift-log")], path: "Tests/SanctumServicesTests"),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
+        .testTarget(name: "PluginDispatchTests", dependencies: ["PluginDispatch", "PluginAPI", "PluginTesting"], path: "Tests/PluginDispatchTests"),
         .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
         .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),
     ],

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 
 // Hook dispatcher overhead: messages per second through HookPipeline.prepare with 0, 1 and 5
 // no-op plugins (one validator each), and the cost per plugin per message. Prints; never asserts.

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Which side wrote a message.
+/// Which side wrote a message. New cases may arrive in a minor version.
 public enum MessageKind: String, Sendable, Hashable, CaseIterable {
     /// A visitor's message (`messages`).
     case visitor
@@ -10,11 +10,14 @@ public enum MessageKind: String, Sendable, Hashable, CaseIterable {
 
 /// A message on its way into the store: what validators judge and transformers rewrite.
 public struct MessageDraft: Sendable, Equatable {
+    /// Who wrote it.
     public var kind: MessageKind
+    /// The conversation it belongs to.
     public var sessionID: String
     /// The text, already trimmed and length-checked by the host.
     public var text: String
 
+    /// A draft (the host builds these; tests build their own).
     public init(kind: MessageKind, sessionID: String, text: String) {
         self.kind = kind
         self.sessionID = sessionID
@@ -24,13 +27,20 @@ public struct MessageDraft: Sendable, Equatable {
 
 /// A message after it was committed: what observers receive (a copy; they cannot change it).
 public struct StoredMessage: Sendable, Equatable {
+    /// Who wrote it.
     public var kind: MessageKind
+    /// The store's id of the message (unique per kind).
     public var id: Int64
+    /// The conversation it belongs to.
     public var sessionID: String
+    /// The text as stored (after the transformers).
     public var text: String
+    /// The site the message belongs to.
     public var site: SiteInfo
+    /// When the host stored it.
     public var storedAt: Date
 
+    /// A committed message (the host builds these; tests build their own).
     public init(kind: MessageKind, id: Int64, sessionID: String, text: String, site: SiteInfo, storedAt: Date) {
         self.kind = kind
         self.id = id
@@ -43,12 +53,14 @@ public struct StoredMessage: Sendable, Equatable {
 
 /// What a hook knows about the request it runs for.
 public struct HookContext: Sendable, Equatable {
+    /// The site the message is for.
     public var site: SiteInfo
-    /// Client IP as the host resolved it.
+    /// Client IP as the host resolved it (`nil` for agent replies).
     public var clientIP: String?
     /// The request's `Origin` (or the origin of its `Referer`).
     public var origin: String?
 
+    /// A context (the host builds these; tests build their own).
     public init(site: SiteInfo, clientIP: String? = nil, origin: String? = nil) {
         self.site = site
         self.clientIP = clientIP
@@ -58,14 +70,16 @@ public struct HookContext: Sendable, Equatable {
 
 /// What the host does when a hook throws or misses its time budget.
 public enum FailurePolicy: String, Sendable, Hashable {
-    /// Treat the hook as having allowed (validator) or left the text unchanged (transformer).
+    /// Treat the hook as having allowed (validator), left the text unchanged (transformer) or
+    /// abstained (authorizer).
     case failOpen = "fail-open"
-    /// Reject the message with the code `plugin.unavailable`.
+    /// Reject the message with the code `plugin.unavailable` (HTTP 503), or deny the request with 503.
     case failClosed = "fail-closed"
 }
 
 /// A validator's decision.
 public enum ValidationVerdict: Sendable, Equatable {
+    /// Let the message through to the next validator.
     case allow
     /// Refuse the message. `code` is stable (clients switch on it), `localizationKey` names the
     /// text the widget shows, `message` is the English text for logs and API clients.
@@ -73,6 +87,9 @@ public enum ValidationVerdict: Sendable, Equatable {
 }
 
 /// Judges a message before it is stored (Mattermost's `MessageWillBePosted`, reject half).
+///
+/// Implementers must answer within ``budget`` without blocking a thread, give the same verdict
+/// for the same input, and must not store anything: a later validator may still reject.
 public struct MessageValidator: Sendable {
     /// Name for logs, unique within the plugin.
     public var name: String
@@ -80,9 +97,12 @@ public struct MessageValidator: Sendable {
     public var kinds: Set<MessageKind>
     /// How long the host waits before applying ``policy``.
     public var budget: Duration
+    /// What happens when ``validate`` throws or misses ``budget``.
     public var policy: FailurePolicy
+    /// The verdict for one draft.
     public var validate: @Sendable (MessageDraft, HookContext) async throws -> ValidationVerdict
 
+    /// A validator of visitor messages by default: 50 ms, fail-open.
     public init(name: String, kinds: Set<MessageKind> = [.visitor], budget: Duration = .milliseconds(50),
                 policy: FailurePolicy = .failOpen,
                 validate: @escaping @Sendable (MessageDraft, HookContext) async throws -> ValidationVerdict) {
@@ -95,17 +115,28 @@ public struct MessageValidator: Sendable {
 }
 
 /// Rewrites a message's text before it is stored (`MessageWillBePosted`, replace half).
-/// It must return the draft with only ``MessageDraft/text`` changed.
+///
+/// ``transform`` gets the draft as the previous transformer left it and returns the new text;
+/// the kind and session cannot change. Return `draft.text` to leave a message alone.
+/// Implementers must answer within ``budget`` without blocking a thread and must return the
+/// same text for the same input; they must not return an empty text for a non-empty one (the
+/// host stores what they return).
 public struct MessageTransformer: Sendable {
+    /// Name for logs, unique within the plugin.
     public var name: String
+    /// The kinds of message this transformer sees.
     public var kinds: Set<MessageKind>
+    /// How long the host waits before applying ``policy``.
     public var budget: Duration
+    /// What happens when ``transform`` throws or misses ``budget`` (fail-open keeps the text).
     public var policy: FailurePolicy
-    public var transform: @Sendable (MessageDraft, HookContext) async throws -> MessageDraft
+    /// The new text for one draft.
+    public var transform: @Sendable (MessageDraft, HookContext) async throws -> String
 
+    /// A transformer of visitor messages by default: 50 ms, fail-open.
     public init(name: String, kinds: Set<MessageKind> = [.visitor], budget: Duration = .milliseconds(50),
                 policy: FailurePolicy = .failOpen,
-                transform: @escaping @Sendable (MessageDraft, HookContext) async throws -> MessageDraft) {
+                transform: @escaping @Sendable (MessageDraft, HookContext) async throws -> String) {
         self.name = name
         self.kinds = kinds
         self.budget = budget
@@ -116,12 +147,20 @@ public struct MessageTransformer: Sendable {
 
 /// Notified after a message is committed (`MessageHasBeenPosted`). Runs from a bounded queue,
 /// never on the request path; errors are logged and count toward the plugin's failure budget.
+///
+/// Implementers must tolerate missing an event (the queue drops when full) and must not rely on
+/// being called before the client sees the message.
 public struct MessageObserver: Sendable {
+    /// Name for logs, unique within the plugin.
     public var name: String
+    /// The kinds of message this observer sees.
     public var kinds: Set<MessageKind>
+    /// How long one call may take before it counts as failed.
     public var budget: Duration
+    /// Looks at one committed message.
     public var observe: @Sendable (StoredMessage) async throws -> Void
 
+    /// An observer of both kinds by default, with a 5 s budget.
     public init(name: String, kinds: Set<MessageKind> = [.visitor, .agent], budget: Duration = .seconds(5),
                 observe: @escaping @Sendable (StoredMessage) async throws -> Void) {
         self.name = name

@@ -3,7 +3,7 @@ import Foundation
 /// A semantic version of the plugin API. Plugins declare the minimum they need; the host refuses
 /// to activate a plugin that needs a newer API than it implements.
 public struct PluginAPIVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// Incremented for breaking changes (see `docs/plugin-api.md`).
+    /// Incremented for breaking changes (see the changelog in `docs/plugin-api.md`).
     public var major: Int
     /// Incremented for additions.
     public var minor: Int
@@ -11,16 +11,19 @@ public struct PluginAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
     public var patch: Int
 
     /// The version this build of PluginAPI implements.
-    public static let current = PluginAPIVersion(1, 0, 0)
+    public static let current = PluginAPIVersion(2, 0, 0)
 
+    /// A version; `patch` defaults to 0.
     public init(_ major: Int, _ minor: Int, _ patch: Int = 0) {
         self.major = major
         self.minor = minor
         self.patch = patch
     }
 
+    /// `major.minor.patch`.
     public var description: String { "\(major).\(minor).\(patch)" }
 
+    /// Orders versions by major, then minor, then patch.
     public static func < (a: PluginAPIVersion, b: PluginAPIVersion) -> Bool {
         (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)
     }

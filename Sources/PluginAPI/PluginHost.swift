@@ -1,21 +1,34 @@
 import Foundation
 
-/// Severity of a plugin log line.
+/// Severity of a plugin log line. New cases may arrive in a minor version.
 public enum PluginLogLevel: String, Sendable, Comparable, CaseIterable {
-    case debug, info, warning, error
+    /// Detail for developers; hidden at the default log level.
+    case debug
+    /// Normal operation worth recording.
+    case info
+    /// Something unexpected that the plugin handled.
+    case warning
+    /// Something failed; an operator should look.
+    case error
 
+    /// Orders levels by severity (`debug` lowest).
     public static func < (a: PluginLogLevel, b: PluginLogLevel) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 }
 
 /// The narrow interface the host gives a plugin. Plugins never import the host.
+///
+/// Plugins call it; they must not conform their own types to it except in tests (the host and
+/// `PluginTesting`'s `MockHost` are the implementations). Services of capabilities the plugin
+/// did not declare throw ``CapabilityNotDeclared``.
 public protocol PluginHost: Sendable {
     /// Writes a log line attributed to the plugin.
     func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String])
-    /// The current time (injected, so time-based plugin code is testable).
+    /// The current time (injected, so time-based plugin code is testable). Use it instead of `Date()`.
     func now() -> Date
-    /// The plugin's own key-value space; other plugins cannot see it.
+    /// The plugin's own key-value space; other plugins cannot see it. Needs the
+    /// ``PluginCapability/storage`` capability: without it every call throws ``CapabilityNotDeclared``.
     var storage: any PluginStorage { get }
     /// Publishes an event to the host's event stream (for operators and other subscribers).
     func publish(_ event: PluginEvent) async
@@ -27,10 +40,13 @@ extension PluginHost {
 }
 
 /// A namespaced key-value store: values are opaque bytes, keys are strings up to 256 bytes.
+///
+/// Plugins get one from ``PluginHost/storage``; implementers (the host, test doubles) must keep
+/// each plugin's keys apart from every other plugin's.
 public protocol PluginStorage: Sendable {
     /// The value of `key`, or `nil`.
     func value(for key: String) async throws -> Data?
-    /// Stores `value` under `key` (replacing any previous value).
+    /// Stores `value` under `key` (replacing any previous value); keys over 256 bytes throw.
     func set(_ value: Data, for key: String) async throws
     /// Removes `key` (no error if absent).
     func remove(_ key: String) async throws
@@ -47,6 +63,7 @@ public struct PluginEvent: Sendable, Equatable {
     /// Free-form attributes.
     public var attributes: [String: String]
 
+    /// An event; keep attributes small (they travel to every subscriber).
     public init(name: String, siteID: String? = nil, attributes: [String: String] = [:]) {
         self.name = name
         self.siteID = siteID

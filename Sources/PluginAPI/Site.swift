@@ -12,6 +12,7 @@ public struct SiteInfo: Sendable, Hashable {
     /// Branding and other site settings, as strings.
     public var settings: [String: String]
 
+    /// A site; the host builds these from the config file, tests build their own.
     public init(id: String, tier: String, allowedOrigins: [String] = [], settings: [String: String] = [:]) {
         self.id = id
         self.tier = tier

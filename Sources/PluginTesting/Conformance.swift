@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 
 /// A broken rule found by ``PluginConformance``.
 public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
@@ -7,6 +8,7 @@ public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
     public var rule: String
     /// What was found.
     public var detail: String
+    /// `rule: detail`, for test failure messages.
     public var description: String { "\(rule): \(detail)" }
 }
 
@@ -16,8 +18,8 @@ public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
 /// - it declares exactly what it contributes (no undeclared contribution, no unused declaration
 ///   except `storage`);
 /// - hook names are unique and budgets positive;
-/// - on the sample messages, every validator and transformer answers within its budget,
-///   transformers change only the text, and hooks are deterministic for the same input;
+/// - on the sample messages, every validator and transformer answers within its budget without
+///   throwing, and gives the same answer for the same input;
 /// - it uses nothing of the host it was not given (``MockHost`` reports unscripted calls).
 public enum PluginConformance {
     /// Runs every check; an empty result means the plugin conforms.
@@ -57,31 +59,31 @@ public enum PluginConformance {
             + contributions.observers.map(\.budget) + contributions.authorizers.map(\.budget)
         if budgets.contains(where: { $0 <= .zero }) { fail("hooks", "every budget must be positive") }
 
+        /// Runs a hook twice on the same input: a missed budget, a throw or two answers fail.
+        func runTwice<Value: Sendable & Equatable>(_ kind: String, _ name: String, budget: Duration, text: String,
+                                                   _ hook: @escaping @Sendable () async throws -> Value) async {
+            let first = await Deadline.run(within: budget, hook)
+            let second = await Deadline.run(within: budget, hook)
+            switch (first, second) {
+            case (.value(let a), .value(let b)) where a != b:
+                fail("determinism", "\(kind) \(name) answered \(a) then \(b) for \(text.debugDescription)")
+            case (.timedOut, _), (_, .timedOut):
+                fail("deadline", "\(kind) \(name) missed its \(budget) budget")
+            case (.failed(let error), _):
+                fail(kind, "\(name) threw \(error) for \(text.debugDescription)")
+            default: break
+            }
+        }
         let context = HookContext(site: site, clientIP: "127.0.0.1", origin: site.allowedOrigins.first)
         for text in samples {
             for kind in MessageKind.allCases {
                 let draft = MessageDraft(kind: kind, sessionID: "session_conformance", text: text)
                 for validator in contributions.validators where validator.kinds.contains(kind) {
-                    let first = await Deadline.run(within: validator.budget) { try await validator.validate(draft, context) }
-                    let second = await Deadline.run(within: validator.budget) { try await validator.validate(draft, context) }
-                    switch (first, second) {
-                    case (.value(let a), .value(let b)) where a != b:
-                        fail("determinism", "validator \(validator.name) answered \(a) then \(b) for \(text.debugDescription)")
-                    case (.timedOut, _), (_, .timedOut):
-                        fail("deadline", "validator \(validator.name) missed its \(validator.budget) budget")
-                    case (.failed(let error), _):
-                        fail("validator", "\(validator.name) threw \(error) for \(text.debugDescription)")
-                    default: break
-                    }
+                    await runTwice("validator", validator.name, budget: validator.budget, text: text) { try await validator.validate(draft, context) }
                 }
                 for transformer in contributions.transformers where transformer.kinds.contains(kind) {
-                    switch await Deadline.run(within: transformer.budget, { try await transformer.transform(draft, context) }) {
-                    case .value(let output):
-                        if output.kind != draft.kind || output.sessionID != draft.sessionID {
-                            fail("input", "transformer \(transformer.name) changed more than the text")
-                        }
-                    case .timedOut: fail("deadline", "transformer \(transformer.name) missed its \(transformer.budget) budget")
-                    case .failed(let error): fail("transformer", "\(transformer.name) threw \(error)")
+                    await runTwice("transformer", transformer.name, budget: transformer.budget, text: text) {
+                        try await transformer.transform(draft, context)
                     }
                 }
             }

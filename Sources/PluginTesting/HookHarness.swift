@@ -1,13 +1,18 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 
 /// Runs the real ``HookPipeline`` over one or several plugins, activated against a
-/// ``MockHost``, exactly as the server orders and times them.
+/// ``MockHost`` with the server's activation rules, exactly as the server orders and times them.
 ///
 /// ```swift
 /// let harness = try await HookHarness(WordFilter.self, configuration: .init(words: ["darn"]))
 /// let outcome = await harness.prepare(visitor: "oh darn")
 /// ```
+///
+/// Activation follows ``PluginActivation``: a plugin that contributes an undeclared capability
+/// makes the initialiser throw ``ActivationRefusal``, and storage without the `storage`
+/// capability throws ``CapabilityNotDeclared``, as in the server.
 public struct HookHarness: Sendable {
     /// The pipeline under test.
     public let pipeline: HookPipeline
@@ -20,21 +25,20 @@ public struct HookHarness: Sendable {
     /// What each plugin contributed, by id.
     public let contributions: [String: PluginContributions]
 
-    /// Activates `plugins` (type and configuration, in order) against `host`.
-    public init(plugins: [(any Plugin.Type, Any)], host: MockHost = MockHost(),
-                site: SiteInfo = SiteInfo(id: "test", tier: "test"), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy()) async throws {
+    /// Activates `plugins` (type and configuration, in order) against `host`. `clock` times the
+    /// circuit breaker's cool-down: pass a ``ManualClock`` to test it without waiting.
+    public init<C: Clock>(plugins: [(any Plugin.Type, Any)], host: MockHost = MockHost(),
+                          site: SiteInfo = SiteInfo(id: "test", tier: "test"), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
+                          clock: C = ContinuousClock()) async throws where C.Duration == Duration {
         var activated: [ActivatedPlugin] = []
-        var contributions: [String: PluginContributions] = [:]
         for (type, configuration) in plugins {
-            let c = try await Self.activate(type, configuration: configuration, host: host)
-            activated.append(ActivatedPlugin(id: type.descriptor.id, contributions: c))
-            contributions[type.descriptor.id] = c
+            activated.append(try await Self.activate(type, configuration: configuration, host: host))
         }
         self.host = host
         self.site = site
         self.enabled = activated.map(\.id)
-        self.contributions = contributions
-        self.pipeline = HookPipeline(plugins: activated, breaker: breaker) { level, message in
+        self.contributions = Dictionary(activated.map { ($0.id, $0.contributions) }, uniquingKeysWith: { first, _ in first })
+        self.pipeline = HookPipeline(plugins: activated, breaker: breaker, clock: clock) { level, message in
             host.log(level, message, metadata: [:])
         }
     }
@@ -45,15 +49,17 @@ public struct HookHarness: Sendable {
         try await self.init(plugins: [(type, configuration)], host: host, site: site)
     }
 
-    /// Creates and activates a plugin whose configuration is passed untyped.
-    static func activate(_ type: any Plugin.Type, configuration: Any, host: MockHost) async throws -> PluginContributions {
-        func open<P: Plugin>(_ type: P.Type) async throws -> PluginContributions {
+    /// Creates a plugin whose configuration is passed untyped and activates it as the server does.
+    static func activate(_ type: any Plugin.Type, configuration: Any, host: MockHost) async throws -> ActivatedPlugin {
+        func open<P: Plugin>(_ type: P.Type) throws -> P {
             guard let typed = configuration as? P.Configuration else {
                 throw PluginRefusal("configuration for \(P.descriptor.id) must be \(P.Configuration.self)")
             }
-            return try await P(configuration: typed).activate(host: host)
+            return try P(configuration: typed)
         }
-        return try await open(type)
+        try PluginActivation.checkCompatibility(type.descriptor)
+        let plugin = try open(type)
+        return try await PluginActivation.activate(plugin, host: PluginActivation.restrict(host, to: type.descriptor))
     }
 
     /// Validators and transformers over a visitor message.

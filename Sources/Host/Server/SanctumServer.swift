@@ -43,10 +43,17 @@ public enum SanctumServer {
     }
 
     /// Everything the server needs, ready to serve; keys generated on first start are returned
-    /// so the caller can show them once.
+    /// so the caller can show them once. `registry` holds the plugins compiled into the binary
+    /// (none by default); the config's tiers choose among them.
     public static func makeEnvironment(options: ServeOptions, config: SanctumConfig, environment: [String: String],
-                                       logger: Logger, registry: PluginRegistry = .builtIn, clock wallClock: @escaping @Sendable () -> Date = { Date() })
+                                       logger: Logger, registry: PluginRegistry = PluginRegistry([]),
+                                       clock wallClock: @escaping @Sendable () -> Date = { Date() })
         async throws -> (HostEnvironment, generated: [KeyKind: String], siteKeys: [String: String]) {
+        var config = config
+        // Without tiers in the file, every site gets the origin allowlist if this binary has it.
+        if config.tiers == nil {
+            config.tiers = ["default": .init(plugins: registry.types["domain-allowlist"] == nil ? [] : ["domain-allowlist"])]
+        }
         let testClock = environment["SANCTUM_TEST_CLOCK"] == "1" ? AdjustableClock(base: wallClock) : nil
         if testClock != nil { logger.warning("SANCTUM_TEST_CLOCK=1: the clock can be moved with POST /_test/clock. Never use this in production.") }
         let clock: @Sendable () -> Date
@@ -66,8 +73,7 @@ public enum SanctumServer {
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:],
                                   clock: { clock().timeIntervalSince1970 })
         let activity = ActivityTracker(store: store, clock: clock, logger: logger)
-        let tierPlugins = (config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]).keys.sorted()
-            .flatMap { config.tiers?[$0]?.plugins ?? ["domain-allowlist"] }
+        let tierPlugins = (config.tiers ?? [:]).sorted { $0.key < $1.key }.flatMap(\.value.plugins)
         var seen = Set<String>()
         let wanted = tierPlugins.filter { registry.types[$0] != nil && seen.insert($0).inserted }
         let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock)
@@ -125,14 +131,15 @@ public enum SanctumServer {
                     logger: env.logger)
     }
 
-    /// `sanctum serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests, flushes
-    /// pending activity and closes the database after its last commit.
-    public static func serve(_ options: ServeOptions) async throws {
+    /// `sanctum serve` with the plugins in `registry`: runs until SIGINT/SIGTERM, then finishes
+    /// in-flight requests, flushes pending activity and closes the database after its last commit.
+    public static func serve(_ options: ServeOptions, plugins registry: PluginRegistry) async throws {
         var logger = Logger(label: "sanctum")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let config = try options.configPath.map(SanctumConfig.load(path:)) ?? SanctumConfig()
         let (env, generated, siteKeys) = try await makeEnvironment(options: options, config: config,
-                                                                   environment: ProcessInfo.processInfo.environment, logger: logger)
+                                                                   environment: ProcessInfo.processInfo.environment, logger: logger,
+                                                                   registry: registry)
         if !generated.isEmpty || !siteKeys.isEmpty {
             print("sanctum: generated new keys. They are shown ONCE and stored only as hashes; keep them now:")
             for kind in KeyKind.allCases { if let key = generated[kind] { print("  SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(key)") } }

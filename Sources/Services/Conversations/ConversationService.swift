@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 
 /// The rules of a conversation: visitor messages and agent replies through the plugin hooks
 /// into the store and on to the observers, the replies a visitor polls, typing and read receipts.

@@ -1,5 +1,5 @@
 import Foundation
-import PluginAPI
+import PluginDispatch
 import Synchronization
 
 /// Fans committed events out to subscribers in commit order.

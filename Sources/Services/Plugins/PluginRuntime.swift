@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PluginAPI
+import PluginDispatch
 import ServiceLifecycle
 import Synchronization
 
@@ -11,10 +12,11 @@ public final class PluginRuntime: Service, Sendable {
     package struct Entry: Sendable {
         let id: String
         let plugin: any Plugin
-        let host: HostPluginContext
+        /// The plugin's host, restricted to its declared capabilities.
+        let host: any PluginHost
         let contributions: PluginContributions
 
-        package init(id: String, plugin: any Plugin, host: HostPluginContext, contributions: PluginContributions) {
+        package init(id: String, plugin: any Plugin, host: any PluginHost, contributions: PluginContributions) {
             self.id = id
             self.plugin = plugin
             self.host = host

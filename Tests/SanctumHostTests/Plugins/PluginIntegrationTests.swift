@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import PluginAPI
+import PluginDispatch
 import XCTest
 @testable import SanctumHost
 @testable import SanctumServices

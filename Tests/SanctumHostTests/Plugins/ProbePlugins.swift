@@ -53,11 +53,7 @@ struct SuffixA: Plugin {
     init(configuration: Configuration) { suffix = configuration.suffix }
     func activate(host: any PluginHost) async throws -> PluginContributions {
         let suffix = suffix
-        return PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in
-            var copy = draft
-            copy.text += suffix
-            return copy
-        }])
+        return PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in draft.text + suffix }])
     }
 }
 
@@ -66,11 +62,7 @@ struct SuffixB: Plugin {
     static let descriptor = PluginDescriptor(id: "suffix-b", version: "1", capabilities: [.transformMessages], summary: "test")
     init(configuration: NoConfiguration) {}
     func activate(host: any PluginHost) async throws -> PluginContributions {
-        PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in
-            var copy = draft
-            copy.text += "-b"
-            return copy
-        }])
+        PluginContributions(transformers: [MessageTransformer(name: "append") { draft, _ in draft.text + "-b" }])
     }
 }
 
@@ -112,7 +104,30 @@ struct Counter: Plugin {
     }
 }
 
+/// Uses storage without declaring the `storage` capability: from a route (which reports the
+/// error) and from a fail-closed validator (so the message is refused).
+struct Forgetful: Plugin {
+    static let descriptor = PluginDescriptor(id: "forgetful", version: "1", capabilities: [.routes, .validateMessages], summary: "test")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(
+            validators: [MessageValidator(name: "remember", policy: .failClosed) { draft, _ in
+                try await host.storage.set(Data(draft.text.utf8), for: "last")
+                return .allow
+            }],
+            routes: [PluginRoute("POST", "/remember") { _ in
+                do {
+                    try await host.storage.set(Data("x".utf8), for: "last")
+                    return try .json(["stored": true])
+                } catch {
+                    return try .json(["error": String(describing: error), "type": String(describing: type(of: error))], status: 500)
+                }
+            }])
+    }
+}
+
 extension PluginRegistry {
-    /// The built-in plugins plus the probes.
-    static let withProbes = PluginRegistry.builtIn.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self, Counter.self])
+    /// The shipped plugins plus the probes.
+    static let withProbes = PluginRegistry.shipped.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self,
+                                                          Counter.self, Forgetful.self])
 }

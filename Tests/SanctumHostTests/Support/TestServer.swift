@@ -1,10 +1,18 @@
+import DomainAllowlist
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import WordFilter
 import XCTest
 @testable import SanctumHost
 @testable import SanctumServices
+
+extension PluginRegistry {
+    /// What the `sanctum` binary compiles in (`Sources/sanctum/CompiledPlugins.swift`): the host
+    /// itself depends on no plugin, so its tests compose their servers the same way.
+    static let shipped = PluginRegistry([DomainAllowlist.self, WordFilter.self])
+}
 
 /// Keys every test server starts with.
 enum TestKeys {
@@ -25,7 +33,7 @@ func withServer<T: Sendable>(
     config: SanctumConfig = SanctumConfig(),
     environment: [String: String] = ["SANCTUM_API_KEY": TestKeys.api, "SANCTUM_ADMIN_KEY": TestKeys.admin],
     options: ServeOptions = ServeOptions(),
-    registry: PluginRegistry = .builtIn,
+    registry: PluginRegistry = .shipped,
     clock: @escaping @Sendable () -> Date = { Date() },
     _ body: @Sendable (Client, HostEnvironment) async throws -> T
 ) async throws -> T {

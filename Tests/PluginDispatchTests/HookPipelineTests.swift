@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 import PluginTesting
 import Synchronization
 import XCTest
@@ -9,10 +10,11 @@ final class HookPipelineTests: XCTestCase {
     let draft = MessageDraft(kind: .visitor, sessionID: "session_x", text: "hi")
 
     private func pipeline(_ configurations: [ScriptedPlugin.Configuration], breaker: CircuitBreakerPolicy = .init(),
+                          clock: ManualClock = ManualClock(),
                           log: (@Sendable (PluginLogLevel, String) -> Void)? = nil) async throws -> HookPipeline {
         var plugins: [ActivatedPlugin] = []
         for c in configurations { plugins.append(try await .scripted(c)) }
-        return HookPipeline(plugins: plugins, breaker: breaker, log: log ?? { _, _ in })
+        return HookPipeline(plugins: plugins, breaker: breaker, clock: clock, log: log ?? { _, _ in })
     }
 
     func testHooksRunInTheEnabledOrderValidatorsBeforeTransformers() async throws {
@@ -78,18 +80,54 @@ final class HookPipelineTests: XCTestCase {
     func testAPluginThatKeepsFailingIsSwitchedOffLoudlyThenTriedAgain() async throws {
         let log = CallLog()
         let lines = CallLog()
+        let clock = ManualClock()
         let p = try await pipeline([.init(id: "flaky", [.throwError], policy: .failOpen, log: log)],
-                                   breaker: CircuitBreakerPolicy(failureThreshold: 3, coolDown: .milliseconds(300)),
+                                   breaker: CircuitBreakerPolicy(failureThreshold: 3, coolDown: .seconds(30)), clock: clock,
                                    log: { level, message in if level == .error { lines.record(message) } })
         for _ in 0..<10 { _ = await p.prepare(draft, context: context, enabled: ["flaky"]) }
         XCTAssertEqual(log.all.count, 3, "after 3 failures the hook is no longer called")
         XCTAssertTrue(p.isSwitchedOff("flaky"))
         XCTAssertEqual(lines.all.count, 1, "one loud line")
         XCTAssertTrue(lines.all[0].contains("PLUGIN SWITCHED OFF: flaky"))
-        try await Task.sleep(for: .milliseconds(400))
+        clock.advance(by: .seconds(29))
+        XCTAssertTrue(p.isSwitchedOff("flaky"), "still off before the cool-down ends")
+        clock.advance(by: .seconds(1))
         XCTAssertFalse(p.isSwitchedOff("flaky"))
         _ = await p.prepare(draft, context: context, enabled: ["flaky"])
         XCTAssertEqual(log.all.count, 4, "tried again after the cool-down")
+        XCTAssertFalse(p.isSwitchedOff("flaky"), "one failure after the cool-down does not switch it off again")
+    }
+
+    func testASuccessResetsTheFailureCount() async throws {
+        let log = CallLog()
+        let p = try await pipeline([.init(id: "moody", [.throwError], policy: .failOpen, log: log), .init(id: "fine", [.allow])],
+                                   breaker: CircuitBreakerPolicy(failureThreshold: 2, coolDown: .seconds(30)))
+        _ = await p.prepare(draft, context: context, enabled: ["moody"])
+        XCTAssertFalse(p.isSwitchedOff("moody"))
+        _ = await p.prepare(draft, context: context, enabled: ["fine"])
+        XCTAssertFalse(p.isSwitchedOff("fine"), "another plugin's success or failure counts only for itself")
+        _ = await p.prepare(draft, context: context, enabled: ["moody"])
+        XCTAssertTrue(p.isSwitchedOff("moody"))
+    }
+
+    func testTheHarnessTakesAClockForTheBreaker() async throws {
+        struct AlwaysThrows: Plugin {
+            static let descriptor = PluginDescriptor(id: "always-throws", version: "1", capabilities: [.validateMessages], summary: "bad")
+            init(configuration: NoConfiguration) {}
+            func activate(host: any PluginHost) async throws -> PluginContributions {
+                PluginContributions(validators: [MessageValidator(name: "v") { _, _ in throw CocoaError(.featureUnsupported) }])
+            }
+        }
+        let clock = ManualClock()
+        let host = MockHost()
+        host.onUnexpectedCall = { XCTFail($0) }
+        let harness = try await HookHarness(plugins: [(AlwaysThrows.self, NoConfiguration())], host: host,
+                                            breaker: CircuitBreakerPolicy(failureThreshold: 1, coolDown: .seconds(10)), clock: clock)
+        _ = await harness.prepare(visitor: "hi")
+        XCTAssertTrue(harness.pipeline.isSwitchedOff("always-throws"))
+        XCTAssertTrue(host.logs.contains { $0.level == .error && $0.message.contains("PLUGIN SWITCHED OFF: always-throws") })
+        clock.advance(by: .seconds(10))
+        XCTAssertFalse(harness.pipeline.isSwitchedOff("always-throws"))
     }
 
     func testSwitchedOffFailClosedPluginKeepsRejecting() async throws {
@@ -116,56 +154,22 @@ final class HookPipelineTests: XCTestCase {
         XCTAssertEqual(denied, deny)
     }
 
-    func testTransformerThatChangesTheSessionHasFailed() async throws {
-        struct Hijacker: Plugin {
-            static let descriptor = PluginDescriptor(id: "hijack", version: "1", capabilities: [.transformMessages], summary: "bad")
+    func testATransformerReplacesOnlyTheTextAndSeesThePreviousOutput() async throws {
+        struct Shout: Plugin {
+            static let descriptor = PluginDescriptor(id: "shout", version: "1", capabilities: [.transformMessages], summary: "test")
             init(configuration: NoConfiguration) {}
             func activate(host: any PluginHost) async throws -> PluginContributions {
-                PluginContributions(transformers: [MessageTransformer(name: "swap", policy: .failClosed) { draft, _ in
-                    var copy = draft
-                    copy.sessionID = "session_other"
-                    return copy
-                }])
+                PluginContributions(transformers: [
+                    MessageTransformer(name: "upper", kinds: [.visitor, .agent]) { draft, _ in draft.text.uppercased() },
+                    MessageTransformer(name: "bang", kinds: [.agent]) { draft, _ in draft.text + "!" },
+                ])
             }
         }
-        let harness = try await HookHarness(Hijacker.self, configuration: NoConfiguration())
-        guard case .reject(HookPipeline.unavailableCode, _, _, _) = await harness.prepare(visitor: "hi") else {
-            return XCTFail("the contract violation went through")
-        }
-        let failures = await PluginConformance.check(Hijacker.self, configuration: NoConfiguration())
-        XCTAssertTrue(failures.contains { $0.rule == "input" })
-    }
-
-    func testConformanceFlagsUndeclaredAndUnusedCapabilities() async throws {
-        struct Sloppy: Plugin {
-            static let descriptor = PluginDescriptor(id: "Sloppy_ID", version: "1", capabilities: [.routes], summary: "bad")
-            init(configuration: NoConfiguration) {}
-            func activate(host: any PluginHost) async throws -> PluginContributions {
-                PluginContributions(validators: [MessageValidator(name: "v") { _, _ in .allow }])
-            }
-        }
-        let failures = await PluginConformance.check(Sloppy.self, configuration: NoConfiguration())
-        XCTAssertEqual(Set(failures.map(\.rule)), ["descriptor.id", "capabilities"])
-        XCTAssertEqual(failures.filter { $0.rule == "capabilities" }.count, 2)
-    }
-
-    func testMockHostReportsUnscriptedCalls() async throws {
-        let host = MockHost()
-        let calls = CallLog()
-        host.onUnexpectedCall = { calls.record($0) }
-        _ = try? await host.storage.value(for: "x")
-        await host.publish(PluginEvent(name: "x.y"))
-        XCTAssertEqual(calls.all.count, 2)
-        let storage = host.allowStorage()
-        try await storage.set(Data("v".utf8), for: "k")
-        let value = try await host.storage.value(for: "k")
-        XCTAssertEqual(value, Data("v".utf8))
-        XCTAssertEqual(calls.all.count, 2)
-    }
-
-    func testVersionCompatibility() {
-        XCTAssertTrue(PluginAPIVersion(1, 2, 0).satisfies(PluginAPIVersion(1, 0)))
-        XCTAssertFalse(PluginAPIVersion(1, 0, 0).satisfies(PluginAPIVersion(1, 1)))
-        XCTAssertFalse(PluginAPIVersion(2, 0, 0).satisfies(PluginAPIVersion(1, 0)))
+        let harness = try await HookHarness(Shout.self, configuration: NoConfiguration())
+        let visitor = await harness.prepare(visitor: "hi", sessionID: "session_v")
+        XCTAssertEqual(visitor, .accept(MessageDraft(kind: .visitor, sessionID: "session_v", text: "HI")))
+        let agent = await harness.prepare(agent: "ok", sessionID: "session_a")
+        XCTAssertEqual(agent, .accept(MessageDraft(kind: .agent, sessionID: "session_a", text: "OK!")),
+                       "the second transformer gets the first one's text; kind and session are kept")
     }
 }

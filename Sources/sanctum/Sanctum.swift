@@ -3,7 +3,8 @@ import Foundation
 import SanctumHost
 import SanctumServices
 
-/// The `sanctum` command line: a thin layer over SanctumHost.
+/// The `sanctum` command line: a thin layer over SanctumHost, serving the plugins of
+/// `PluginRegistry.compiledIn`.
 @main
 struct Sanctum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         do {
             try await SanctumServer.serve(ServeOptions(configPath: db.config, host: host, port: port, database: db.database,
-                                                       allowPublishedKeys: allowPublishedKeys))
+                                                       allowPublishedKeys: allowPublishedKeys),
+                                          plugins: .compiledIn)
         } catch let error as KeySetupError {
             FileHandle.standardError.write(Data("sanctum: \(error.description)\n".utf8))
             throw ExitCode(78)

@@ -1,5 +1,6 @@
 import Foundation
 import PluginAPI
+import PluginDispatch
 import Synchronization
 
 /// Records the order hooks ran in, across plugins.
@@ -52,9 +53,7 @@ struct ScriptedPlugin: Plugin {
             case .append(let suffix):
                 contributions.transformers.append(MessageTransformer(name: name, policy: policy) { draft, _ in
                     log?.record(name)
-                    var copy = draft
-                    copy.text += suffix
-                    return copy
+                    return draft.text + suffix
                 })
             case .slow(let duration):
                 contributions.validators.append(MessageValidator(name: name, budget: .milliseconds(50), policy: policy) { _, _ in

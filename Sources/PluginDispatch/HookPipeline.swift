@@ -1,10 +1,15 @@
 import Foundation
+import PluginAPI
 
 /// A plugin after activation, as the pipeline runs it.
 public struct ActivatedPlugin: Sendable {
+    /// The plugin's descriptor id; the `enabled` lists of the pipeline name plugins by it.
     public var id: String
+    /// What the plugin registered in ``Plugin/activate(host:)``.
     public var contributions: PluginContributions
 
+    /// An activated plugin from its id and contributions (``PluginActivation`` builds these
+    /// with the server's checks; tests and benchmarks may build them directly).
     public init(id: String, contributions: PluginContributions) {
         self.id = id
         self.contributions = contributions
@@ -13,23 +18,10 @@ public struct ActivatedPlugin: Sendable {
 
 /// The outcome of running validators and transformers over a draft.
 public enum PreparedMessage: Sendable, Equatable {
-    /// Store this (possibly transformed) draft.
+    /// Store this draft: the original kind and session with the text the last transformer returned.
     case accept(MessageDraft)
     /// Refuse the message; `pluginID` names the plugin that decided.
     case reject(code: String, localizationKey: String, message: String, pluginID: String)
-}
-
-/// When a failing plugin is switched off, and for how long.
-public struct CircuitBreakerPolicy: Sendable, Equatable {
-    /// Consecutive failures (throws or missed budgets) that switch a plugin off.
-    public var failureThreshold: Int
-    /// How long it stays off before it is tried again.
-    public var coolDown: Duration
-
-    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(30)) {
-        self.failureThreshold = failureThreshold
-        self.coolDown = coolDown
-    }
 }
 
 /// The hook dispatcher: runs the hooks of the plugins a site enables, in the site's plugin
@@ -39,34 +31,33 @@ public struct CircuitBreakerPolicy: Sendable, Equatable {
 /// - Order: the order of the `enabled` list (the config order of the site's tier); within a
 ///   plugin, the order of its contributions.
 /// - Validators: the first rejection wins and later validators are not run.
-/// - Transformers: run after all validators, each on the previous one's output; a transformer
-///   that changes anything but the text has failed.
+/// - Transformers: run after all validators, each on the previous one's text; only the text
+///   can change.
 /// - Authorizers: the first deny wins; otherwise allow if any allowed, else abstain.
 /// - A hook that throws or misses its budget follows its policy: fail-open continues as if it
 ///   allowed (or left the text unchanged, or abstained); fail-closed rejects the message with
 ///   `plugin.unavailable` (or denies the request with 503).
 /// - A plugin failing `failureThreshold` times in a row is switched off for `coolDown` with one
-///   loud log line; while off, its hooks are not called and their policy applies at once.
+///   loud log line; while off, its hooks are not called and their policy applies at once. The
+///   cool-down is measured on the injected clock.
 public final class HookPipeline: Sendable {
     /// Code of the rejection a fail-closed hook produces when it fails.
     public static let unavailableCode = "plugin.unavailable"
 
     private let plugins: [String: ActivatedPlugin]
-    private let breakerPolicy: CircuitBreakerPolicy
+    private let breaker: CircuitBreaker
     private let log: @Sendable (PluginLogLevel, String) -> Void
-    private let clock = ContinuousClock()
-    private let breakers = _Locked<[String: Breaker]>([:])
-
-    private struct Breaker {
-        var consecutiveFailures = 0
-        var offUntil: ContinuousClock.Instant?
-    }
 
     /// A pipeline over `plugins` (any order: the `enabled` list of each call decides).
-    public init(plugins: [ActivatedPlugin], breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
-                log: @escaping @Sendable (PluginLogLevel, String) -> Void = { _, _ in }) {
+    ///
+    /// `clock` times the circuit breaker's cool-down (tests pass a manual clock and move it);
+    /// hook budgets are always real time. `log` receives the pipeline's warnings and the loud
+    /// switch-off line; it must not block.
+    public init<C: Clock>(plugins: [ActivatedPlugin], breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
+                          clock: C = ContinuousClock(),
+                          log: @escaping @Sendable (PluginLogLevel, String) -> Void = { _, _ in }) where C.Duration == Duration {
         self.plugins = Dictionary(plugins.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        self.breakerPolicy = breaker
+        self.breaker = CircuitBreaker(policy: breaker, clock: clock)
         self.log = log
     }
 
@@ -104,15 +95,8 @@ public final class HookPipeline: Sendable {
             guard let plugin = plugins[id] else { continue }
             for transformer in plugin.contributions.transformers where transformer.kinds.contains(draft.kind) {
                 let input = current
-                let outcome = await call(id, transformer.name, budget: transformer.budget) { () throws -> MessageDraft in
-                    let output = try await transformer.transform(input, context)
-                    guard output.kind == input.kind, output.sessionID == input.sessionID else {
-                        throw HookContractViolation(message: "transformer changed more than the text")
-                    }
-                    return output
-                }
-                switch outcome {
-                case .value(let output): current = output
+                switch await call(id, transformer.name, budget: transformer.budget, { try await transformer.transform(input, context) }) {
+                case .value(let text): current.text = text
                 case .failed, .timedOut:
                     if transformer.policy == .failClosed { return unavailable(id) }
                 }
@@ -155,7 +139,7 @@ public final class HookPipeline: Sendable {
 
     /// Whether `pluginID` is currently switched off by its circuit breaker.
     public func isSwitchedOff(_ pluginID: String) -> Bool {
-        breakers.withLock { $0[pluginID]?.offUntil.map { clock.now < $0 } ?? false }
+        breaker.isOpen(pluginID)
     }
 
     private func unavailable(_ id: String) -> PreparedMessage {
@@ -166,44 +150,29 @@ public final class HookPipeline: Sendable {
     /// Calls one hook under its budget, honouring and updating the plugin's circuit breaker.
     private func call<Value: Sendable>(_ id: String, _ hook: String, budget: Duration,
                                        _ operation: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
-        if isSwitchedOff(id) { return .failed(PluginSwitchedOff(pluginID: id)) }
+        if breaker.isOpen(id) { return .failed(PluginSwitchedOff(pluginID: id)) }
         let outcome = await Deadline.run(within: budget, operation)
-        let now = clock.now
-        let failed: Bool
         switch outcome {
-        case .value: failed = false
+        case .value:
+            breaker.recordSuccess(id)
+            return outcome
         case .failed(let error):
-            failed = true
             log(.warning, "plugin \(id) hook \(hook) failed: \(error)")
         case .timedOut:
-            failed = true
             log(.warning, "plugin \(id) hook \(hook) missed its \(budget) budget")
         }
-        let switchedOff: Bool = breakers.withLock { all in
-            var breaker = all[id] ?? Breaker()
-            defer { all[id] = breaker }
-            guard failed else { breaker.consecutiveFailures = 0; breaker.offUntil = nil; return false }
-            breaker.consecutiveFailures += 1
-            guard breaker.consecutiveFailures >= breakerPolicy.failureThreshold else { return false }
-            breaker.consecutiveFailures = 0
-            breaker.offUntil = now.advanced(by: breakerPolicy.coolDown)
-            return true
-        }
-        if switchedOff {
-            log(.error, "PLUGIN SWITCHED OFF: \(id) failed \(breakerPolicy.failureThreshold) times in a row; its hooks are skipped (their failure policy applies) for \(breakerPolicy.coolDown)")
+        if breaker.recordFailure(id) {
+            let policy = breaker.policy
+            log(.error, "PLUGIN SWITCHED OFF: \(id) failed \(policy.failureThreshold) times in a row; its hooks are skipped (their failure policy applies) for \(policy.coolDown)")
         }
         return outcome
     }
 }
 
-/// A hook broke the contract (for example a transformer changed the session id).
-public struct HookContractViolation: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
-}
-
 /// The hook was not called: its plugin is switched off by the circuit breaker.
 public struct PluginSwitchedOff: Error, Sendable, CustomStringConvertible {
+    /// The plugin whose breaker is open.
     public var pluginID: String
+    /// `plugin <id> is switched off`, for logs.
     public var description: String { "plugin \(pluginID) is switched off" }
 }

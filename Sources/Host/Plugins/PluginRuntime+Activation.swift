@@ -1,10 +1,12 @@
 import Foundation
 import Logging
 import PluginAPI
+import PluginDispatch
 import SanctumServices
 
 extension PluginRuntime {
-    /// Creates and activates, in order, the plugins named by `ids`. A plugin that refuses, needs a
+    /// Creates and activates, in order, the plugins named by `ids`, with the rules of
+    /// ``PluginActivation`` (the ones `PluginTesting` applies too). A plugin that refuses, needs a
     /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
     /// a plugin whose configuration is invalid stops the server (the message names the key path).
     static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
@@ -12,24 +14,16 @@ extension PluginRuntime {
         var entries: [Entry] = []
         for id in ids {
             guard let type = registry.types[id] else { continue }
-            let host = HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store)
             let descriptor = type.descriptor
-            guard PluginAPIVersion.current.satisfies(descriptor.minimumAPIVersion) else {
-                logger.error("PLUGIN NOT ACTIVATED: \(id) needs PluginAPI \(descriptor.minimumAPIVersion); this server has \(PluginAPIVersion.current)")
-                continue
-            }
-            let plugin = try instantiate(type, config: config)
+            let host = PluginActivation.restrict(HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store), to: descriptor)
             do {
-                let contributions = try await plugin.activate(host: host)
-                let undeclared = contributions.usedCapabilities.subtracting(descriptor.capabilities)
-                guard undeclared.isEmpty else {
-                    logger.error("PLUGIN NOT ACTIVATED: \(id) contributes undeclared capabilities \(undeclared.map(\.rawValue).sorted())")
-                    continue
-                }
-                entries.append(Entry(id: id, plugin: plugin, host: host, contributions: contributions))
+                try PluginActivation.checkCompatibility(descriptor)
+                let plugin = try instantiate(type, config: config)
+                let activated = try await PluginActivation.activate(plugin, host: host)
+                entries.append(Entry(id: id, plugin: plugin, host: host, contributions: activated.contributions))
                 logger.info("plugin \(id) \(descriptor.version) activated")
-            } catch {
-                logger.error("PLUGIN NOT ACTIVATED: \(id) refused: \(error)")
+            } catch let refusal as ActivationRefusal {
+                logger.error("PLUGIN NOT ACTIVATED: \(id) \(refusal)")
             }
         }
         return PluginRuntime(entries: entries, logger: logger)
@@ -41,5 +35,4 @@ extension PluginRuntime {
         }
         return try make(type)
     }
-
 }

@@ -2,12 +2,15 @@ import Foundation
 
 /// How a hook call under a time budget ended.
 public enum DeadlineOutcome<Value: Sendable>: Sendable {
+    /// The operation returned this value within the budget.
     case value(Value)
+    /// The operation threw this error within the budget.
     case failed(any Error)
+    /// The budget passed first; the operation was cancelled and its result is discarded.
     case timedOut
 }
 
-/// Runs hook calls under a time budget.
+/// Runs hook calls under a time budget (the host also uses it for its own bounded waits).
 public enum Deadline {
     /// Runs `operation`, returning its result or `.timedOut` once `budget` has passed.
     ///
@@ -117,7 +120,7 @@ private final class Race<Value: Sendable>: Sendable {
         var finished = false
         var work: Task<Void, Never>?
     }
-    private let state = _Locked(State())
+    private let state = Locked(State())
 
     func start(_ continuation: CheckedContinuation<DeadlineOutcome<Value>, Never>) {
         state.withLock { $0.continuation = continuation }

@@ -1,0 +1,11 @@
+import DomainAllowlist
+import SanctumHost
+import WordFilter
+
+extension PluginRegistry {
+    /// The plugins compiled into this binary; tiers in the config file enable them by id.
+    ///
+    /// The host depends on no plugin: this list is the only place that names them. An
+    /// organisation's own binary lists its own (see "Your own sanctum binary" in `docs/plugins.md`).
+    static let compiledIn = PluginRegistry([DomainAllowlist.self, WordFilter.self])
+}
