@@ -38,32 +38,29 @@ final class MigrationTests: XCTestCase {
         return path
     }
 
-    func testPublishedDefaultKeysRefuseToStartWithInstructions() async throws {
-        let path = try Self.makeLegacyDatabase()
+    /// Expects a start on the legacy database at `path` to be refused with every one of
+    /// `phrases` in the message, and the stored `key` to be left as `value`.
+    private func assertRefusedStart(_ path: String, options: ServeOptions = ServeOptions(), saying phrases: [String],
+                                    leaving key: String, as value: String, file: StaticString = #filePath, line: UInt = #line) async throws {
         do {
-            _ = try await withServer(database: path, environment: [:]) { _, _ in }
-            XCTFail("started with the published keys")
+            _ = try await withServer(database: path, environment: [:], options: options) { _, _ in }
+            XCTFail("started", file: file, line: line)
         } catch let error as KeySetupError {
-            XCTAssertTrue(error.description.contains("sanctum keys rotate"), error.description)
-            XCTAssertTrue(error.description.contains("--allow-published-keys"), error.description)
+            for phrase in phrases { XCTAssertTrue(error.description.contains(phrase), error.description, file: file, line: line) }
         }
         let c = try SQLiteConnection(path: path)
-        XCTAssertEqual(try c.scalar("SELECT config_value FROM system_config WHERE config_key = 'api_key'")?.text, "ObeyG1ant",
-                       "a refused start changes no key")
+        XCTAssertEqual(try c.scalar("SELECT config_value FROM system_config WHERE config_key = ?", [.text(key)])?.text, value,
+                       "a refused start changes no key", file: file, line: line)
+    }
+
+    func testPublishedDefaultKeysRefuseToStartWithInstructions() async throws {
+        try await assertRefusedStart(try Self.makeLegacyDatabase(), saying: ["sanctum keys rotate", "--allow-published-keys"],
+                                     leaving: "api_key", as: "ObeyG1ant")
     }
 
     func testWeakLegacyKeysRefuseToStartWithTheRotationCommand() async throws {
-        let path = try Self.makeLegacyDatabase(apiKey: "abc", adminKey: "admin")
-        do {
-            _ = try await withServer(database: path, environment: [:], options: ServeOptions(allowPublishedKeys: true)) { _, _ in }
-            XCTFail("started with weak keys")
-        } catch let error as KeySetupError {
-            XCTAssertTrue(error.description.contains("weak api_key (3 characters"), error.description)
-            XCTAssertTrue(error.description.contains("sanctum keys rotate --database"), error.description)
-        }
-        let c = try SQLiteConnection(path: path)
-        XCTAssertEqual(try c.scalar("SELECT config_value FROM system_config WHERE config_key = 'admin_key'")?.text, "admin",
-                       "a refused start changes no key")
+        try await assertRefusedStart(try Self.makeLegacyDatabase(apiKey: "abc", adminKey: "admin"), options: ServeOptions(allowPublishedKeys: true),
+                                     saying: ["weak api_key (3 characters", "sanctum keys rotate --database"], leaving: "admin_key", as: "admin")
         let strong = try Self.makeLegacyDatabase(apiKey: "legacy-api-key-0123456789", adminKey: "legacy-admin-key-0123456789")
         try await withServer(database: strong, environment: [:]) { client, _ in
             let answer = try await client.get("/api/v1/?action=inbox", key: "legacy-api-key-0123456789")
