@@ -2,7 +2,8 @@ import Foundation
 import XCTest
 
 /// The plugin side imports nothing but Foundation and the plugin targets below it: a plugin
-/// author needs nothing else, and plugin code never sees the dispatcher.
+/// author needs nothing else, and plugin code never sees the dispatcher. The services import no
+/// HTTP or storage engine.
 final class DependencyRuleTests: XCTestCase {
     /// What each folder may import.
     static let allowedImports: [(folder: String, modules: Set<String>)] = [
@@ -10,6 +11,8 @@ final class DependencyRuleTests: XCTestCase {
         ("Sources/PluginDispatch", ["Foundation", "PluginAPI"]),
         ("Sources/PluginTesting", ["Foundation", "PluginAPI", "PluginDispatch"]),
         ("Plugins", ["Foundation", "PluginAPI"]),
+        // The domain: no HTTP (Hummingbird, NIO, HTTPTypes) and no storage engine below the services.
+        ("Sources/Services", ["Foundation", "Synchronization", "Logging", "Crypto", "ServiceLifecycle", "PluginAPI", "PluginDispatch"]),
     ]
 
     func testPluginSideTargetsImportOnlyFoundationAndThePluginTargets() throws {
