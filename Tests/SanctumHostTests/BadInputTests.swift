@@ -208,4 +208,22 @@ final class BadInputTests: XCTestCase {
             XCTAssertNotNil(JSON.parse(Array(poll.text.utf8)), "the poll answer is valid JSON")
         }
     }
+
+    func testEveryAnswerForbidsSniffingAndPagesStateTheirFramingAndReferrerRules() async throws {
+        try await withServer { client, _ in
+            let nosniff = HTTPField.Name("X-Content-Type-Options")!
+            for uri in ["/api/v1/?action=responses&session_id=session_h", "/api/v1/?action=nope", "/nowhere", "/widget/chat-widget.js",
+                        "/api/v1//", "/admin"] {
+                let answer = try await client.get(uri)
+                XCTAssertEqual(answer.headers[nosniff], "nosniff", uri)
+            }
+            for page in ["/admin/", "/chat/", "/widget/", "/widget/demo"] {
+                let answer = try await client.get(page)
+                XCTAssertEqual(answer.status, .ok, page)
+                XCTAssertEqual(answer.headers[HTTPField.Name("Referrer-Policy")!], "no-referrer", page)
+                XCTAssertEqual(answer.headers[HTTPField.Name("X-Frame-Options")!], "SAMEORIGIN", page)
+                XCTAssertTrue(answer.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'self'") == true, page)
+            }
+        }
+    }
 }

@@ -100,6 +100,15 @@ final class AccessControlTests: XCTestCase {
         XCTAssertNil(f.services.access.caller(forKey: "wrong-key-0123456789"))
     }
 
+    func testTheSameOriginShortcutMatchesTheWholeOrigin() {
+        XCTAssertTrue(AccessControl.isSameOrigin("https://chat.example.com", authority: "chat.example.com"))
+        XCTAssertTrue(AccessControl.isSameOrigin("http://127.0.0.1:8080", authority: "127.0.0.1:8080"))
+        XCTAssertFalse(AccessControl.isSameOrigin("https://evil.example://chat.example.com", authority: "chat.example.com"))
+        XCTAssertFalse(AccessControl.isSameOrigin("https://evilchat.example.com", authority: "chat.example.com"))
+        XCTAssertFalse(AccessControl.isSameOrigin("https://chat.example.com:444", authority: "chat.example.com"))
+        XCTAssertFalse(AccessControl.isSameOrigin("https://", authority: ""))
+    }
+
     func testTheOperatorActsOnAnySiteAndAnAgentOnlyOnItsOwn() async throws {
         let f = ServiceFixture()
         try await f.post("session_acme", "hi", site: f.acme)

@@ -49,7 +49,7 @@ extension HostEnvironment {
 
     func sitePage(_ path: String, _ request: Request) throws -> Response {
         guard let response = site.response(path, for: request, cacheControl: "no-cache",
-                                           extraHeaders: [.contentSecurityPolicy: Self.pageCSP]) else { throw APIError.notFound }
+                                           extraHeaders: Self.pageHeaders) else { throw APIError.notFound }
         return response
     }
 

@@ -11,6 +11,14 @@ extension HostEnvironment {
     static let shortCache = "public, max-age=300"
     /// The CSP of the HTML pages Sanctum serves itself.
     static let pageCSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+    /// The headers of every HTML page Sanctum serves itself (`/chat/`, `/admin/`, `/widget/`,
+    /// `/widget/demo`), stated once: the CSP above, framing by the same origin only (CSP
+    /// `frame-ancestors` and, for older browsers, `X-Frame-Options`), and no referrer leaves a page.
+    static let pageHeaders: HTTPFields = [
+        .contentSecurityPolicy: pageCSP,
+        HTTPField.Name("X-Frame-Options")!: "SAMEORIGIN",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+    ]
 
     static let widgetNotFound = APIError(.notFound, "Widget endpoint not found")
 
@@ -58,7 +66,7 @@ extension HostEnvironment {
 
     private func page(_ path: String, _ request: Request) throws -> Response {
         guard let response = assets.response(path, for: request, cacheControl: "no-cache",
-                                             extraHeaders: [.contentSecurityPolicy: Self.pageCSP]) else { throw Self.widgetNotFound }
+                                             extraHeaders: Self.pageHeaders) else { throw Self.widgetNotFound }
         return response
     }
 

@@ -39,7 +39,7 @@ private final class ParseErrorResponder: ChannelInboundHandler, RemovableChannel
 
     static let answer: ByteBuffer = {
         let body = #"{"error":"Bad request","success":false}"# + "\n"
-        return ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        return ByteBuffer(string: "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Content-Type-Options: nosniff\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
     }()
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

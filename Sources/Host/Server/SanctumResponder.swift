@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import SanctumServices
 import Hummingbird
 import Logging
@@ -12,13 +13,18 @@ struct SanctumResponder: HTTPResponder {
     /// Peers whose `X-Forwarded-For` is believed.
     let trustedProxies: Set<String>
 
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+
     func respond(to request: Request, context: SanctumContext) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty {
             context.clientIP = ClientAddress.resolve(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)
         }
         let path = request.uri.path
-        if let redirect = redirect(for: request, path: path) { return redirect }
+        if var redirect = redirect(for: request, path: path) {
+            redirect.headers[Self.contentTypeOptions] = "nosniff"
+            return redirect
+        }
         let isAPI = CORS.applies(to: path)
         var response: Response
         var grantsCORS = isAPI
@@ -35,6 +41,8 @@ struct SanctumResponder: HTTPResponder {
             response = .error(.internalError)
         }
         if grantsCORS { CORS.addHeaders(for: request, to: &response.headers) }
+        // No answer is ever sniffed into another type (a JSON error rendered as HTML, say).
+        response.headers[Self.contentTypeOptions] = "nosniff"
         return request.method == .head ? response.createHeadResponse() : response
     }
 

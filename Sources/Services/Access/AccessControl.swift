@@ -50,12 +50,18 @@ public struct AccessControl: Sendable {
     public func authorizePublic(_ request: ClientRequest, site: Site) async throws(ServiceError) {
         guard plugins.pipeline.hasAuthorizers(for: site.info, enabled: site.plugins) else { return }
         let origin = request.origin()
-        if let origin, let authority = request.authority, origin.hasSuffix("://" + authority) { return }
+        if let origin, let authority = request.authority, Self.isSameOrigin(origin, authority: authority) { return }
         let authRequest = AuthRequest(method: request.method, path: request.path, headers: request.headers(),
                                       clientIP: request.clientIP, origin: origin, site: site.info)
         if case .deny(let status, let code, let message) = await plugins.pipeline.authorize(authRequest, enabled: site.plugins) {
             throw ServiceError(.refused(status: status), message, details: ["error_code": .string(code)], grantsCORS: false)
         }
+    }
+
+    /// Whether `origin` is this server itself: exactly `http://` or `https://` followed by the
+    /// request's `Host` (no suffix match: `https://evil.example://chat.example.com` is not it).
+    public static func isSameOrigin(_ origin: String, authority: String) -> Bool {
+        !authority.isEmpty && (origin == "https://" + authority || origin == "http://" + authority)
     }
 
     /// The site whose session an agent or the operator acts on; another site's session (or
