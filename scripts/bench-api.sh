@@ -108,7 +108,11 @@ for i in $(seq 1 20); do
         -d "{\"session_id\":\"$REPLY_SESSION\",\"response\":\"Agent reply number $i: a typical answer of a sentence or two, long enough to look like real text.\"}" >/dev/null
 done
 
-declare -a NAMES RPS P50 P99 ERRS NOTES
+declare -a NAMES RPS P50 P99 ERRS NOTES CPU
+# Server CPU time (user + system, in clock ticks) so far: CPU per request is far steadier than
+# req/s on a machine where wrk shares the cores with the server.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk arguments ending with the URL
     local name="$1" note="$2" script="$3" out
     local combined="$WORK/scenario.lua"
@@ -121,7 +125,10 @@ run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk argum
     echo
     echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${script:+-s scripts/bench/$script }$*" \
         | sed "s/$SANCTUM_API_KEY/<api key>/g"
+    local ticks_before ticks_after
+    ticks_before="$(cpu_ticks)"
     out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
+    ticks_after="$(cpu_ticks)"
     echo "$out"
     local line
     line="$(grep '^BENCH_RESULT' <<<"$out")"
@@ -131,6 +138,9 @@ run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk argum
     P50+=("$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")")
     P99+=("$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")")
     ERRS+=("$(sed -E 's/.*errors=([0-9]+) non2xx=([0-9]+).*/\1 (non-2xx \2)/' <<<"$line")")
+    local requests
+    requests="$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$line")"
+    CPU+=("$(awk -v t=$(( ticks_after - ticks_before )) -v us="$TICK_US" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? t * us / n : 0) }')")
 }
 
 run_wrk "GET responses (20 replies)" "public widget poll of one session holding 20 replies" "" \
@@ -162,11 +172,12 @@ WAL_SIZE="$( [ -f "$DB-wal" ] && du -b "$DB-wal" | cut -f1 || echo 0)"
 
 echo
 echo "== results ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
-printf '| %-40s | %10s | %9s | %9s | %-22s |\n' "scenario" "req/s" "p50 ms" "p99 ms" "errors"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..24})"
+printf '| %-40s | %10s | %9s | %9s | %14s | %-22s |\n' "scenario" "req/s" "p50 ms" "p99 ms" "server CPU µs" "errors"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..24})"
 for i in "${!NAMES[@]}"; do
-    printf '| %-40s | %10s | %9s | %9s | %-22s |\n' "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${ERRS[$i]}"
+    printf '| %-40s | %10s | %9s | %9s | %14s | %-22s |\n' "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${CPU[$i]}" "${ERRS[$i]}"
 done
+echo "(server CPU µs: the server's user + system CPU time per request during the scenario)"
 echo
 for i in "${!NAMES[@]}"; do echo "  ${NAMES[$i]}: ${NOTES[$i]}"; done
 echo

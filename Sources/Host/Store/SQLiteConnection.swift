@@ -168,9 +168,8 @@ public final class SQLiteConnection: @unchecked Sendable {
             case .int(let i): sqlite3_bind_int64(statement, position, i)
             case .double(let d): sqlite3_bind_double(statement, position, d)
             // The byte length is given, never -1: text with NUL characters is stored whole.
-            case .text(let t): t.utf8CString.withUnsafeBufferPointer { bytes in
-                sqlite3_bind_text(statement, position, bytes.baseAddress, Int32(bytes.count - 1), transient)
-            }
+            // (withCString borrows a native string's own storage: no copy.)
+            case .text(let t): t.withCString { sqlite3_bind_text(statement, position, $0, Int32(t.utf8.count), transient) }
             }
             guard rc == SQLITE_OK else { throw error(rc, sql) }
         }
