@@ -4,6 +4,7 @@ a visitor end to end over the live stream (docs/realtime.md, docs/console.md).
 The visitor side is simulated over HTTP (`messages`, `typing`, `read`, `events`, `responses`)."""
 import json
 import secrets
+import time
 import urllib.error
 import urllib.request
 
@@ -424,7 +425,10 @@ def test_reconnects_and_resumes_after_a_server_restart(contexts, tmp_path):
         visitor_says(srv, sid, "before the restart")
         expect(badge(page, sid)).to_contain_text("1")
         srv.stop()
-        page.wait_for_function("document.querySelector('#connection').dataset.state !== 'live'", timeout=10000)
+        page.wait_for_function("() => document.querySelector('#connection').dataset.state !== 'live'", timeout=10000)
+        # Down for long enough that the console gives up on the socket and falls back to polling:
+        # it must still come back live as soon as the server answers, not after a 25 s long-poll.
+        time.sleep(3)
         srv = start_server(database=srv.database, port=srv.port, extra_env=keys)
         wait_live(page)
         visitor_says(srv, sid, "after the restart")

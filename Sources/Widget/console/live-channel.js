@@ -204,8 +204,9 @@ export class LiveChannel {
     while (this.polling && !this.stopped && this.mode === "poll") {
       const abort = new AbortController();
       this.pollAbort = abort;
-      // A fresh start catches up without waiting; then each call waits for the next event.
-      const wait = this.fresh ? 0 : POLL_WAIT_S;
+      // A fresh start, and the first call after a failure, answer at once (so a server that is
+      // back shows as such, and the socket is tried again); then each call waits for the next event.
+      const wait = this.fresh || failures > 0 ? 0 : POLL_WAIT_S;
       try {
         const response = await fetch("/api/v1/?action=events&last_event_id=" + encodeURIComponent(String(this.cursor)) + "&wait=" + wait, {
           headers: { Authorization: "Bearer " + this.key }, cache: "no-store", signal: abort.signal,
@@ -220,6 +221,9 @@ export class LiveChannel {
         const body = await response.json();
         if (!response.ok || !body.success) throw new Error(body.error || "HTTP " + response.status);
         if (!this.polling || this.mode !== "poll") return;
+        // Polling failed before and works now: the server was down (a restart), not the
+        // WebSocket blocked, so try the socket again at once instead of in a minute.
+        if (failures > 0) this.scheduleSocket(0);
         failures = 0;
         this.state("polling");
         const data = body.data || {};
