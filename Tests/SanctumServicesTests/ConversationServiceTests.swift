@@ -25,7 +25,7 @@ final class ConversationServiceTests: XCTestCase {
         }
         await assertRefusal("Invalid session") {
             _ = try await f.services.conversations.postAgentReply(site: f.defaultSite, sessionID: "session_acme", text: "x", messageID: .null,
-                                                                 clientResponseID: nil, clientIP: "127.0.0.1", origin: { nil })
+                                                                 clientResponseID: nil, request: ServiceFixture.visitor)
         }
     }
 
@@ -33,8 +33,7 @@ final class ConversationServiceTests: XCTestCase {
         let f = ServiceFixture()
         let message = try await f.post("session_r", "question")
         let reply = try await f.services.conversations.postAgentReply(site: f.defaultSite, sessionID: "session_r", text: "answer",
-                                                                      messageID: .int(message.messageID), clientResponseID: "r-1",
-                                                                      clientIP: "127.0.0.1", origin: { nil })
+                                                                      messageID: .int(message.messageID), clientResponseID: "r-1", request: ServiceFixture.visitor)
         let replies = try await f.services.conversations.replies(site: f.defaultSite, sessionID: "session_r", since: nil, sinceID: nil,
                                                                  request: ServiceFixture.visitor)
         XCTAssertEqual(replies.map(\.id), [reply.id])

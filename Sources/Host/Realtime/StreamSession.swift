@@ -90,7 +90,7 @@ extension HostEnvironment {
             if start.reset { try await send(outbound, ["type": "reset"]) }
             cursor = start.cursor
             while true {
-                let page = try await services.events.page(scope: scope, after: cursor, wait: 0).events
+                let page = try await services.events.replayPage(scope: scope, after: cursor)
                 for event in page { try await send(outbound, ["type": "event", "event": event.json]) }
                 cursor = page.last?.id ?? cursor
                 if page.count < EventService.pageSize { break }

@@ -49,7 +49,7 @@ extension HostEnvironment {
         }
         let (id, _) = try await services.conversations.postAgentReply(
             site: site, sessionID: sessionID, text: text, messageID: messageID, clientResponseID: clientResponseID,
-            clientIP: context.clientIP, origin: { [headers = request.headers] in Self.requestOrigin(headers) })
+            request: clientRequest(request, context))
         return envelope(["response_id": .int(id), "session_id": .string(sessionID),
                          "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
     }

@@ -30,7 +30,7 @@ public struct ConversationService: Sendable {
     public func postVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
                                    request: ClientRequest) async throws -> PostedMessage {
         try await access.authorizePublic(request, site: site)
-        let prepared = try await prepare(.visitor, text: text, sessionID: sessionID, site: site, clientIP: request.clientIP, origin: request.origin)
+        let prepared = try await prepare(.visitor, text: text, sessionID: sessionID, site: site, request: request)
         let posted: PostedMessage
         do {
             posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: prepared, clientMessageID: clientMessageID,
@@ -45,8 +45,8 @@ public struct ConversationService: Sendable {
     /// An agent reply to any session of its site that has ever existed (a cleaned-up one comes
     /// back). `messageID` is stored as given (see ``replyMessageID(_:)``).
     public func postAgentReply(site: Site, sessionID: String, text: String, messageID: JSON, clientResponseID: String?,
-                               clientIP: String, origin: @escaping @Sendable () -> String?) async throws -> (id: Int64, replayed: Bool) {
-        let prepared = try await prepare(.agent, text: text, sessionID: sessionID, site: site, clientIP: clientIP, origin: origin)
+                               request: ClientRequest) async throws -> (id: Int64, replayed: Bool) {
+        let prepared = try await prepare(.agent, text: text, sessionID: sessionID, site: site, request: request)
         let stored: (id: Int64, replayed: Bool)
         do {
             stored = try await store.postReply(siteID: site.id, sessionID: sessionID, text: prepared, messageID: messageID,
@@ -106,11 +106,11 @@ public struct ConversationService: Sendable {
 
     /// Runs validators and transformers of `site` over a message; returns the text to store or
     /// throws the plugin's rejection with `error_code` and `localization_key`.
-    private func prepare(_ kind: MessageKind, text: String, sessionID: String, site: Site, clientIP: String,
-                         origin: @Sendable () -> String?) async throws(ServiceError) -> String {
+    private func prepare(_ kind: MessageKind, text: String, sessionID: String, site: Site,
+                         request: ClientRequest) async throws(ServiceError) -> String {
         guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
         let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
-        let context = HookContext(site: site.info, clientIP: clientIP, origin: origin())
+        let context = HookContext(site: site.info, clientIP: request.clientIP, origin: request.origin())
         switch await plugins.pipeline.prepare(draft, context: context, enabled: site.plugins) {
         case .accept(let prepared):
             return prepared.text

@@ -46,7 +46,7 @@ public struct EventService: Sendable {
         if isPurged(cursor, purgedBelow: range.purgedBelow) {
             return EventPage(events: [], lastEventID: range.newest, reset: true)
         }
-        var events = try await store.events(in: scope, after: cursor, limit: Self.pageSize)
+        var events = try await replayPage(scope: scope, after: cursor)
         if events.isEmpty, wait > 0 {
             let store = self.store
             if try await bus.wait(in: scope, timeout: .seconds(wait), afterSubscribing: {
@@ -56,6 +56,12 @@ public struct EventService: Sendable {
             }
         }
         return EventPage(events: events, lastEventID: events.last?.id ?? cursor, reset: false)
+    }
+
+    /// The next page of events of `scope` after `cursor` (at most ``pageSize``), with no purge
+    /// check: for a subscriber that already took its start from ``resumePoint(_:)``.
+    public func replayPage(scope: EventScope, after cursor: Int64) async throws -> [ChatEvent] {
+        try await store.events(in: scope, after: cursor, limit: Self.pageSize)
     }
 
     /// Where a resumed subscription starts: `cursor` itself, or — when events after it were

@@ -143,7 +143,7 @@ public final class MemoryChatStore: ChatStore {
     public func sessions(activeSince: String?, limit: Int, offset: Int) async throws -> (sessions: [SessionSummary], total: Int64) {
         read { s in
             let rows = s.sessions.values
-                .filter { row in activeSince.map { (row.lastActive ?? "") > $0 && row.lastActive != nil } ?? true }
+                .filter { row in activeSince.map { since in row.lastActive.map { $0 > since } ?? false } ?? true }
                 .sorted { ($0.lastActive ?? "", $1.id) > ($1.lastActive ?? "", $0.id) }
             return (rows.dropFirst(offset).prefix(limit).map(s.summary), Int64(rows.count))
         }
