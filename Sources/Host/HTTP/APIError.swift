@@ -66,11 +66,6 @@ public struct APIError: Error, Sendable {
     static let internalError = APIError(.internalServerError, "Internal server error")
     static let unsupportedMediaType = APIError(.unsupportedMediaType, "Unsupported Media Type: send the body as application/json")
     static func bodyTooLarge(_ limit: Int) -> APIError { APIError(.contentTooLarge, "Request body too large (limit \(limit) bytes)") }
-    /// 429 with `Retry-After`, and `retry_after` in the body as the PHP original sent it (browsers
-    /// hide `Retry-After` from cross-origin scripts; the widget reads the body).
-    static func rateLimited(retryAfter: Int) -> APIError {
-        APIError(ServiceError.rateLimited(retryAfter: retryAfter))
-    }
 }
 
 extension Response {

@@ -7,7 +7,7 @@ import SanctumServices
 /// From HTTP requests to the services' ``ClientRequest``, and the auth steps that read headers.
 extension HostEnvironment {
     /// The origin of a request: its `Origin`, else the origin of its `Referer`.
-    static func requestOrigin(_ headers: HTTPFields) -> String? {
+    private static func requestOrigin(_ headers: HTTPFields) -> String? {
         if let origin = headers[.origin] { return origin }
         guard let referer = headers[.referer], let url = URLComponents(string: referer),
               let scheme = url.scheme, let host = url.host, !host.isEmpty else { return nil }

@@ -47,7 +47,8 @@ public struct ServiceError: Error, Sendable {
     /// `Invalid message`: empty after stripping, too long or not a string.
     public static let invalidMessage = ServiceError(.invalidInput, "Invalid message")
 
-    /// 429 with the seconds to wait, also in the body (`retry_after`) for browsers that hide `Retry-After`.
+    /// 429 with the seconds to wait, also in the body (`retry_after`, as the PHP original sent it):
+    /// browsers hide `Retry-After` from cross-origin scripts, and the widget reads the body.
     public static func rateLimited(retryAfter: Int) -> ServiceError {
         ServiceError(.rateLimited(retryAfter: retryAfter), "Rate limit exceeded", details: ["retry_after": .int(Int64(retryAfter))])
     }
