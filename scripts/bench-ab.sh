@@ -12,8 +12,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A="${1:?usage: bench-ab.sh OLD_BINARY NEW_BINARY [ROUNDS]}"
 B="${2:?usage: bench-ab.sh OLD_BINARY NEW_BINARY [ROUNDS]}"
 ROUNDS="${3:-3}"
+export BENCH_PIN="${BENCH_PIN:-1}"  # server and wrk on separate cores: far less noise between rounds
 OUT="$(mktemp -d "${TMPDIR:-/tmp}/sanctum-ab.XXXXXX")"
-trap 'rm -rf "$OUT"' EXIT
+trap '[ -n "${BENCH_AB_KEEP:-}" ] && cp -r "$OUT" "$BENCH_AB_KEEP"; rm -rf "$OUT"' EXIT
 
 for round in $(seq 1 "$ROUNDS"); do
     for side in A B; do

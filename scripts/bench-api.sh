@@ -11,7 +11,9 @@
 #
 # Tunables (environment): BENCH_DURATION (10s), BENCH_THREADS (2), BENCH_CONNECTIONS (32),
 # BENCH_SESSIONS (1000), BENCH_PORT (a free port), BENCH_SKIP_BUILD=1 (reuse the last release build),
-# BENCH_BIN=path (benchmark that binary instead of building one).
+# BENCH_BIN=path (benchmark that binary instead of building one), BENCH_BACKLOG (40000: pending
+# messages the drain scenario starts from), BENCH_PIN=1 (server on the last core, wrk and curl on
+# the others: steadier figures for A/B comparisons; scripts/bench-ab.sh sets it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +22,11 @@ DURATION="${BENCH_DURATION:-10s}"
 THREADS="${BENCH_THREADS:-2}"
 CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 export BENCH_SESSIONS="${BENCH_SESSIONS:-1000}"
+BACKLOG="${BENCH_BACKLOG:-40000}"
+SERVER_CPUS=(); CLIENT_CPUS=()
+if [ "${BENCH_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+    SERVER_CPUS=(taskset -c "$(( $(nproc) - 1 ))"); CLIENT_CPUS=(taskset -c "0-$(( $(nproc) - 2 ))")
+fi
 
 for tool in wrk curl swift; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -77,7 +84,7 @@ PORT="${BENCH_PORT:-$(free_port)}"
 BASE="http://127.0.0.1:$PORT"
 
 echo "== starting $BIN on $BASE (database $DB)"
-"$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "$PORT" --database "$DB" >"$WORK/server.log" 2>&1 &
+"${SERVER_CPUS[@]}" "$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "$PORT" --database "$DB" >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do
     curl -fsS "$BASE/widget/health" >/dev/null 2>&1 && break
@@ -94,6 +101,16 @@ post_message() {
 inbox_total() { # pending messages, without taking any: an offset past the end selects (and marks) nothing
     curl -fsS "${AUTH[@]}" "$BASE/api/v1/?action=inbox&limit=1&offset=2147483647" \
         | grep -o '"total":[0-9]*' | cut -d: -f2
+}
+# Takes (and so removes) pending messages until at most $1 remain, so that the drain scenario
+# starts from the same backlog whatever the write scenario before it reached (its speed would
+# otherwise decide how long each poll's pending count takes).
+trim_backlog() { # target, pending now
+    local excess=$(( $2 - $1 ))
+    while [ "$excess" -gt 0 ]; do
+        curl -fsS "${AUTH[@]}" "$BASE/api/v1/?action=inbox&limit=$(( excess < 100 ? excess : 100 ))&offset=0" >/dev/null
+        excess=$(( excess - 100 ))
+    done
 }
 drain_inbox() {
     while curl -fsS "${AUTH[@]}" "$BASE/api/v1/?action=inbox&limit=100&offset=0" | grep -q '"messages":\[{'; do :; done
@@ -127,7 +144,7 @@ run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk argum
         | sed "s/$SANCTUM_API_KEY/<api key>/g"
     local ticks_before ticks_after
     ticks_before="$(cpu_ticks)"
-    out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
+    out="$("${CLIENT_CPUS[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
     ticks_after="$(cpu_ticks)"
     echo "$out"
     local line
@@ -154,7 +171,9 @@ run_wrk "POST messages (durable)" "visitor messages over $BENCH_SESSIONS session
     "$BASE/api/v1/?action=messages"
 PENDING_BEFORE="$(inbox_total)"
 
-run_wrk "GET inbox, backlog (drain)" "agent poll (limit=50) on the backlog left by the previous scenario" backlog.lua \
+trim_backlog "$BACKLOG" "$PENDING_BEFORE"
+PENDING_BEFORE="$(inbox_total)"
+run_wrk "GET inbox, backlog (drain)" "agent poll (limit=50) on a backlog of $BACKLOG messages left by the previous scenario" backlog.lua \
     "$BASE/api/v1/?action=inbox&limit=50&offset=0"
 PENDING_AFTER="$(inbox_total)"
 NOTES[3]="${NOTES[3]}: $PENDING_BEFORE pending before, $PENDING_AFTER after; completed polls: $LAST_EXTRA"
