@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// The plugins compiled into `sanctum`: each is the target `Plugins/<Name>` (PluginAPI only) with
+/// its tests in `Tests/<Name>Tests`, and a library product of the same name for organisations
+/// that build their own binary. `sanctum plugin new <id>` adds to this list.
+let compiledPlugins = [
+    "DomainAllowlist",
+    "WordFilter",
+]
+
 let package = Package(
     name: "sanctum",
     platforms: [.macOS(.v15)],
@@ -10,9 +18,7 @@ let package = Package(
         .library(name: "PluginAPI", targets: ["PluginAPI"]),
         .library(name: "PluginTesting", targets: ["PluginTesting"]),
         .library(name: "SanctumServices", targets: ["SanctumServices"]),
-        .library(name: "DomainAllowlist", targets: ["DomainAllowlist"]),
-        .library(name: "WordFilter", targets: ["WordFilter"]),
-    ],
+    ] + compiledPlugins.map { .library(name: $0, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -43,8 +49,8 @@ let package = Package(
         // shared by the host and the test kit so plugins are tested against the real thing.
         .target(name: "PluginDispatch", dependencies: ["PluginAPI"], path: "Sources/PluginDispatch"),
         .target(name: "PluginTesting", dependencies: ["PluginAPI", "PluginDispatch"], path: "Sources/PluginTesting"),
-        .target(name: "DomainAllowlist", dependencies: ["PluginAPI"], path: "Plugins/DomainAllowlist"),
-        .target(name: "WordFilter", dependencies: ["PluginAPI"], path: "Plugins/WordFilter"),
+        // `sanctum plugin new`: scaffolds and registers a plugin (Foundation only).
+        .target(name: "PluginScaffold", path: "Sources/PluginScaffold"),
         .target(
             name: "SanctumServices",
             dependencies: [
@@ -79,9 +85,9 @@ let package = Package(
         .executableTarget(
             name: "sanctum",
             dependencies: [
-                "SanctumHost", "DomainAllowlist", "WordFilter",
+                "SanctumHost", "PluginScaffold",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            ] + compiledPlugins.map { .target(name: $0) },
             path: "Sources/sanctum"
         ),
         .testTarget(
@@ -99,8 +105,10 @@ let package = Package(
         .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting", .product(name: "Logging", package: "swift-log")], path: "Tests/SanctumServicesTests"),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
         .testTarget(name: "PluginDispatchTests", dependencies: ["PluginDispatch", "PluginAPI", "PluginTesting"], path: "Tests/PluginDispatchTests"),
-        .testTarget(name: "DomainAllowlistTests", dependencies: ["DomainAllowlist", "PluginTesting"], path: "Tests/DomainAllowlistTests"),
-        .testTarget(name: "WordFilterTests", dependencies: ["WordFilter", "PluginTesting"], path: "Tests/WordFilterTests"),
-    ],
+        .testTarget(name: "PluginScaffoldTests", dependencies: ["PluginScaffold"], path: "Tests/PluginScaffoldTests"),
+    ] + compiledPlugins.flatMap { name -> [Target] in [
+        .target(name: name, dependencies: ["PluginAPI"], path: "Plugins/\(name)"),
+        .testTarget(name: "\(name)Tests", dependencies: [.target(name: name), "PluginTesting"], path: "Tests/\(name)Tests"),
+    ] },
     swiftLanguageModes: [.v6]
 )

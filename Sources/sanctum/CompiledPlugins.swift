@@ -7,5 +7,9 @@ extension PluginRegistry {
     ///
     /// The host depends on no plugin: this list is the only place that names them. An
     /// organisation's own binary lists its own (see "Your own sanctum binary" in `docs/plugins.md`).
-    static let compiledIn = PluginRegistry([DomainAllowlist.self, WordFilter.self])
+    /// `sanctum plugin new <id>` adds its plugin here (and its import above), in alphabetical order.
+    static let compiledIn = PluginRegistry([
+        DomainAllowlist.self,
+        WordFilter.self,
+    ])
 }

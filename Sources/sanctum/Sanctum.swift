@@ -9,7 +9,7 @@ import SanctumServices
 struct Sanctum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sanctum Chat: a self-hosted chat server compatible with the Web Chat Bridge API.",
-        subcommands: [Serve.self, Keys.self, Migrate.self],
+        subcommands: [Serve.self, Keys.self, Migrate.self, PluginCommand.self],
         defaultSubcommand: Serve.self
     )
 }

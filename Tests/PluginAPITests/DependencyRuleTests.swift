@@ -11,6 +11,7 @@ final class DependencyRuleTests: XCTestCase {
         ("Sources/PluginDispatch", ["Foundation", "PluginAPI"]),
         ("Sources/PluginTesting", ["Foundation", "PluginAPI", "PluginDispatch"]),
         ("Plugins", ["Foundation", "PluginAPI"]),
+        ("Sources/PluginScaffold", ["Foundation"]),
         // The domain: no HTTP (Hummingbird, NIO, HTTPTypes) and no storage engine below the services.
         ("Sources/Services", ["Foundation", "Synchronization", "Logging", "Crypto", "ServiceLifecycle", "PluginAPI", "PluginDispatch"]),
     ]
