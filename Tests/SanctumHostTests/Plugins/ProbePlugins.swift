@@ -97,9 +97,7 @@ struct Counter: Plugin {
     init(configuration: NoConfiguration) {}
     func activate(host: any PluginHost) async throws -> PluginContributions {
         PluginContributions(routes: [PluginRoute("POST", "/hit") { _ in
-            let current = try await host.storage.value(for: "hits").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            try await host.storage.set(Data(String(current + 1).utf8), for: "hits")
-            return try .json(["hits": current + 1])
+            try .json(["hits": try await host.storage.increment("hits")])
         }])
     }
 }
