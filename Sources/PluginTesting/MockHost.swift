@@ -7,8 +7,9 @@ import PluginDispatch
 /// Nothing is allowed unless the test scripts it: storage is unavailable until
 /// ``allowStorage(_:)``, publishing fails until ``allowPublishing()``. An unscripted call is
 /// reported through ``onUnexpectedCall`` — by default a crash with a clear message, so a plugin
-/// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest:
-/// `host.onUnexpectedCall = { XCTFail($0) }`.
+/// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest
+/// (`host.onUnexpectedCall = { XCTFail($0) }`), or collect the calls with
+/// ``recordUnexpectedCalls()`` and assert on them. Every member is safe to use from concurrent hooks.
 ///
 /// ``HookHarness`` hands each plugin this host through the server's capability check
 /// (``PluginActivation/restrict(_:to:)``), so a plugin that uses storage without declaring

@@ -29,9 +29,9 @@ struct PremiumProbe: Plugin {
             observers: [MessageObserver(name: "record") { message in
                 ProbeRecorder.shared.record("observe:\(message.site.id):\(message.kind.rawValue):\(message.text)")
             }],
-            routes: [PluginRoute("GET", "/ping") { request in
+            routes: [PluginRoute("GET", "/ping", access: .public) { request in
                 try .json(["site": request.site.id, "tier": request.site.tier])
-            }, PluginRoute("POST", "/announce") { request in
+            }, PluginRoute("POST", "/announce", access: .public) { request in
                 await host.publish(PluginEvent(name: "premium-probe.announced", siteID: request.site.id, attributes: ["by": "route"]))
                 return try .json(["published": "yes"])
             }],
@@ -96,7 +96,7 @@ struct Counter: Plugin {
     static let descriptor = PluginDescriptor(id: "counter", version: "1", capabilities: [.routes, .storage], summary: "test")
     init(configuration: NoConfiguration) {}
     func activate(host: any PluginHost) async throws -> PluginContributions {
-        PluginContributions(routes: [PluginRoute("POST", "/hit") { _ in
+        PluginContributions(routes: [PluginRoute("POST", "/hit", access: .public) { _ in
             try .json(["hits": try await host.storage.increment("hits")])
         }])
     }
@@ -113,7 +113,7 @@ struct Forgetful: Plugin {
                 try await host.storage.set(Data(draft.text.utf8), for: "last")
                 return .allow
             }],
-            routes: [PluginRoute("POST", "/remember") { _ in
+            routes: [PluginRoute("POST", "/remember", access: .public) { _ in
                 do {
                     try await host.storage.set(Data("x".utf8), for: "last")
                     return try .json(["stored": true])
@@ -124,8 +124,26 @@ struct Forgetful: Plugin {
     }
 }
 
+/// One route per access level (and one that throws), each answering who called it for which site.
+struct AccessProbe: Plugin {
+    static let descriptor = PluginDescriptor(id: "access-probe", version: "1", minimumAPIVersion: PluginAPIVersion(2, 1),
+                                             capabilities: [.routes], summary: "test: route access")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        let whoCalled: @Sendable (PluginRequest) async throws -> PluginResponse = { request in
+            try .json(["caller": request.caller.rawValue, "site": request.site.id])
+        }
+        return PluginContributions(routes: [
+            PluginRoute("GET", "/public", access: .public, handle: whoCalled),
+            PluginRoute("GET", "/agents", handle: whoCalled),
+            PluginRoute("GET", "/admin", access: .admin, handle: whoCalled),
+            PluginRoute("GET", "/boom", access: .public) { _ in throw CocoaError(.featureUnsupported) },
+        ])
+    }
+}
+
 extension PluginRegistry {
     /// The shipped plugins plus the probes.
     static let withProbes = PluginRegistry.shipped.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self,
-                                                          Counter.self, Forgetful.self])
+                                                          Counter.self, Forgetful.self, AccessProbe.self])
 }
