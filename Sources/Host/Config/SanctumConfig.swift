@@ -98,6 +98,17 @@ public struct SanctumConfig: Sendable, Decodable {
             case id, tier, widgetKey = "widget_key", allowedOrigins = "allowed_origins", branding
         }
 
+        /// `id` may be left out (empty): the default site's is always `default`; every entry of
+        /// `sites` must have one (``SiteDirectory`` says so with the key path).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
+            tier = try c.decodeIfPresent(String.self, forKey: .tier)
+            widgetKey = try c.decodeIfPresent(String.self, forKey: .widgetKey)
+            allowedOrigins = try c.decodeIfPresent([String].self, forKey: .allowedOrigins)
+            branding = try c.decodeIfPresent([String: String].self, forKey: .branding)
+        }
+
         public init(id: String, tier: String? = nil, widgetKey: String? = nil, allowedOrigins: [String]? = nil, branding: [String: String]? = nil) {
             self.id = id
             self.tier = tier
@@ -122,7 +133,7 @@ public struct SanctumConfig: Sendable, Decodable {
     public var tiers: [String: Tier]?
     /// Sites besides the default one.
     public var sites: [Site]?
-    /// Settings of the default (legacy) site; its `id` is always `default`.
+    /// Settings of the default (legacy) site; its `id` is always `default` (leave it out).
     public var defaultSite: Site?
     /// The file's text, for plugin sections (each plugin decodes its own `plugins.<id>` node).
     public var text: String?
