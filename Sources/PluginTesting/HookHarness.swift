@@ -75,16 +75,26 @@ public struct HookHarness: Sendable {
         return try await PluginActivation.activate(plugin, host: PluginActivation.restrict(host, to: type.descriptor))
     }
 
-    /// Validators and transformers over a visitor message.
+    /// Validators and transformers over a visitor message; after a rejection the rejection
+    /// observers have run when it returns (the server runs them from its observer queue).
     public func prepare(visitor text: String, sessionID: String = "session_test", origin: String? = nil) async -> PreparedMessage {
-        await pipeline.prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text),
-                               context: HookContext(site: site, clientIP: "127.0.0.1", origin: origin), enabled: enabledPlugins(for: site))
+        await prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text), clientIP: "127.0.0.1", origin: origin)
     }
 
-    /// Validators and transformers over an agent reply.
+    /// Validators and transformers over an agent reply, with rejection observers as for visitors.
     public func prepare(agent text: String, sessionID: String = "session_test") async -> PreparedMessage {
-        await pipeline.prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text),
-                               context: HookContext(site: site, clientIP: nil), enabled: enabledPlugins(for: site))
+        await prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text), clientIP: nil, origin: nil)
+    }
+
+    private func prepare(_ draft: MessageDraft, clientIP: String?, origin: String?) async -> PreparedMessage {
+        let enabled = enabledPlugins(for: site)
+        let outcome = await pipeline.prepare(draft, context: HookContext(site: site, clientIP: clientIP, origin: origin), enabled: enabled)
+        if case .reject(let code, _, _, let pluginID) = outcome {
+            let rejection = RejectedMessage(kind: draft.kind, sessionID: draft.sessionID, text: draft.text, site: site, pluginID: pluginID,
+                                            code: code, rejectedAt: host.now())
+            await pipeline.notifyRejected(rejection, enabled: enabled)
+        }
+        return outcome
     }
 
     /// The folded authorizer verdict for a request with this origin.

@@ -26,9 +26,11 @@ struct PremiumProbe: Plugin {
                 ProbeRecorder.shared.record("validate:\(context.site.id):\(draft.text)")
                 return .allow
             }],
-            observers: [MessageObserver(name: "record") { message in
+            observers: [MessageObserver(name: "record", observe: { message in
                 ProbeRecorder.shared.record("observe:\(message.site.id):\(message.kind.rawValue):\(message.text)")
-            }],
+            }, rejected: { rejection in
+                ProbeRecorder.shared.record("rejected:\(rejection.site.id):\(rejection.pluginID):\(rejection.code):\(rejection.text)")
+            })],
             routes: [PluginRoute("GET", "/ping", access: .public) { request in
                 try .json(["site": request.site.id, "tier": request.site.tier])
             }, PluginRoute("POST", "/announce", access: .public) { request in
