@@ -13,15 +13,15 @@ public actor InMemoryPluginStorage: PluginStorage {
         var expiresAt: Date?
     }
     private var entries: [String: Entry] = [:]
-    private let now: @Sendable () -> Date
+    private let clock: @Sendable () -> Date
 
     /// An empty store whose expiry is measured on `now` (the wall clock by default).
     public init(now: @escaping @Sendable () -> Date = { Date() }) {
-        self.now = now
+        clock = now
     }
 
     /// The value of `key`, or `nil` (absent or expired).
-    public func value(for key: String) -> Data? { live(key, at: now())?.value }
+    public func value(for key: String) -> Data? { live(key, at: clock())?.value }
 
     /// Stores `value` under `key` without expiry; keys over 256 bytes throw.
     public func set(_ value: Data, for key: String) throws {
@@ -32,7 +32,7 @@ public actor InMemoryPluginStorage: PluginStorage {
     /// Stores `value` under `key` until `timeToLive` has passed on the clock.
     public func set(_ value: Data, for key: String, expiresAfter timeToLive: Duration) throws {
         try PluginStorageLimits.check(key: key)
-        entries[key] = Entry(value: value, expiresAt: try PluginStorageLimits.expiry(after: timeToLive, from: now()))
+        entries[key] = Entry(value: value, expiresAt: try PluginStorageLimits.expiry(after: timeToLive, from: clock()))
     }
 
     /// Removes `key`.
@@ -40,7 +40,7 @@ public actor InMemoryPluginStorage: PluginStorage {
 
     /// Unexpired keys starting with `prefix`, sorted by their UTF-8 bytes.
     public func keys(prefix: String) -> [String] {
-        let now = now()
+        let now = clock()
         return entries.keys.filter { $0.utf8.starts(with: prefix.utf8) && live($0, at: now) != nil }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
@@ -51,7 +51,7 @@ public actor InMemoryPluginStorage: PluginStorage {
     public func update(_ key: String, expiresAfter timeToLive: Duration?,
                        _ transform: @escaping @Sendable (Data?) throws -> Data?) throws -> Data? {
         try PluginStorageLimits.check(key: key)
-        let now = now()
+        let now = clock()
         let expiryIfNew = try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) }
         let current = live(key, at: now)
         let expiresAt = current.map(\.expiresAt) ?? expiryIfNew

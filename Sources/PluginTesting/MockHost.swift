@@ -52,7 +52,7 @@ public final class MockHost: PluginHost, Sendable {
     /// ``InMemoryPluginStorage`` on this host's clock, so ``advance(by:)`` expires its values.
     @discardableResult
     public func allowStorage(_ storage: (any PluginStorage)? = nil) -> any PluginStorage {
-        let clock = clock
+        let clock = self.clock
         let storage = storage ?? InMemoryPluginStorage(now: { clock.withLock { $0 } })
         state.withLock { $0.storage = storage }
         return storage
