@@ -101,7 +101,7 @@ let package = Package(
             ],
             path: "Tests/SanctumHostTests"
         ),
-        .target(name: "StoreConformance", dependencies: ["SanctumServices"], path: "Tests/StoreConformance"),
+        .target(name: "StoreConformance", dependencies: ["SanctumServices", "PluginAPI"], path: "Tests/StoreConformance"),
         .testTarget(name: "SanctumServicesTests", dependencies: ["SanctumServices", "StoreConformance", "PluginTesting", .product(name: "Logging", package: "swift-log")], path: "Tests/SanctumServicesTests"),
         .testTarget(name: "PluginAPITests", dependencies: ["PluginAPI", "PluginTesting"], path: "Tests/PluginAPITests"),
         .testTarget(name: "PluginDispatchTests", dependencies: ["PluginDispatch", "PluginAPI", "PluginTesting"], path: "Tests/PluginDispatchTests"),

@@ -9,25 +9,22 @@ import PluginAPI
 /// A site without entries behaves as the bridge API did: every origin is allowed.
 public struct DomainAllowlist: Plugin {
     /// Global options (the per-site lists come from the site's `allowed_origins`).
-    public struct Configuration: Decodable, Sendable, Equatable {
+    public struct Configuration: PluginConfiguration, Equatable {
         /// Allow requests that carry neither `Origin` nor `Referer` (servers, curl, privacy
         /// extensions). Browsers always send `Origin` on cross-origin API calls. Default `true`.
-        public var allowRequestsWithoutOrigin: Bool
+        public var allowRequestsWithoutOrigin = true
 
-        public init(allowRequestsWithoutOrigin: Bool = true) {
+        /// The defaults.
+        public init() {}
+
+        /// The defaults with `allowRequestsWithoutOrigin` set.
+        public init(allowRequestsWithoutOrigin: Bool) {
             self.allowRequestsWithoutOrigin = allowRequestsWithoutOrigin
-        }
-
-        enum CodingKeys: String, CodingKey { case allowRequestsWithoutOrigin = "allow_requests_without_origin" }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            allowRequestsWithoutOrigin = try c.decodeIfPresent(Bool.self, forKey: .allowRequestsWithoutOrigin) ?? true
         }
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "domain-allowlist", version: "1.0.0", capabilities: [.authorizeRequests],
+        id: "domain-allowlist", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 1), capabilities: [.authorizeRequests],
         summary: "Only the origins a site lists may embed its widget and call its public API")
 
     /// Code of the 403 answer.

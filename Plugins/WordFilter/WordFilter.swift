@@ -3,32 +3,23 @@ import PluginAPI
 
 /// Rejects visitor messages that contain a listed word — the worked example of `docs/plugins.md`.
 public struct WordFilter: Plugin {
-    public struct Configuration: Decodable, Sendable {
+    public struct Configuration: PluginConfiguration {
         /// Words to refuse (matched case-insensitively, as whole words).
-        public var words: [String]
+        public var words: [String] = []
         /// Stable code clients switch on.
-        public var code: String = "word_filter.blocked"
+        public var code = "word_filter.blocked"
         /// Key of the text the widget shows.
-        public var localizationKey: String = "error.message_blocked"
+        public var localizationKey = "error.message_blocked"
 
-        enum CodingKeys: String, CodingKey { case words, code, localizationKey = "localization_key" }
+        /// No words, the standard code and key: what a file that leaves keys out gets.
+        public init() {}
 
-        public init(words: [String], code: String = "word_filter.blocked", localizationKey: String = "error.message_blocked") {
-            self.words = words
-            self.code = code
-            self.localizationKey = localizationKey
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            words = try c.decode([String].self, forKey: .words)
-            code = try c.decodeIfPresent(String.self, forKey: .code) ?? code
-            localizationKey = try c.decodeIfPresent(String.self, forKey: .localizationKey) ?? localizationKey
-        }
+        /// The defaults with these words.
+        public init(words: [String]) { self.words = words }
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "word-filter", version: "1.0.0", capabilities: [.validateMessages],
+        id: "word-filter", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 1), capabilities: [.validateMessages],
         summary: "Rejects visitor messages containing listed words")
 
     let configuration: Configuration

@@ -145,11 +145,12 @@ public struct MessageTransformer: Sendable {
     }
 }
 
-/// Notified after a message is committed (`MessageHasBeenPosted`). Runs from a bounded queue,
-/// never on the request path; errors are logged and count toward the plugin's failure budget.
+/// Notified after a message is committed (`MessageHasBeenPosted`) and, since PluginAPI 2.1,
+/// after one is rejected. Runs from a bounded queue, never on the request path; errors are
+/// logged and count toward the plugin's failure budget.
 ///
 /// Implementers must tolerate missing an event (the queue drops when full) and must not rely on
-/// being called before the client sees the message.
+/// being called before the client sees the answer.
 public struct MessageObserver: Sendable {
     /// Name for logs, unique within the plugin.
     public var name: String
@@ -159,13 +160,60 @@ public struct MessageObserver: Sendable {
     public var budget: Duration
     /// Looks at one committed message.
     public var observe: @Sendable (StoredMessage) async throws -> Void
+    /// Looks at one rejected message (`nil`: rejections are not observed). Since PluginAPI 2.1.
+    public var observeRejection: (@Sendable (RejectedMessage) async throws -> Void)?
 
-    /// An observer of both kinds by default, with a 5 s budget.
+    /// An observer of both kinds by default, with a 5 s budget; `rejected` also observes
+    /// rejections (since 2.1).
     public init(name: String, kinds: Set<MessageKind> = [.visitor, .agent], budget: Duration = .seconds(5),
-                observe: @escaping @Sendable (StoredMessage) async throws -> Void) {
+                observe: @escaping @Sendable (StoredMessage) async throws -> Void,
+                rejected: (@Sendable (RejectedMessage) async throws -> Void)? = nil) {
         self.name = name
         self.kinds = kinds
         self.budget = budget
         self.observe = observe
+        self.observeRejection = rejected
+    }
+
+    /// An observer of rejected messages only (committed ones are ignored). Since PluginAPI 2.1.
+    ///
+    /// ```swift
+    /// MessageObserver.rejections(name: "count") { rejection in
+    ///     try await host.storage.increment("rejected:\(rejection.site.id):\(rejection.code)")
+    /// }
+    /// ```
+    public static func rejections(name: String, kinds: Set<MessageKind> = [.visitor, .agent], budget: Duration = .seconds(5),
+                                  _ observe: @escaping @Sendable (RejectedMessage) async throws -> Void) -> MessageObserver {
+        MessageObserver(name: name, kinds: kinds, budget: budget, observe: { _ in }, rejected: observe)
+    }
+}
+
+/// A message that was not stored because a validator rejected it (or a fail-closed hook could
+/// not check it): what rejection observers see, after the client got its error. Since PluginAPI 2.1.
+public struct RejectedMessage: Sendable, Equatable {
+    /// Who wrote it.
+    public var kind: MessageKind
+    /// The conversation it was for.
+    public var sessionID: String
+    /// The text as submitted (no transformer ran).
+    public var text: String
+    /// The site it was for.
+    public var site: SiteInfo
+    /// The plugin whose hook decided.
+    public var pluginID: String
+    /// The rejection's stable code (`plugin.unavailable` when a fail-closed hook failed).
+    public var code: String
+    /// When the host refused it.
+    public var rejectedAt: Date
+
+    /// A rejected message (the host builds these; tests build their own).
+    public init(kind: MessageKind, sessionID: String, text: String, site: SiteInfo, pluginID: String, code: String, rejectedAt: Date) {
+        self.kind = kind
+        self.sessionID = sessionID
+        self.text = text
+        self.site = site
+        self.pluginID = pluginID
+        self.code = code
+        self.rejectedAt = rejectedAt
     }
 }

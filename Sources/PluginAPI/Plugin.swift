@@ -88,7 +88,8 @@ public struct NoConfiguration: Decodable, Sendable, Equatable {
 /// called in reverse order at shutdown, with a deadline.
 ///
 /// Implementers must be `Sendable`: hooks run concurrently for many requests. Keep state in
-/// actors or in ``PluginHost/storage``. They must not import the host or block a thread.
+/// ``PluginHost/storage``, in actors, or behind a `Mutex` (`import Synchronization`, part of
+/// Swift) held only for short synchronous work. They must not import the host or block a thread.
 public protocol Plugin: Sendable {
     /// The plugin's section of the config file; use ``NoConfiguration`` when there is none.
     associatedtype Configuration: Decodable & Sendable

@@ -39,21 +39,6 @@ extension PluginHost {
     public func log(_ level: PluginLogLevel, _ message: String) { log(level, message, metadata: [:]) }
 }
 
-/// A namespaced key-value store: values are opaque bytes, keys are strings up to 256 bytes.
-///
-/// Plugins get one from ``PluginHost/storage``; implementers (the host, test doubles) must keep
-/// each plugin's keys apart from every other plugin's.
-public protocol PluginStorage: Sendable {
-    /// The value of `key`, or `nil`.
-    func value(for key: String) async throws -> Data?
-    /// Stores `value` under `key` (replacing any previous value); keys over 256 bytes throw.
-    func set(_ value: Data, for key: String) async throws
-    /// Removes `key` (no error if absent).
-    func remove(_ key: String) async throws
-    /// Keys starting with `prefix`, sorted.
-    func keys(prefix: String) async throws -> [String]
-}
-
 /// An event a plugin publishes.
 public struct PluginEvent: Sendable, Equatable {
     /// Event name, namespaced by convention: `<plugin-id>.<name>`.

@@ -1,5 +1,38 @@
 import Foundation
 
+/// Who calls a plugin route, as the host established it from the request's key. New cases may
+/// arrive in a minor version: switch over it with a `default`.
+public enum PluginCaller: String, Sendable, Hashable, CaseIterable {
+    /// No key: a visitor of the site its `widget_key` names (the public widget key).
+    case visitor
+    /// A site's agent key (or the legacy API key, the default site's agent).
+    case agent
+    /// The operator's admin key (every site).
+    case admin
+}
+
+/// Who may call a plugin route. The host checks it before the handler runs: a visitor calling a
+/// route that is not `public` gets `401`, an agent calling an `admin` route `403`, both as JSON
+/// errors; the handler never sees them.
+public enum PluginRouteAccess: String, Sendable, Hashable, CaseIterable {
+    /// Anyone with the site's public widget key (visitors), and its agents and the operator.
+    /// The site's authorizers (for example `domain-allowlist`) run first, as for every public request.
+    case `public`
+    /// The site's agents (its agent key) and the operator (the admin key). The default.
+    case agent
+    /// The operator only (the admin key).
+    case admin
+
+    /// Whether `caller` may call a route with this access.
+    public func admits(_ caller: PluginCaller) -> Bool {
+        switch self {
+        case .public: true
+        case .agent: caller == .agent || caller == .admin
+        case .admin: caller == .admin
+        }
+    }
+}
+
 /// A request to a plugin route.
 public struct PluginRequest: Sendable {
     /// The HTTP method, uppercase.
@@ -12,18 +45,22 @@ public struct PluginRequest: Sendable {
     public var headers: [String: String]
     /// The request body, read in full by the host (within its body limit).
     public var body: Data
-    /// The site the request is for (from a bearer agent key or the `widget_key` parameter).
+    /// The site the request is for: the agent key's site; for the admin key the site `site_id`
+    /// names, else the `widget_key` site; for visitors the `widget_key` site.
     public var site: SiteInfo
+    /// Who calls: always one the route's ``PluginRoute/access`` admits. Since PluginAPI 2.1.
+    public var caller: PluginCaller
 
     /// A request (the host builds these; tests build their own).
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-                body: Data = Data(), site: SiteInfo) {
+                body: Data = Data(), site: SiteInfo, caller: PluginCaller = .visitor) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
         self.site = site
+        self.caller = caller
     }
 }
 
@@ -52,21 +89,31 @@ public struct PluginResponse: Sendable, Equatable {
 }
 
 /// An HTTP endpoint mounted at `/plugins/<plugin-id><path>`, reachable only for sites whose
-/// tier enables the plugin (others get 404). Needs the ``PluginCapability/routes`` capability.
+/// tier enables the plugin (others get 404) and only by the callers its ``access`` admits.
+/// Needs the ``PluginCapability/routes`` capability.
 ///
-/// Handlers must not block a thread; the host's authorizers have run before ``handle`` is called.
+/// Handlers must not block a thread. The host has checked ``access`` (and, for a `public` route,
+/// run the site's authorizers) before ``handle`` is called.
 public struct PluginRoute: Sendable {
     /// `GET`, `POST`, …
     public var method: String
     /// Exact path below the plugin prefix, starting with `/`.
     public var path: String
-    /// Answers one request; a thrown error becomes a 500 JSON error.
+    /// Who may call it (default ``PluginRouteAccess/agent``). Since PluginAPI 2.1.
+    public var access: PluginRouteAccess
+    /// Answers one request; a thrown error becomes `500 {"success": false, "error": "Internal server error"}`
+    /// (the error itself is logged, never sent).
     public var handle: @Sendable (PluginRequest) async throws -> PluginResponse
 
-    /// A route for `method` at `path` (for example `PluginRoute("GET", "/ping") { … }`).
-    public init(_ method: String, _ path: String, handle: @escaping @Sendable (PluginRequest) async throws -> PluginResponse) {
+    /// A route for `method` at `path`, for example `PluginRoute("GET", "/stats") { … }`.
+    ///
+    /// `access` defaults to ``PluginRouteAccess/agent``: a route answers the site's agents and the
+    /// operator unless it says `access: .public` (anyone with the public widget key) or `.admin`.
+    public init(_ method: String, _ path: String, access: PluginRouteAccess = .agent,
+                handle: @escaping @Sendable (PluginRequest) async throws -> PluginResponse) {
         self.method = method
         self.path = path
+        self.access = access
         self.handle = handle
     }
 }

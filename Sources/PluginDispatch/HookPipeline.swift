@@ -37,6 +37,8 @@ public enum PreparedMessage: Sendable, Equatable {
 /// - A hook that throws or misses its budget follows its policy: fail-open continues as if it
 ///   allowed (or left the text unchanged, or abstained); fail-closed rejects the message with
 ///   `plugin.unavailable` (or denies the request with 503).
+/// - Observers of committed messages (``notify(_:enabled:)``) and of rejected ones
+///   (``notifyRejected(_:enabled:)``) run in the same order; their failures only count.
 /// - A plugin failing `failureThreshold` times in a row is switched off for `coolDown` with one
 ///   loud log line; while off, its hooks are not called and their policy applies at once. The
 ///   cool-down is measured on the injected clock.
@@ -134,6 +136,25 @@ public final class HookPipeline: Sendable {
             for observer in plugin.contributions.observers where observer.kinds.contains(message.kind) {
                 _ = await call(id, observer.name, budget: observer.budget) { try await observer.observe(message) }
             }
+        }
+    }
+
+    /// Runs the rejection observers of the `enabled` plugins for a message that was refused.
+    /// Failures are logged and counted, as for ``notify(_:enabled:)``.
+    public func notifyRejected(_ rejection: RejectedMessage, enabled: [String]) async {
+        for id in enabled {
+            guard let plugin = plugins[id] else { continue }
+            for observer in plugin.contributions.observers where observer.kinds.contains(rejection.kind) {
+                guard let observe = observer.observeRejection else { continue }
+                _ = await call(id, observer.name, budget: observer.budget) { try await observe(rejection) }
+            }
+        }
+    }
+
+    /// Whether any of `enabled` observes rejections of messages of `kind` (lets the host skip work).
+    public func hasRejectionObservers(for kind: MessageKind, enabled: [String]) -> Bool {
+        enabled.contains { id in
+            plugins[id]?.contributions.observers.contains { $0.kinds.contains(kind) && $0.observeRejection != nil } ?? false
         }
     }
 

@@ -86,4 +86,8 @@ struct UndeclaredStorage: PluginStorage {
     func set(_ value: Data, for key: String) async throws { throw CapabilityNotDeclared(.storage) }
     func remove(_ key: String) async throws { throw CapabilityNotDeclared(.storage) }
     func keys(prefix: String) async throws -> [String] { throw CapabilityNotDeclared(.storage) }
+    func set(_ value: Data, for key: String, expiresAfter timeToLive: Duration) async throws { throw CapabilityNotDeclared(.storage) }
+    func update(_ key: String, expiresAfter timeToLive: Duration?, _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
+        throw CapabilityNotDeclared(.storage)
+    }
 }

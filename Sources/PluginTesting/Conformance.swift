@@ -34,8 +34,7 @@ public enum PluginConformance {
             fail("descriptor.minimumAPIVersion", "\(descriptor.minimumAPIVersion) is not satisfied by \(PluginAPIVersion.current)")
         }
         let host = MockHost()
-        let unexpected = UnexpectedCalls()
-        host.onUnexpectedCall = { unexpected.append($0) }
+        let unexpected = host.recordUnexpectedCalls()
         if descriptor.capabilities.contains(.storage) { host.allowStorage() }
         host.allowPublishing()
         let contributions: PluginContributions
@@ -94,7 +93,7 @@ public enum PluginConformance {
                 fail("deadline", "authorizer \(authorizer.name) missed its \(authorizer.budget) budget")
             }
         }
-        for call in unexpected.all { fail("host", call) }
+        for call in unexpected.calls { fail("host", call) }
         return failures
     }
 
@@ -109,12 +108,4 @@ public enum PluginConformance {
         "👍🏽 café naïve 漢字",
         "line one\nline two\ttab",
     ]
-}
-
-/// Collects unexpected host calls from concurrent hooks.
-final class UnexpectedCalls: @unchecked Sendable {
-    private let lock = NSLock()
-    private var calls: [String] = []
-    func append(_ call: String) { lock.lock(); calls.append(call); lock.unlock() }
-    var all: [String] { lock.lock(); defer { lock.unlock() }; return calls }
 }

@@ -24,11 +24,17 @@ public struct HookHarness: Sendable {
     public var site: SiteInfo
     /// What each plugin contributed, by id.
     public let contributions: [String: PluginContributions]
+    /// The plugins each tier enables, in hook order, as the config file's `tiers`; `nil` enables
+    /// every plugin for every site.
+    public let tiers: [String: [String]]?
 
     /// Activates `plugins` (type and configuration, in order) against `host`. `clock` times the
-    /// circuit breaker's cool-down: pass a ``ManualClock`` to test it without waiting.
+    /// circuit breaker's cool-down: pass a ``ManualClock`` to test it without waiting. `tiers`
+    /// (tier name → plugin ids) decides which plugins run for a site, as the config file does;
+    /// without it every plugin runs for every site.
     public init<C: Clock>(plugins: [(any Plugin.Type, Any)], host: MockHost = MockHost(),
-                          site: SiteInfo = SiteInfo(id: "test", tier: "test"), breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
+                          site: SiteInfo = SiteInfo(id: "test", tier: "test"), tiers: [String: [String]]? = nil,
+                          breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
                           clock: C = ContinuousClock()) async throws where C.Duration == Duration {
         var activated: [ActivatedPlugin] = []
         for (type, configuration) in plugins {
@@ -36,6 +42,7 @@ public struct HookHarness: Sendable {
         }
         self.host = host
         self.site = site
+        self.tiers = tiers
         self.enabled = activated.map(\.id)
         self.contributions = Dictionary(activated.map { ($0.id, $0.contributions) }, uniquingKeysWith: { first, _ in first })
         self.pipeline = HookPipeline(plugins: activated, breaker: breaker, clock: clock) { level, message in
@@ -43,10 +50,16 @@ public struct HookHarness: Sendable {
         }
     }
 
-    /// Activates one plugin with its configuration.
+    /// Activates one plugin with its configuration (see ``init(plugins:host:site:tiers:breaker:clock:)``).
     public init<P: Plugin>(_ type: P.Type, configuration: P.Configuration, host: MockHost = MockHost(),
-                           site: SiteInfo = SiteInfo(id: "test", tier: "test")) async throws {
-        try await self.init(plugins: [(type, configuration)], host: host, site: site)
+                           site: SiteInfo = SiteInfo(id: "test", tier: "test"), tiers: [String: [String]]? = nil) async throws {
+        try await self.init(plugins: [(type, configuration)], host: host, site: site, tiers: tiers)
+    }
+
+    /// The activated plugins `site`'s tier enables, in hook order (all of them without ``tiers``).
+    public func enabledPlugins(for site: SiteInfo) -> [String] {
+        guard let tiers else { return enabled }
+        return (tiers[site.tier] ?? []).filter(enabled.contains)
     }
 
     /// Creates a plugin whose configuration is passed untyped and activates it as the server does.
@@ -62,26 +75,36 @@ public struct HookHarness: Sendable {
         return try await PluginActivation.activate(plugin, host: PluginActivation.restrict(host, to: type.descriptor))
     }
 
-    /// Validators and transformers over a visitor message.
+    /// Validators and transformers over a visitor message; after a rejection the rejection
+    /// observers have run when it returns (the server runs them from its observer queue).
     public func prepare(visitor text: String, sessionID: String = "session_test", origin: String? = nil) async -> PreparedMessage {
-        await pipeline.prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text),
-                               context: HookContext(site: site, clientIP: "127.0.0.1", origin: origin), enabled: enabled)
+        await prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text), clientIP: "127.0.0.1", origin: origin)
     }
 
-    /// Validators and transformers over an agent reply.
+    /// Validators and transformers over an agent reply, with rejection observers as for visitors.
     public func prepare(agent text: String, sessionID: String = "session_test") async -> PreparedMessage {
-        await pipeline.prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text),
-                               context: HookContext(site: site, clientIP: nil), enabled: enabled)
+        await prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text), clientIP: nil, origin: nil)
+    }
+
+    private func prepare(_ draft: MessageDraft, clientIP: String?, origin: String?) async -> PreparedMessage {
+        let enabled = enabledPlugins(for: site)
+        let outcome = await pipeline.prepare(draft, context: HookContext(site: site, clientIP: clientIP, origin: origin), enabled: enabled)
+        if case .reject(let code, _, _, let pluginID) = outcome {
+            let rejection = RejectedMessage(kind: draft.kind, sessionID: draft.sessionID, text: draft.text, site: site, pluginID: pluginID,
+                                            code: code, rejectedAt: host.now())
+            await pipeline.notifyRejected(rejection, enabled: enabled)
+        }
+        return outcome
     }
 
     /// The folded authorizer verdict for a request with this origin.
     public func authorize(origin: String?, method: String = "GET", path: String = "/api/v1/") async -> AuthVerdict {
-        await pipeline.authorize(AuthRequest(method: method, path: path, clientIP: "127.0.0.1", origin: origin, site: site), enabled: enabled)
+        await pipeline.authorize(AuthRequest(method: method, path: path, clientIP: "127.0.0.1", origin: origin, site: site), enabled: enabledPlugins(for: site))
     }
 
     /// Runs the observers for a committed message.
     public func notify(_ kind: MessageKind = .visitor, text: String, id: Int64 = 1) async {
         await pipeline.notify(StoredMessage(kind: kind, id: id, sessionID: "session_test", text: text, site: site, storedAt: host.now()),
-                              enabled: enabled)
+                              enabled: enabledPlugins(for: site))
     }
 }

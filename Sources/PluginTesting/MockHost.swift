@@ -7,36 +7,53 @@ import PluginDispatch
 /// Nothing is allowed unless the test scripts it: storage is unavailable until
 /// ``allowStorage(_:)``, publishing fails until ``allowPublishing()``. An unscripted call is
 /// reported through ``onUnexpectedCall`` — by default a crash with a clear message, so a plugin
-/// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest:
-/// `host.onUnexpectedCall = { XCTFail($0) }`.
+/// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest
+/// (`host.onUnexpectedCall = { XCTFail($0) }`), or collect the calls with
+/// ``recordUnexpectedCalls()`` and assert on them. Every member is safe to use from concurrent hooks.
 ///
 /// ``HookHarness`` hands each plugin this host through the server's capability check
 /// (``PluginActivation/restrict(_:to:)``), so a plugin that uses storage without declaring
 /// ``PluginCapability/storage`` gets ``CapabilityNotDeclared`` there, exactly as from the server.
 /// Used directly, a `MockHost` checks only what the test scripted.
-public final class MockHost: PluginHost, @unchecked Sendable {
+public final class MockHost: PluginHost, Sendable {
     private struct State {
         var storage: (any PluginStorage)?
         var publishingAllowed = false
         var published: [PluginEvent] = []
         var logs: [(PluginLogLevel, String)] = []
-        var now: Date
+        var onUnexpectedCall: @Sendable (String) -> Void = { message in
+            preconditionFailure("MockHost: unexpected call: \(message)")
+        }
     }
-    private let state: Locked<State>
+    private let state = Locked(State())
+    private let clock: Locked<Date>
 
-    /// Called with a description of every unscripted call.
-    public var onUnexpectedCall: @Sendable (String) -> Void = { message in
-        preconditionFailure("MockHost: unexpected call: \(message)")
+    /// Called with a description of every unscripted call (from any thread; reading and
+    /// replacing it is thread-safe). Default: a crash with the description.
+    public var onUnexpectedCall: @Sendable (String) -> Void {
+        get { state.withLock { $0.onUnexpectedCall } }
+        set { state.withLock { $0.onUnexpectedCall = newValue } }
     }
 
     /// A host whose clock reads `now`.
     public init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        state = Locked(State(now: now))
+        clock = Locked(now)
     }
 
-    /// Makes ``storage`` available, backed by `storage` (a fresh in-memory store by default).
+    /// Sends every unscripted call to a new ``UnexpectedCallRecorder`` instead of
+    /// ``onUnexpectedCall``'s crash, and returns it: assert on its ``UnexpectedCallRecorder/calls``.
+    public func recordUnexpectedCalls() -> UnexpectedCallRecorder {
+        let recorder = UnexpectedCallRecorder()
+        onUnexpectedCall = { recorder.record($0) }
+        return recorder
+    }
+
+    /// Makes ``storage`` available, backed by `storage`; by default a fresh
+    /// ``InMemoryPluginStorage`` on this host's clock, so ``advance(by:)`` expires its values.
     @discardableResult
-    public func allowStorage(_ storage: any PluginStorage = InMemoryPluginStorage()) -> any PluginStorage {
+    public func allowStorage(_ storage: (any PluginStorage)? = nil) -> any PluginStorage {
+        let clock = self.clock
+        let storage = storage ?? InMemoryPluginStorage(now: { clock.withLock { $0 } })
         state.withLock { $0.storage = storage }
         return storage
     }
@@ -48,7 +65,7 @@ public final class MockHost: PluginHost, @unchecked Sendable {
 
     /// Moves the clock.
     public func advance(by seconds: TimeInterval) {
-        state.withLock { $0.now = $0.now.addingTimeInterval(seconds) }
+        clock.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
 
     /// Events published so far.
@@ -63,7 +80,7 @@ public final class MockHost: PluginHost, @unchecked Sendable {
     }
 
     /// The mock clock (moved by ``advance(by:)``).
-    public func now() -> Date { state.withLock { $0.now } }
+    public func now() -> Date { clock.withLock { $0 } }
 
     /// The storage given to ``allowStorage(_:)``; before that, an unexpected call and a storage
     /// that throws on every call.
@@ -83,6 +100,22 @@ public final class MockHost: PluginHost, @unchecked Sendable {
     }
 }
 
+/// The unexpected calls of a ``MockHost``, collected from any thread (see
+/// ``MockHost/recordUnexpectedCalls()``); an empty list means the plugin did only what the
+/// test scripted.
+public final class UnexpectedCallRecorder: Sendable {
+    private let recorded = Locked<[String]>([])
+
+    /// An empty recorder; ``MockHost/recordUnexpectedCalls()`` makes and installs one.
+    public init() {}
+
+    /// Adds the description of one unexpected call.
+    public func record(_ call: String) { recorded.withLock { $0.append(call) } }
+
+    /// The descriptions recorded so far, in the order they came.
+    public var calls: [String] { recorded.withLock { $0 } }
+}
+
 /// Storage that refuses everything (what an unscripted ``MockHost`` hands out).
 struct RefusingStorage: PluginStorage {
     struct Refused: Error {}
@@ -90,21 +123,8 @@ struct RefusingStorage: PluginStorage {
     func set(_ value: Data, for key: String) async throws { throw Refused() }
     func remove(_ key: String) async throws { throw Refused() }
     func keys(prefix: String) async throws -> [String] { throw Refused() }
-}
-
-/// ``PluginStorage`` in memory, for tests (the twin of the server's database-backed storage).
-public actor InMemoryPluginStorage: PluginStorage {
-    private var values: [String: Data] = [:]
-
-    /// An empty store.
-    public init() {}
-
-    /// The value of `key`, or `nil`.
-    public func value(for key: String) -> Data? { values[key] }
-    /// Stores `value` under `key`.
-    public func set(_ value: Data, for key: String) { values[key] = value }
-    /// Removes `key`.
-    public func remove(_ key: String) { values[key] = nil }
-    /// Keys starting with `prefix`, sorted.
-    public func keys(prefix: String) -> [String] { values.keys.filter { $0.hasPrefix(prefix) }.sorted() }
+    func set(_ value: Data, for key: String, expiresAfter timeToLive: Duration) async throws { throw Refused() }
+    func update(_ key: String, expiresAfter timeToLive: Duration?, _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
+        throw Refused()
+    }
 }

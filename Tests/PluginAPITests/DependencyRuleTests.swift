@@ -1,8 +1,9 @@
 import Foundation
 import XCTest
 
-/// The plugin side imports nothing but Foundation and the plugin targets below it: a plugin
-/// author needs nothing else, and plugin code never sees the dispatcher. The services import no
+/// The plugin side imports nothing but Foundation (and, in plugins, Swift's own Synchronization)
+/// and the plugin targets below it: a plugin author needs nothing else, and plugin code never
+/// sees the dispatcher. The services import no
 /// HTTP or storage engine.
 final class DependencyRuleTests: XCTestCase {
     /// What each folder may import.
@@ -10,7 +11,8 @@ final class DependencyRuleTests: XCTestCase {
         ("Sources/PluginAPI", ["Foundation"]),
         ("Sources/PluginDispatch", ["Foundation", "PluginAPI"]),
         ("Sources/PluginTesting", ["Foundation", "PluginAPI", "PluginDispatch"]),
-        ("Plugins", ["Foundation", "PluginAPI"]),
+        // Synchronization ships with Swift: its `Mutex` is the lock plugins use.
+        ("Plugins", ["Foundation", "Synchronization", "PluginAPI"]),
         ("Sources/PluginScaffold", ["Foundation"]),
         // The domain: no HTTP (Hummingbird, NIO, HTTPTypes) and no storage engine below the services.
         ("Sources/Services", ["Foundation", "Synchronization", "Logging", "Crypto", "ServiceLifecycle", "PluginAPI", "PluginDispatch"]),

@@ -163,4 +163,20 @@ final class MigrationTests: XCTestCase {
         let stored = try c.query("SELECT config_value FROM system_config") { $0.text(0) ?? "" }
         XCTAssertFalse(stored.contains(api), "the plaintext key is never stored")
     }
+
+    func testAVersion3DatabaseKeepsItsPluginValuesWhichNeverExpire() async throws {
+        let path = temporaryDatabase()
+        let store = try await SanctumServer.openStore(path: path)
+        try await store.setPluginValue(pluginID: "p", key: "k", value: Data("v".utf8), expiresAt: nil, now: Date())
+        store.database.close()
+        // Back to version 3: migration 4's column and index removed, the row kept.
+        let c = try SQLiteConnection(path: path)
+        try c.execute("DROP INDEX sanctum_plugin_data_expiry; ALTER TABLE sanctum_plugin_data DROP COLUMN expires_at; PRAGMA user_version = 3;")
+        let migrated = try await SanctumServer.openStore(path: path)
+        defer { migrated.database.close() }
+        let value = try await migrated.pluginValue(pluginID: "p", key: "k", now: .distantFuture)
+        XCTAssertEqual(value, Data("v".utf8), "an old value is kept and never expires")
+        XCTAssertTrue(try c.columns(of: "sanctum_plugin_data").contains("expires_at"))
+        XCTAssertEqual(try c.scalar("PRAGMA user_version")?.int, Schema.currentVersion)
+    }
 }

@@ -248,18 +248,6 @@ extension StoreConformance {
         t.expectEqual(try await t.store.siteKeys(), ["acme": "h2"], "site keys upsert")
     }
 
-    @Sendable static func pluginStorage(_ t: StoreUnderTest) async throws {
-        try await t.store.setPluginValue(pluginID: "p", key: "b", value: Data([2]), now: at(0))
-        try await t.store.setPluginValue(pluginID: "p", key: "a/1", value: Data([1]), now: at(0))
-        try await t.store.setPluginValue(pluginID: "p", key: "a/2", value: Data([0, 255]), now: at(0))
-        try await t.store.setPluginValue(pluginID: "q", key: "a/3", value: Data([3]), now: at(0))
-        t.expectEqual(try await t.store.pluginValue(pluginID: "p", key: "a/2"), Data([0, 255]), "bytes round-trip")
-        t.expectEqual(try await t.store.pluginKeys(pluginID: "p", prefix: "a/"), ["a/1", "a/2"], "prefix, sorted, own namespace")
-        t.expectEqual(try await t.store.pluginValue(pluginID: "q", key: "b"), nil, "plugins cannot see each other")
-        try await t.store.setPluginValue(pluginID: "p", key: "b", value: nil, now: at(1))
-        t.expectEqual(try await t.store.pluginKeys(pluginID: "p", prefix: ""), ["a/1", "a/2"], "removal")
-    }
-
     @Sendable static func clearAll(_ t: StoreUnderTest) async throws {
         try await post(t, "session_c", "one")
         try await post(t, "session_c", "two")

@@ -47,6 +47,9 @@ public struct StoreConformance: Sendable {
         ("console queries", consoleQueries),
         ("configuration and site keys", configurationAndKeys),
         ("plugin storage", pluginStorage),
+        ("plugin storage: 50 parallel increments lose nothing", parallelIncrements),
+        ("plugin storage: atomic update", pluginUpdate),
+        ("plugin storage: expiry on the injected clock", pluginExpiry),
         ("clear all", clearAll),
     ]
 

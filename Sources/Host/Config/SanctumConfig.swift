@@ -1,4 +1,5 @@
 import Foundation
+import PluginAPI
 import SanctumServices
 import Yams
 
@@ -98,6 +99,17 @@ public struct SanctumConfig: Sendable, Decodable {
             case id, tier, widgetKey = "widget_key", allowedOrigins = "allowed_origins", branding
         }
 
+        /// `id` may be left out (empty): the default site's is always `default`; every entry of
+        /// `sites` must have one (``SiteDirectory`` says so with the key path).
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decodeIfPresent(String.self, forKey: .id) ?? ""
+            tier = try c.decodeIfPresent(String.self, forKey: .tier)
+            widgetKey = try c.decodeIfPresent(String.self, forKey: .widgetKey)
+            allowedOrigins = try c.decodeIfPresent([String].self, forKey: .allowedOrigins)
+            branding = try c.decodeIfPresent([String: String].self, forKey: .branding)
+        }
+
         public init(id: String, tier: String? = nil, widgetKey: String? = nil, allowedOrigins: [String]? = nil, branding: [String: String]? = nil) {
             self.id = id
             self.tier = tier
@@ -122,7 +134,7 @@ public struct SanctumConfig: Sendable, Decodable {
     public var tiers: [String: Tier]?
     /// Sites besides the default one.
     public var sites: [Site]?
-    /// Settings of the default (legacy) site; its `id` is always `default`.
+    /// Settings of the default (legacy) site; its `id` is always `default` (leave it out).
     public var defaultSite: Site?
     /// The file's text, for plugin sections (each plugin decodes its own `plugins.<id>` node).
     public var text: String?
@@ -140,40 +152,36 @@ public struct SanctumConfig: Sendable, Decodable {
         try parse(yaml: try String(contentsOfFile: path, encoding: .utf8))
     }
 
-    /// Parses and validates a configuration; errors name the offending key path.
+    /// Parses and validates a configuration; errors name the offending key path, the expected
+    /// type and what was found (``ConfigDecoding``).
     public static func parse(yaml text: String) throws -> SanctumConfig {
+        let root: Node?
         do {
-            let decoder = YAMLDecoder()
-            var config = try decoder.decode(SanctumConfig.self, from: text)
-            config.text = text
-            return config
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw ConfigError(description: "\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")): required key is missing")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.dataCorrupted(context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ConfigError(description: "\(path.isEmpty ? "config" : path): \(context.debugDescription)")
+            root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw ConfigError(description: "invalid YAML: \(error)")
         }
+        var config = try root.map { try ConfigDecoding.decode(SanctumConfig.self, from: $0) } ?? SanctumConfig()
+        config.text = text
+        return config
     }
 }
 
 extension SanctumConfig {
     /// Decodes the plugin's section `plugins.<id>` into `type`; a missing section decodes from an
-    /// empty mapping (so plugins without required keys need no section).
+    /// empty mapping (so plugins without required keys need no section). A ``PluginConfiguration``
+    /// gets snake_case keys and its defaults (``ConfigDecoding/decodePluginConfiguration(_:from:prefix:)``).
     func pluginConfiguration<T: Decodable>(_ type: T.Type, id: String) throws -> T {
         let root = try text.flatMap { try Yams.compose(yaml: $0) }
         let node = root?["plugins"]?[id] ?? Node.mapping(Node.Mapping([]))
-        do {
-            return try YAMLDecoder().decode(type, from: node)
-        } catch let DecodingError.keyNotFound(key, context) {
-            throw ConfigError(description: "plugins.\(id).\((context.codingPath + [key]).map(\.stringValue).joined(separator: ".")): required key is missing")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
-                let DecodingError.dataCorrupted(context) {
-            let path = (["plugins", id] + context.codingPath.map(\.stringValue)).joined(separator: ".")
-            throw ConfigError(description: "\(path): \(context.debugDescription)")
+        if let withDefaults = type as? any PluginConfiguration.Type {
+            return try Self.decodeWithDefaults(withDefaults, from: node, id: id) as! T
         }
+        return try ConfigDecoding.decode(type, from: node, prefix: ["plugins", id])
+    }
+
+    private static func decodeWithDefaults<C: PluginConfiguration>(_ type: C.Type, from node: Node, id: String) throws -> C {
+        try ConfigDecoding.decodePluginConfiguration(type, from: node, prefix: ["plugins", id])
     }
 }
 

@@ -30,6 +30,9 @@ extension SiteDirectory {
                         widgetKey: widgetKey, plugins: enabled)
         }
         let defaultConfig = config.defaultSite ?? SanctumConfig.Site(id: defaultSiteID)
+        guard defaultConfig.id.isEmpty || defaultConfig.id == defaultSiteID else {
+            throw ConfigError(description: "default_site.id: the default site's id is always '\(defaultSiteID)' (leave it out)")
+        }
         let defaultWidgetKey = environment["SANCTUM_WIDGET_KEY"] ?? defaultConfig.widgetKey ?? config.keys?.widgetKey
         let defaultSite = try make(defaultConfig, id: defaultSiteID, path: "default_site", widgetKey: defaultWidgetKey)
 
@@ -38,6 +41,7 @@ extension SiteDirectory {
         var widgetKeys: Set<String> = Set([defaultWidgetKey].compactMap { $0 })
         for (index, s) in (config.sites ?? []).enumerated() {
             let path = "sites[\(index)]"
+            guard !s.id.isEmpty else { throw ConfigError(description: "\(path).id: required key is missing") }
             guard SiteDirectory.idPattern.firstMatch(in: s.id, range: NSRange(s.id.startIndex..., in: s.id)) != nil else {
                 throw ConfigError(description: "\(path).id: '\(s.id)' must be lowercase letters, digits, '-' or '_'")
             }

@@ -29,9 +29,17 @@ extension PluginRuntime {
         return PluginRuntime(entries: entries, logger: logger)
     }
 
+    /// The plugin made from its config section. A section that does not decode, and an error its
+    /// `init(configuration:)` throws, stop the server as a ``ConfigError`` naming the section:
+    /// `sanctum: config: plugins.<id>: <reason>`.
     private static func instantiate(_ type: any Plugin.Type, config: SanctumConfig) throws -> any Plugin {
         func make<P: Plugin>(_ type: P.Type) throws -> any Plugin {
-            try P(configuration: config.pluginConfiguration(P.Configuration.self, id: P.descriptor.id))
+            let configuration = try config.pluginConfiguration(P.Configuration.self, id: P.descriptor.id)
+            do {
+                return try P(configuration: configuration)
+            } catch {
+                throw ConfigError(description: "plugins.\(P.descriptor.id): \(error)")
+            }
         }
         return try make(type)
     }

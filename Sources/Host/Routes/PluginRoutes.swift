@@ -3,9 +3,11 @@ import SanctumServices
 import Foundation
 import Hummingbird
 import PluginAPI
+import PluginDispatch
 
 /// `/plugins/<id>/…` (plugin routes) and `/widget/plugins/<id>/module.js|css` (widget modules).
 /// Both exist only for sites whose tier enables the plugin; for every other site they are 404.
+/// A plugin route answers only the callers its declared access admits (401/403 otherwise).
 extension HostEnvironment {
     func addPluginRoutes(to routes: inout RouteTable) {
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
@@ -13,34 +15,45 @@ extension HostEnvironment {
         routes.addPrefix("/widget/plugins/", [.get]) { request, context in try await self.widgetModule(request, context) }
     }
 
-    /// The site of a plugin request: a bearer agent key, else the `widget_key` query parameter.
-    private func pluginSite(_ request: Request) -> Site {
-        if let key = request.headers.bearerKey, case .agent(let site)? = services.access.caller(forKey: key) { return site }
-        return sites.site(widgetKey: Query(request.uri.query)["widget_key"])
+    /// The caller of a plugin request and its site: a bearer agent key → that agent's site; the
+    /// admin key → the site `site_id` names (404 if unknown), else the `widget_key` site; no key →
+    /// a visitor of the `widget_key` site. A wrong key is 401 (and counts toward the throttle).
+    private func pluginCaller(_ request: Request, _ context: SanctumContext) throws(APIError) -> (PluginCaller, Site) {
+        let query = Query(request.uri.query)
+        switch try caller(request, context, widgetKey: query["widget_key"]) {
+        case .visitor(let site): return (.visitor, site)
+        case .agent(let site): return (.agent, site)
+        case .admin:
+            guard let id = query["site_id"] else { return (.admin, sites.site(widgetKey: query["widget_key"])) }
+            guard let site = sites.site(id: id) else { throw APIError.notFound }
+            return (.admin, site)
+        }
     }
 
+    /// Resolves the route with ``RouteDispatch`` (enabled plugin, path, method, access — the rules
+    /// `PluginTesting` applies too), runs the site's authorizers before a public route, then the handler.
     private func pluginRoute(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        let rest = request.uri.path.dropFirst("/plugins/".count)
-        let id = String(rest.prefix { $0 != "/" })
-        let path = String(rest.dropFirst(id.count))
-        let site = pluginSite(request)
-        guard site.plugins.contains(id), let routes = plugins.contributions(of: id)?.routes else { throw APIError.notFound }
-        let matching = routes.filter { $0.path == (path.isEmpty ? "/" : path) }
-        guard !matching.isEmpty else { throw APIError.notFound }
+        let (caller, site) = try pluginCaller(request, context)
         let method = request.method == .head ? "GET" : request.method.rawValue
-        guard let route = matching.first(where: { $0.method == method }) else { throw APIError.methodNotAllowed }
-        try await authorizePublic(request, context, site: site)
+        let resolved: ResolvedRoute
+        do {
+            resolved = try RouteDispatch.resolve(request.uri.path.dropFirst("/plugins/".count), method: method, caller: caller,
+                                                 enabled: site.plugins, contributions: plugins.contributions(of:))
+        } catch let refusal as RouteRefusal {
+            throw APIError(HTTPResponse.Status(code: refusal.status), refusal.message)
+        }
+        if resolved.route.access == .public { try await authorizePublic(request, context, site: site) }
         var request = request
         let body = try await request.collectBody(limit: settings.maxBodyBytes)
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
-        let pluginRequest = PluginRequest(method: method, path: path.isEmpty ? "/" : path, query: Query(request.uri.query).all, headers: headers,
-                                          body: Data(buffer: body), site: site.info)
+        let pluginRequest = PluginRequest(method: method, path: resolved.path, query: Query(request.uri.query).all, headers: headers,
+                                          body: Data(buffer: body), site: site.info, caller: caller)
         let answer: PluginResponse
         do {
-            answer = try await route.handle(pluginRequest)
+            answer = try await resolved.route.handle(pluginRequest)
         } catch {
-            logger.error("plugin \(id) route \(method) \(path) failed: \(error)")
+            logger.error("plugin \(resolved.pluginID) route \(method) \(resolved.path) failed: \(error)")
             throw APIError.internalError
         }
         var fields = HTTPFields()

@@ -254,30 +254,63 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func pluginValue(pluginID: String, key: String) async throws -> Data? {
-        try database.read { c in
-            try c.scalar("SELECT value FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ?", [.text(pluginID), .text(key)])?
-                .text.flatMap { Data(base64Encoded: $0) }
-        }
+    public func pluginValue(pluginID: String, key: String, now: Date) async throws -> Data? {
+        try database.read { c in try Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)?.value }
     }
 
-    public func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws {
-        let stamp = SQLValue.text(Timestamps.database(now))
+    public func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws {
         try await database.write { c in
-            if let value {
-                try c.run("INSERT OR REPLACE INTO sanctum_plugin_data (plugin_id, key, value, updated_at) VALUES (?, ?, ?, ?)",
-                          [.text(pluginID), .text(key), .text(value.base64EncodedString()), stamp])
-            } else {
-                try c.run("DELETE FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ?", [.text(pluginID), .text(key)])
-            }
+            try Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
+            try Self.writePluginValue(c, pluginID: pluginID, key: key, value: value, expiresAt: expiresAt, now: now)
         }
     }
 
-    public func pluginKeys(pluginID: String, prefix: String) async throws -> [String] {
-        try database.read { c in
-            try c.query("SELECT key FROM sanctum_plugin_data WHERE plugin_id = ? AND substr(key, 1, length(?)) = ? ORDER BY key",
-                        [.text(pluginID), .text(prefix), .text(prefix)]) { $0.text(0) ?? "" }
+    /// Runs on the writer thread inside its transaction, so nothing else writes between the read
+    /// and the write (the read sees this transaction's own earlier writes).
+    public func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
+                                  transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
+        try await database.write { c in
+            try Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
+            let current = try Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)
+            let new = try transform(current?.value)
+            try Self.writePluginValue(c, pluginID: pluginID, key: key, value: new, expiresAt: current == nil ? expiresAt : current?.expiresAt, now: now)
+            return new
         }
+    }
+
+    public func pluginKeys(pluginID: String, prefix: String, now: Date) async throws -> [String] {
+        try database.read { c in
+            try c.query("""
+                SELECT key FROM sanctum_plugin_data WHERE plugin_id = ? AND substr(key, 1, length(?)) = ?
+                AND (expires_at IS NULL OR expires_at > ?) ORDER BY key
+                """, [.text(pluginID), .text(prefix), .text(prefix), .double(now.timeIntervalSince1970)]) { $0.text(0) ?? "" }
+        }
+    }
+
+    /// A plugin's value (base64 in the table) and expiry, unless it has expired at `now`.
+    private static func livePluginValue(_ c: SQLiteConnection, pluginID: String, key: String, now: Date) throws -> (value: Data, expiresAt: Date?)? {
+        try c.query("""
+            SELECT value, expires_at FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ? AND (expires_at IS NULL OR expires_at > ?)
+            """, [.text(pluginID), .text(key), .double(now.timeIntervalSince1970)]) { row -> (value: Data, expiresAt: Date?)? in
+            guard let value = row.text(0).flatMap({ Data(base64Encoded: $0) }) else { return nil }
+            return (value, row.double(1).map { Date(timeIntervalSince1970: $0) })
+        }.first ?? nil
+    }
+
+    private static func writePluginValue(_ c: SQLiteConnection, pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) throws {
+        guard let value else {
+            try c.run("DELETE FROM sanctum_plugin_data WHERE plugin_id = ? AND key = ?", [.text(pluginID), .text(key)])
+            return
+        }
+        try c.run("INSERT OR REPLACE INTO sanctum_plugin_data (plugin_id, key, value, updated_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                  [.text(pluginID), .text(key), .text(value.base64EncodedString()), .text(Timestamps.database(now)),
+                   expiresAt.map { .double($0.timeIntervalSince1970) } ?? .null])
+    }
+
+    /// Deletes the plugin's expired values (every write of a plugin does, so they never pile up).
+    private static func purgeExpiredPluginValues(_ c: SQLiteConnection, pluginID: String, now: Date) throws {
+        try c.run("DELETE FROM sanctum_plugin_data WHERE plugin_id = ? AND expires_at IS NOT NULL AND expires_at <= ?",
+                  [.text(pluginID), .double(now.timeIntervalSince1970)])
     }
 
     // MARK: - Helpers run inside a write transaction

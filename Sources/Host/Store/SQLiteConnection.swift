@@ -210,4 +210,9 @@ struct Row {
     func optionalInt(_ index: Int) -> Int64? {
         sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : int(index)
     }
+
+    /// Column `index` as a real number, or `nil` for NULL.
+    func double(_ index: Int) -> Double? {
+        sqlite3_column_type(statement, Int32(index)) == SQLITE_NULL ? nil : sqlite3_column_double(statement, Int32(index))
+    }
 }

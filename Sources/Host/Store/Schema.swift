@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 3
+    static let currentVersion: Int64 = 4
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -87,6 +87,7 @@ enum Schema {
         if found < 1 { try migrateToVersion1(connection) }
         if found < 2 { try migrateToVersion2(connection) }
         if found < 3 { try migrateToVersion3(connection) }
+        if found < 4 { try migrateToVersion4(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -176,6 +177,18 @@ enum Schema {
                 agent_read_up_to INTEGER NOT NULL DEFAULT 0,
                 visitor_read_up_to INTEGER NOT NULL DEFAULT 0
             );
+            """)
+    }
+
+    /// Plugin storage with expiry: `expires_at` (Unix seconds, NULL for never) on the plugin
+    /// table, indexed for the purge each plugin write runs.
+    private static func migrateToVersion4(_ c: SQLiteConnection) throws {
+        if !(try c.columns(of: "sanctum_plugin_data")).contains("expires_at") {
+            try c.execute("ALTER TABLE sanctum_plugin_data ADD COLUMN expires_at REAL")
+        }
+        try c.execute("""
+            CREATE INDEX IF NOT EXISTS sanctum_plugin_data_expiry
+                ON sanctum_plugin_data(plugin_id, expires_at) WHERE expires_at IS NOT NULL;
             """)
     }
 }

@@ -114,9 +114,11 @@ public struct ConversationService: Sendable {
         switch await plugins.pipeline.prepare(draft, context: context, enabled: site.plugins) {
         case .accept(let prepared):
             return prepared.text
-        case .reject(let code, let key, let message, _):
-            let kind: ServiceError.Kind = code == HookPipeline.unavailableCode ? .unavailable : .invalidInput
-            throw ServiceError(kind, message, details: ["error_code": .string(code), "localization_key": .string(key)])
+        case .reject(let code, let key, let message, let pluginID):
+            plugins.enqueueRejection(RejectedMessage(kind: kind, sessionID: sessionID, text: text, site: site.info, pluginID: pluginID,
+                                                     code: code, rejectedAt: clock()), enabled: site.plugins)
+            let errorKind: ServiceError.Kind = code == HookPipeline.unavailableCode ? .unavailable : .invalidInput
+            throw ServiceError(errorKind, message, details: ["error_code": .string(code), "localization_key": .string(key)])
         }
     }
 

@@ -45,33 +45,50 @@ package struct HostPluginContext: PluginHost {
     }
 }
 
-/// A plugin's key-value space in the main store (`sanctum_plugin_data`).
-struct StorePluginStorage: PluginStorage {
-    /// Longest key, in UTF-8 bytes.
-    static let maxKeyBytes = 256
-
-    struct KeyTooLong: Error, CustomStringConvertible {
-        var description: String { "plugin storage keys are limited to \(StorePluginStorage.maxKeyBytes) bytes" }
-    }
-
+/// A plugin's key-value space in the main store (`sanctum_plugin_data`), with expiry measured on
+/// the host's clock.
+package struct StorePluginStorage: PluginStorage {
     let pluginID: String
-    let store: any ChatStore
+    let store: any PluginDataStore
     let clock: @Sendable () -> Date
 
-    func value(for key: String) async throws -> Data? {
-        try await store.pluginValue(pluginID: pluginID, key: key)
+    /// The space of `pluginID` in `store`; `clock` is the host's (injected) clock.
+    package init(pluginID: String, store: any PluginDataStore, clock: @escaping @Sendable () -> Date) {
+        self.pluginID = pluginID
+        self.store = store
+        self.clock = clock
     }
 
-    func set(_ value: Data, for key: String) async throws {
-        guard key.utf8.count <= Self.maxKeyBytes else { throw KeyTooLong() }
-        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, now: clock())
+    package func value(for key: String) async throws -> Data? {
+        try await store.pluginValue(pluginID: pluginID, key: key, now: clock())
     }
 
-    func remove(_ key: String) async throws {
-        try await store.setPluginValue(pluginID: pluginID, key: key, value: nil, now: clock())
+    package func set(_ value: Data, for key: String) async throws {
+        try PluginStorageLimits.check(key: key)
+        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, expiresAt: nil, now: clock())
     }
 
-    func keys(prefix: String) async throws -> [String] {
-        try await store.pluginKeys(pluginID: pluginID, prefix: prefix)
+    package func set(_ value: Data, for key: String, expiresAfter timeToLive: Duration) async throws {
+        try PluginStorageLimits.check(key: key)
+        let now = clock()
+        let expiresAt = try PluginStorageLimits.expiry(after: timeToLive, from: now)
+        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, expiresAt: expiresAt, now: now)
+    }
+
+    package func remove(_ key: String) async throws {
+        try await store.setPluginValue(pluginID: pluginID, key: key, value: nil, expiresAt: nil, now: clock())
+    }
+
+    package func keys(prefix: String) async throws -> [String] {
+        try await store.pluginKeys(pluginID: pluginID, prefix: prefix, now: clock())
+    }
+
+    @discardableResult
+    package func update(_ key: String, expiresAfter timeToLive: Duration?,
+                        _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
+        try PluginStorageLimits.check(key: key)
+        let now = clock()
+        let expiresAt = try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) }
+        return try await store.updatePluginValue(pluginID: pluginID, key: key, expiresAt: expiresAt, now: now, transform: transform)
     }
 }

@@ -27,13 +27,13 @@ public final class PluginRuntime: Service, Sendable {
     /// The dispatcher every request path uses.
     public let pipeline: HookPipeline
     package let entries: [Entry]
-    private let observed: AsyncStream<(StoredMessage, [String])>
-    private let observerInput: AsyncStream<(StoredMessage, [String])>.Continuation
+    private let observed: AsyncStream<(ObservedEvent, [String])>
+    private let observerInput: AsyncStream<(ObservedEvent, [String])>.Continuation
     private let logger: Logger
     private let dropped = DroppedCounter()
     /// Longest wait for all plugins to deactivate at shutdown.
     static let deactivationDeadline: Duration = .seconds(5)
-    /// Committed messages waiting for observers, at most.
+    /// Committed and rejected messages waiting for observers, at most.
     static let observerQueueCapacity = 4096
 
     /// Ids of the activated plugins, in activation order.
@@ -66,7 +66,17 @@ public final class PluginRuntime: Service, Sendable {
     /// event is dropped and counted (logged every 1,000 drops).
     func enqueue(_ message: StoredMessage, enabled: [String]) {
         guard hasObservers(for: message.kind, enabled: enabled) else { return }
-        if case .dropped = observerInput.yield((message, enabled)) {
+        enqueue(.committed(message), enabled: enabled)
+    }
+
+    /// Queues a rejected message for the rejection observers, as ``enqueue(_:enabled:)`` does.
+    func enqueueRejection(_ rejection: RejectedMessage, enabled: [String]) {
+        guard pipeline.hasRejectionObservers(for: rejection.kind, enabled: enabled) else { return }
+        enqueue(.rejected(rejection), enabled: enabled)
+    }
+
+    private func enqueue(_ event: ObservedEvent, enabled: [String]) {
+        if case .dropped = observerInput.yield((event, enabled)) {
             let count = dropped.increment()
             if count % 1000 == 1 { logger.warning("observer queue full: \(count) events dropped so far") }
         }
@@ -79,7 +89,12 @@ public final class PluginRuntime: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { [observed, pipeline] in
-                    for await (message, enabled) in observed { await pipeline.notify(message, enabled: enabled) }
+                    for await (event, enabled) in observed {
+                        switch event {
+                        case .committed(let message): await pipeline.notify(message, enabled: enabled)
+                        case .rejected(let rejection): await pipeline.notifyRejected(rejection, enabled: enabled)
+                        }
+                    }
                 }
                 for entry in entries {
                     group.addTask { [logger] in
@@ -99,6 +114,12 @@ public final class PluginRuntime: Service, Sendable {
             for entry in entries.reversed() { await entry.plugin.deactivate(host: entry.host) }
         }
     }
+}
+
+/// What the observer queue carries.
+private enum ObservedEvent: Sendable {
+    case committed(StoredMessage)
+    case rejected(RejectedMessage)
 }
 
 /// Counts dropped observer events.

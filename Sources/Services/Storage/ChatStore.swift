@@ -219,14 +219,22 @@ public protocol SettingsStore: Sendable {
     func setSiteKey(siteID: String, hash: String, now: Date) async throws
 }
 
-/// Plugins' own key-value data, namespaced by plugin id.
+/// Plugins' own key-value data, namespaced by plugin id. A value may carry an expiry: from
+/// `now >= expiresAt` on it is neither returned nor listed nor seen by an update, and each write
+/// of a plugin deletes that plugin's expired values.
 public protocol PluginDataStore: Sendable {
-    /// A plugin's stored value.
-    func pluginValue(pluginID: String, key: String) async throws -> Data?
-    /// Stores (or, with `nil`, removes) a plugin's value.
-    func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws
-    /// A plugin's keys starting with `prefix`, in byte order.
-    func pluginKeys(pluginID: String, prefix: String) async throws -> [String]
+    /// A plugin's stored value, unless it has expired at `now`.
+    func pluginValue(pluginID: String, key: String, now: Date) async throws -> Data?
+    /// Stores (or, with `nil`, removes) a plugin's value, with its expiry (`nil`: never).
+    func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws
+    /// Replaces a plugin's value with `transform`'s answer for the current one (`nil` when absent
+    /// or expired; answering `nil` removes it), atomically: no other write runs between the read
+    /// and the write. A value that exists keeps its expiry, a new one gets `expiresAt`. A throw
+    /// from `transform` changes nothing and is rethrown. Returns the new value.
+    func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
+                           transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data?
+    /// A plugin's unexpired keys starting with `prefix`, in byte order.
+    func pluginKeys(pluginID: String, prefix: String, now: Date) async throws -> [String]
 }
 
 /// A whole storage driver: every concern of the seam.

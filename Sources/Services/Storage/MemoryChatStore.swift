@@ -223,17 +223,31 @@ public final class MemoryChatStore: ChatStore {
 
     // MARK: Plugin data
 
-    public func pluginValue(pluginID: String, key: String) async throws -> Data? {
-        read { $0.pluginData[pluginID]?[key] }
+    public func pluginValue(pluginID: String, key: String, now: Date) async throws -> Data? {
+        read { $0.pluginValue(pluginID: pluginID, key: key, now: now)?.value }
     }
 
-    public func setPluginValue(pluginID: String, key: String, value: Data?, now: Date) async throws {
-        try change { $0.pluginData[pluginID, default: [:]][key] = value }
+    public func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws {
+        try change { s in
+            s.purgeExpiredPluginValues(pluginID: pluginID, now: now)
+            s.pluginData[pluginID, default: [:]][key] = value.map { MemoryPluginValue(value: $0, expiresAt: expiresAt) }
+        }
     }
 
-    public func pluginKeys(pluginID: String, prefix: String) async throws -> [String] {
+    public func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
+                                  transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
+        try change { s in
+            s.purgeExpiredPluginValues(pluginID: pluginID, now: now)
+            let current = s.pluginData[pluginID]?[key]
+            let new = try transform(current?.value)
+            s.pluginData[pluginID, default: [:]][key] = new.map { MemoryPluginValue(value: $0, expiresAt: current == nil ? expiresAt : current?.expiresAt) }
+            return new
+        }
+    }
+
+    public func pluginKeys(pluginID: String, prefix: String, now: Date) async throws -> [String] {
         read { s in
-            (s.pluginData[pluginID] ?? [:]).keys.filter { $0.utf8.starts(with: prefix.utf8) }
+            (s.pluginData[pluginID] ?? [:]).filter { $0.key.utf8.starts(with: prefix.utf8) && !$0.value.isExpired(at: now) }.keys
                 .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         }
     }

@@ -47,6 +47,14 @@ struct MemoryReadState {
     var visitor: Int64 = 0
 }
 
+/// A plugin's stored value with its expiry (`nil`: never).
+struct MemoryPluginValue {
+    var value: Data
+    var expiresAt: Date?
+
+    func isExpired(at now: Date) -> Bool { expiresAt.map { $0 <= now } ?? false }
+}
+
 /// The whole state of ``MemoryChatStore``; only ever touched under its lock. The rules mirror
 /// the SQLite driver's statements one for one (see `SQLiteChatStore`).
 struct MemoryState {
@@ -58,7 +66,8 @@ struct MemoryState {
     var tombstones: [String: MemoryTombstone] = [:]
     var configuration: [(key: String, value: JSON)] = []
     var siteKeys: [String: String] = [:]
-    var pluginData: [String: [String: Data]] = [:]
+    /// By plugin id, then key.
+    var pluginData: [String: [String: MemoryPluginValue]] = [:]
     /// In id order; purging removes from the front and the middle, never renumbers.
     var events: [ChatEvent] = []
     var readState: [String: MemoryReadState] = [:]
@@ -157,6 +166,16 @@ struct MemoryState {
     }
 
     /// The events appended since the last call.
+    /// A plugin's value unless it has expired at `now`.
+    func pluginValue(pluginID: String, key: String, now: Date) -> MemoryPluginValue? {
+        pluginData[pluginID]?[key].flatMap { $0.isExpired(at: now) ? nil : $0 }
+    }
+
+    /// Deletes the plugin's values that have expired at `now` (each write of a plugin does).
+    mutating func purgeExpiredPluginValues(pluginID: String, now: Date) {
+        pluginData[pluginID] = pluginData[pluginID]?.filter { !$0.value.isExpired(at: now) }
+    }
+
     mutating func takeAppended() -> [ChatEvent] {
         defer { appended = [] }
         return appended

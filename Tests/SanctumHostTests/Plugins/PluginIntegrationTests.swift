@@ -74,6 +74,19 @@ final class PluginIntegrationTests: XCTestCase {
         }
     }
 
+    func testObserversSeeRejectedMessagesWithThePluginAndCode() async throws {
+        try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
+            let refused = try await Self.post(client, key: "pk_premium", session: "session_rej", "oh darn")
+            XCTAssertEqual(refused.json["error_code"], "word_filter.blocked")
+            for _ in 0..<100 where !ProbeRecorder.shared.all.contains(where: { $0.hasPrefix("rejected:") }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let events = ProbeRecorder.shared.all
+            XCTAssertTrue(events.contains("rejected:premium:word-filter:word_filter.blocked:oh darn"), "\(events)")
+            XCTAssertFalse(events.contains { $0.hasPrefix("observe:") }, "a rejected message is never observed as committed: \(events)")
+        }
+    }
+
     func testPublishedPluginEventsReachTheSitesAgentsAndTheOperatorButNoVisitor() async throws {
         try await withServer(config: Self.twoTiers, environment: Self.environment, registry: .withProbes) { client, _ in
             try await Self.post(client, key: "pk_premium", session: "session_pub", "hello")

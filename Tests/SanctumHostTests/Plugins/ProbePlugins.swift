@@ -26,12 +26,14 @@ struct PremiumProbe: Plugin {
                 ProbeRecorder.shared.record("validate:\(context.site.id):\(draft.text)")
                 return .allow
             }],
-            observers: [MessageObserver(name: "record") { message in
+            observers: [MessageObserver(name: "record", observe: { message in
                 ProbeRecorder.shared.record("observe:\(message.site.id):\(message.kind.rawValue):\(message.text)")
-            }],
-            routes: [PluginRoute("GET", "/ping") { request in
+            }, rejected: { rejection in
+                ProbeRecorder.shared.record("rejected:\(rejection.site.id):\(rejection.pluginID):\(rejection.code):\(rejection.text)")
+            })],
+            routes: [PluginRoute("GET", "/ping", access: .public) { request in
                 try .json(["site": request.site.id, "tier": request.site.tier])
-            }, PluginRoute("POST", "/announce") { request in
+            }, PluginRoute("POST", "/announce", access: .public) { request in
                 await host.publish(PluginEvent(name: "premium-probe.announced", siteID: request.site.id, attributes: ["by": "route"]))
                 return try .json(["published": "yes"])
             }],
@@ -96,10 +98,8 @@ struct Counter: Plugin {
     static let descriptor = PluginDescriptor(id: "counter", version: "1", capabilities: [.routes, .storage], summary: "test")
     init(configuration: NoConfiguration) {}
     func activate(host: any PluginHost) async throws -> PluginContributions {
-        PluginContributions(routes: [PluginRoute("POST", "/hit") { _ in
-            let current = try await host.storage.value(for: "hits").flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-            try await host.storage.set(Data(String(current + 1).utf8), for: "hits")
-            return try .json(["hits": current + 1])
+        PluginContributions(routes: [PluginRoute("POST", "/hit", access: .public) { _ in
+            try .json(["hits": try await host.storage.increment("hits")])
         }])
     }
 }
@@ -115,7 +115,7 @@ struct Forgetful: Plugin {
                 try await host.storage.set(Data(draft.text.utf8), for: "last")
                 return .allow
             }],
-            routes: [PluginRoute("POST", "/remember") { _ in
+            routes: [PluginRoute("POST", "/remember", access: .public) { _ in
                 do {
                     try await host.storage.set(Data("x".utf8), for: "last")
                     return try .json(["stored": true])
@@ -126,8 +126,26 @@ struct Forgetful: Plugin {
     }
 }
 
+/// One route per access level (and one that throws), each answering who called it for which site.
+struct AccessProbe: Plugin {
+    static let descriptor = PluginDescriptor(id: "access-probe", version: "1", minimumAPIVersion: PluginAPIVersion(2, 1),
+                                             capabilities: [.routes], summary: "test: route access")
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        let whoCalled: @Sendable (PluginRequest) async throws -> PluginResponse = { request in
+            try .json(["caller": request.caller.rawValue, "site": request.site.id])
+        }
+        return PluginContributions(routes: [
+            PluginRoute("GET", "/public", access: .public, handle: whoCalled),
+            PluginRoute("GET", "/agents", handle: whoCalled),
+            PluginRoute("GET", "/admin", access: .admin, handle: whoCalled),
+            PluginRoute("GET", "/boom", access: .public) { _ in throw CocoaError(.featureUnsupported) },
+        ])
+    }
+}
+
 extension PluginRegistry {
     /// The shipped plugins plus the probes.
     static let withProbes = PluginRegistry.shipped.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self,
-                                                          Counter.self, Forgetful.self])
+                                                          Counter.self, Forgetful.self, AccessProbe.self])
 }
