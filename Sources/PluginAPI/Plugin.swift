@@ -22,6 +22,8 @@ public enum PluginCapability: String, Sendable, Hashable, CaseIterable, Codable 
     /// The namespaced key-value storage of ``PluginHost/storage``. Without it every storage
     /// call throws ``CapabilityNotDeclared``.
     case storage
+    /// Durable ``EventSubscription``s of the event log.
+    case subscribeEvents = "subscribe-events"
 }
 
 /// Thrown by a host service that the calling plugin did not declare in its descriptor (for

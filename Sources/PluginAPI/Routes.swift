@@ -152,17 +152,20 @@ public struct PluginContributions: Sendable {
     public var routes: [PluginRoute]
     /// The widget-side module, if any.
     public var widgetModule: WidgetModule?
+    /// Durable readers of the event log.
+    public var subscriptions: [EventSubscription]
 
     /// Contributions; everything is empty by default.
     public init(validators: [MessageValidator] = [], transformers: [MessageTransformer] = [],
                 observers: [MessageObserver] = [], authorizers: [RequestAuthorizer] = [],
-                routes: [PluginRoute] = [], widgetModule: WidgetModule? = nil) {
+                routes: [PluginRoute] = [], widgetModule: WidgetModule? = nil, subscriptions: [EventSubscription] = []) {
         self.validators = validators
         self.transformers = transformers
         self.observers = observers
         self.authorizers = authorizers
         self.routes = routes
         self.widgetModule = widgetModule
+        self.subscriptions = subscriptions
     }
 
     /// The capabilities these contributions use (storage excluded: it is used, not contributed).
@@ -174,6 +177,7 @@ public struct PluginContributions: Sendable {
         if !authorizers.isEmpty { used.insert(.authorizeRequests) }
         if !routes.isEmpty { used.insert(.routes) }
         if widgetModule != nil { used.insert(.widgetModule) }
+        if !subscriptions.isEmpty { used.insert(.subscribeEvents) }
         return used
     }
 }

@@ -24,13 +24,16 @@ struct ScaffoldTemplates {
         /// Scaffolded by `sanctum plugin new \(id)`: a validator to start from. `docs/plugins.md`
         /// walks through the other hooks, storage and routes; `docs/plugin-api.md` lists every type.
         public struct \(name): Plugin {
-            /// The `plugins.\(id)` section of the config file (every key optional).
-            public struct Configuration: Decodable, Sendable {
-                /// Visitor messages longer than this many characters are refused (default 2,000).
-                public var limit: Int?
+            /// The `plugins.\(id)` section of the config file: keys in snake_case, each optional.
+            public struct Configuration: PluginConfiguration {
+                /// Visitor messages longer than this many characters are refused.
+                public var limit = 2000
 
-                /// A configuration; `nil` keeps the default.
-                public init(limit: Int? = nil) { self.limit = limit }
+                /// The defaults: what a file that leaves keys out gets.
+                public init() {}
+
+                /// The defaults with this limit.
+                public init(limit: Int) { self.limit = limit }
             }
 
             /// Thrown at startup for a configuration that cannot work.
@@ -40,14 +43,14 @@ struct ScaffoldTemplates {
             }
 
             public static let descriptor = PluginDescriptor(
-                id: "\(id)", version: "0.1.0", capabilities: [.validateMessages],
+                id: "\(id)", version: "0.1.0", minimumAPIVersion: PluginAPIVersion(2, 1), capabilities: [.validateMessages],
                 summary: "\(summary)")
 
             let limit: Int
 
             public init(configuration: Configuration) throws {
-                limit = configuration.limit ?? 2000
-                guard limit > 0 else { throw InvalidLimit() }
+                guard configuration.limit > 0 else { throw InvalidLimit() }
+                limit = configuration.limit
             }
 
             public func activate(host: any PluginHost) async throws -> PluginContributions {

@@ -125,7 +125,7 @@ public enum SanctumServer {
                         })
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                    services: [env.services.activity, env.plugins,
+                    services: [env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
                                EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger)],
                     onServerRunning: onServerRunning,
                     logger: env.logger)

@@ -19,7 +19,8 @@ struct ServiceFixture {
     let acme: Site
     var defaultSite: Site { services.sites.defaultSite }
 
-    init(rateLimits: Bool = false) {
+    /// `plugins` are activated on the default site (not on `acme`).
+    init(rateLimits: Bool = false, plugins: [PluginRuntime.Entry] = []) {
         let bus = EventBus(sleep: timer.sleep)
         self.bus = bus
         store = MemoryChatStore(eventSink: bus.publish)
@@ -29,11 +30,11 @@ struct ServiceFixture {
         let clock = self.clock
         let limiter = RateLimiter(enabled: rateLimits, clock: { clock.now.timeIntervalSince1970 })
         acme = Site(info: SiteInfo(id: "acme", tier: "free"), widgetKey: "pk_acme", plugins: [])
-        let sites = SiteDirectory(defaultSite: Site(info: SiteInfo(id: defaultSiteID, tier: "free"), widgetKey: nil, plugins: []),
+        let sites = SiteDirectory(defaultSite: Site(info: SiteInfo(id: defaultSiteID, tier: "free"), widgetKey: nil, plugins: plugins.map(\.id)),
                                   others: [acme], agentKeyHashes: ["acme": Secrets.hash(Self.acmeKey)])
         services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter,
                                 activity: ActivityTracker(store: store, clock: clock.read, logger: logger), sites: sites,
-                                plugins: PluginRuntime(entries: [], logger: logger), defaultSessionTimeout: 1800, clock: clock.read)
+                                plugins: PluginRuntime(entries: plugins, logger: logger), defaultSessionTimeout: 1800, clock: clock.read)
     }
 
     /// A visitor's request from one address.

@@ -1,0 +1,26 @@
+import Foundation
+import PluginAPI
+
+extension HookHarness {
+    /// Hands `events` to the subscription `name` of the activated plugins as the server would:
+    /// only the events of the harness's ``site`` (when its tier enables the plugin) and of the
+    /// subscription's types, in one batch; nothing when none is left. A handler's error is
+    /// rethrown (the server would deliver the same batch again after a backoff).
+    public func deliver(_ events: [LoggedEvent], to name: String) async throws {
+        for id in enabledPlugins(for: site) {
+            for subscription in contributions[id]?.subscriptions ?? [] where subscription.name == name {
+                let batch = events.filter {
+                    $0.siteID == site.id && (subscription.types.isEmpty || subscription.types.contains($0.type))
+                }
+                if !batch.isEmpty { try await subscription.handle(batch) }
+            }
+        }
+    }
+
+    /// An event of the harness's ``site`` for ``deliver(_:to:)``: `data` is encoded as JSON.
+    public func event(_ id: Int64, type: String = "message", sessionID: String = "session_test",
+                      data: [String: String] = [:]) -> LoggedEvent {
+        let json = (try? JSONSerialization.data(withJSONObject: data, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return LoggedEvent(id: id, type: type, siteID: site.id, sessionID: sessionID, at: host.now(), data: json)
+    }
+}

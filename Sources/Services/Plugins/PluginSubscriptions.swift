@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import PluginAPI
+import ServiceLifecycle
+
+/// Runs the plugins' durable ``EventSubscription``s: each reads the event log from its stored
+/// cursor, hands its handler the events of the sites whose tier enables the plugin, and stores
+/// the cursor only after the handler returned — at least once, across restarts.
+public struct PluginSubscriptions: Service {
+    /// Longest wait for new events before the log is read again (a safety net: the bus wakes it).
+    static let idleWait: Duration = .seconds(30)
+    /// Backoff after a failed batch: doubles from the first to the last value.
+    static let backoff: (first: Duration, last: Duration) = (.seconds(1), .seconds(60))
+
+    let store: any ChatStore
+    let bus: EventBus
+    let sites: SiteDirectory
+    let plugins: PluginRuntime
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    let sleep: @Sendable (Duration) async throws -> Void
+
+    /// The subscriptions of `services`' plugins; `sleep` keeps the backoff (tests hand in their clock's).
+    public init(services: ChatServices, logger: Logger,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+        store = services.store
+        bus = services.bus
+        sites = services.sites
+        plugins = services.plugins
+        clock = services.clock
+        self.logger = logger
+        self.sleep = sleep
+    }
+
+    /// Runs every subscription until shutdown (and stays until then when there is none: a
+    /// service that returns early would stop the server).
+    public func run() async throws {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await gracefulShutdown() }
+            for entry in plugins.entries {
+                for subscription in entry.contributions.subscriptions {
+                    group.addTask { await cancelWhenGracefulShutdown { await self.follow(subscription, of: entry.id) } }
+                }
+            }
+        }
+    }
+
+    /// Follows one subscription until the task is cancelled.
+    func follow(_ subscription: EventSubscription, of pluginID: String) async {
+        let cursors = SubscriptionCursors(store: store, pluginID: pluginID, clock: clock)
+        let enabledSites = Set(sites.all.filter { $0.plugins.contains(pluginID) }.map(\.id))
+        let wanted: @Sendable (ChatEvent) -> Bool = { event in
+            enabledSites.contains(event.siteID) && (subscription.types.isEmpty || subscription.types.contains(event.type))
+        }
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                let cursor = try await cursors.position(of: subscription)
+                let range = try await store.eventRange()
+                if cursor < range.purgedBelow - 1 {
+                    logger.warning("plugin \(pluginID) subscription \(subscription.name) missed events \(cursor + 1)…\(range.purgedBelow - 1): the retention purged them first")
+                    try await cursors.save(range.purgedBelow - 1, for: subscription)
+                    continue
+                }
+                let page = try await store.events(in: .all, after: cursor, limit: subscription.batchSize)
+                guard let last = page.last else {
+                    try await waitForEvents(after: cursor)
+                    continue
+                }
+                let batch = page.filter(wanted)
+                if !batch.isEmpty { try await subscription.handle(batch.map(\.logged)) }
+                try await cursors.save(last.id, for: subscription)
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                let delay = min(Self.backoff.first * (1 << min(failures - 1, 6)), Self.backoff.last)
+                logger.warning("plugin \(pluginID) subscription \(subscription.name) failed (attempt \(failures)), retrying in \(delay): \(error)")
+                do { try await sleep(delay) } catch { return }
+            }
+        }
+    }
+
+    /// Returns when an event after `cursor` was committed, or after ``idleWait``.
+    private func waitForEvents(after cursor: Int64) async throws {
+        let store = self.store
+        _ = try await bus.wait(in: .all, timeout: Self.idleWait) { !(try await store.events(in: .all, after: cursor, limit: 1)).isEmpty }
+        try Task.checkCancellation()
+    }
+}
+
+/// Where each subscription of a plugin stands, kept in the plugin data store under the
+/// namespace `<plugin-id>:subscriptions` (no plugin id contains `:`, so no plugin sees it).
+struct SubscriptionCursors {
+    let store: any ChatStore
+    let pluginID: String
+    let clock: @Sendable () -> Date
+    private var namespace: String { pluginID + ":subscriptions" }
+
+    /// The stored cursor, or — on the first run — where ``EventSubscription/start`` says (stored at once).
+    func position(of subscription: EventSubscription) async throws -> Int64 {
+        if let data = try await store.pluginValue(pluginID: namespace, key: subscription.name, now: clock()),
+           let cursor = Int64(String(decoding: data, as: UTF8.self)) {
+            return cursor
+        }
+        let range = try await store.eventRange()
+        let cursor = subscription.start == .newest ? range.newest : max(range.purgedBelow - 1, 0)
+        try await save(cursor, for: subscription)
+        return cursor
+    }
+
+    func save(_ cursor: Int64, for subscription: EventSubscription) async throws {
+        try await store.setPluginValue(pluginID: namespace, key: subscription.name, value: Data(String(cursor).utf8), expiresAt: nil, now: clock())
+    }
+}
+
+extension ChatEvent {
+    /// The plugin-facing form.
+    var logged: LoggedEvent {
+        LoggedEvent(id: id, type: type, siteID: siteID, sessionID: sessionID, at: at, data: Data(data.serializedBytes.dropLast()))
+    }
+}
