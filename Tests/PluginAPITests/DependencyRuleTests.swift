@@ -13,7 +13,6 @@ final class DependencyRuleTests: XCTestCase {
         ("Sources/PluginTesting", ["Foundation", "PluginAPI", "PluginDispatch"]),
         // Synchronization ships with Swift: its `Mutex` is the lock plugins use.
         ("Plugins", ["Foundation", "Synchronization", "PluginAPI"]),
-        ("Sources/PluginScaffold", ["Foundation"]),
         // The domain: no HTTP (Hummingbird, NIO, HTTPTypes) and no storage engine below the services.
         ("Sources/Services", ["Foundation", "Synchronization", "Logging", "Crypto", "ServiceLifecycle", "PluginAPI", "PluginDispatch"]),
     ]

@@ -31,11 +31,18 @@ final class PluginSubscriptionsTests: XCTestCase {
         }
     }
 
+    /// The backoff delays the runner asked for (it does not really wait).
+    final class Delays: Sendable {
+        private let list = Mutex<[Duration]>([])
+        var all: [Duration] { list.withLock { $0 } }
+        func append(_ delay: Duration) { list.withLock { $0.append(delay) } }
+    }
+
     struct Setup {
         let fixture: ServiceFixture
         let runner: PluginSubscriptions
         let subscription: EventSubscription
-        let delays: Mutex<[Duration]>
+        let delays: Delays
     }
 
     func setUp(types: Set<String> = ["message"], start: EventSubscription.Start = .oldestRetained, recorder: Recorder) -> Setup {
@@ -43,10 +50,10 @@ final class PluginSubscriptionsTests: XCTestCase {
         let entry = PluginRuntime.Entry(id: "hooks", plugin: Subscriber(configuration: NoConfiguration()), host: MockHost(),
                                         contributions: PluginContributions(subscriptions: [subscription]))
         let fixture = ServiceFixture(plugins: [entry])
-        let delays = Mutex<[Duration]>([])
+        let delays = Delays()
         var logger = Logger(label: "subscriptions-test")
         logger.logLevel = .critical
-        let runner = PluginSubscriptions(services: fixture.services, logger: logger) { delay in delays.withLock { $0.append(delay) } }
+        let runner = PluginSubscriptions(services: fixture.services, logger: logger) { delays.append($0) }
         return Setup(fixture: fixture, runner: runner, subscription: subscription, delays: delays)
     }
 
@@ -78,7 +85,7 @@ final class PluginSubscriptionsTests: XCTestCase {
         XCTAssertEqual(texts(recorder.batches), ["one", "two"], "acme does not enable the plugin; only message events were asked for")
         XCTAssertEqual(recorder.batches[0].map(\.siteID), [defaultSiteID, defaultSiteID])
         XCTAssertEqual(recorder.batches[0].map(\.type), ["message", "message"])
-        XCTAssertEqual(setup.delays.withLock { $0 }, [.seconds(1)], "the failed batch came again after the first backoff")
+        XCTAssertEqual(setup.delays.all, [.seconds(1)], "the failed batch came again after the first backoff")
 
         try await setup.fixture.post("session_a", "three")
         try await follow(setup) { recorder.batches.count == 2 }
