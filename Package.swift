@@ -6,6 +6,7 @@ import PackageDescription
 /// that build their own binary. `sanctum plugin new <id>` adds to this list.
 let compiledPlugins = [
     "DomainAllowlist",
+    "LinkGuard",
     "WordFilter",
 ]
 

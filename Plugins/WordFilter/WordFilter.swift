@@ -1,7 +1,7 @@
 import Foundation
 import PluginAPI
 
-/// Rejects visitor messages that contain a listed word — the worked example of `docs/plugins.md`.
+/// Rejects visitor messages that contain a listed word: the smallest plugin here (one validator).
 public struct WordFilter: Plugin {
     public struct Configuration: PluginConfiguration {
         /// Words to refuse (matched case-insensitively, as whole words).

@@ -1,4 +1,5 @@
 import DomainAllowlist
+import LinkGuard
 import SanctumHost
 import WordFilter
 
@@ -10,6 +11,7 @@ extension PluginRegistry {
     /// `sanctum plugin new <id>` adds its plugin here (and its import above), in alphabetical order.
     static let compiledIn = PluginRegistry([
         DomainAllowlist.self,
+        LinkGuard.self,
         WordFilter.self,
     ])
 }
