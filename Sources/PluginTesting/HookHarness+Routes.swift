@@ -29,10 +29,8 @@ extension HookHarness {
         do {
             resolved = try RouteDispatch.resolve(path.dropFirst("/plugins/".count), method: method, caller: caller, enabled: enabled,
                                                  contributions: { contributions[$0] })
-        } catch let refusal as RouteRefusal {
-            return Self.error(refusal.status, refusal.message)
         } catch {
-            return Self.error(500, "Internal server error")
+            return Self.error(error.status, error.message)
         }
         if resolved.route.access == .public {
             let request = AuthRequest(method: method, path: path, headers: headers, clientIP: "127.0.0.1", origin: origin, site: site)

@@ -39,8 +39,8 @@ extension HostEnvironment {
         do {
             resolved = try RouteDispatch.resolve(request.uri.path.dropFirst("/plugins/".count), method: method, caller: caller,
                                                  enabled: site.plugins, contributions: plugins.contributions(of:))
-        } catch let refusal as RouteRefusal {
-            throw APIError(HTTPResponse.Status(code: refusal.status), refusal.message)
+        } catch {
+            throw APIError(HTTPResponse.Status(code: error.status), error.message)
         }
         if resolved.route.access == .public { try await authorizePublic(request, context, site: site) }
         var request = request

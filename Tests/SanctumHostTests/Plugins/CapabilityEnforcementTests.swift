@@ -42,7 +42,7 @@ final class CapabilityEnforcementTests: XCTestCase {
             XCTAssertEqual(answer.status, .internalServerError)
             XCTAssertEqual(answer.json["type"], "CapabilityNotDeclared")
             XCTAssertEqual(answer.json["error"]?.stringValue, expected, "the server refuses exactly as the harness does")
-            let stored = try await env.store.pluginValue(pluginID: "forgetful", key: "last")
+            let stored = try await env.store.pluginValue(pluginID: "forgetful", key: "last", now: Date())
             XCTAssertNil(stored, "nothing reached the database")
         }
     }

@@ -220,7 +220,7 @@ final class PluginIntegrationTests: XCTestCase {
         try await withServer(database: database, config: config, registry: .withProbes) { client, env in
             let awaited14 = try await client.send(.post, "/plugins/counter/hit").json
             XCTAssertEqual(awaited14, ["hits": 3], "kept across restarts")
-            let otherPlugin = try await env.store.pluginValue(pluginID: "premium-probe", key: "hits")
+            let otherPlugin = try await env.store.pluginValue(pluginID: "premium-probe", key: "hits", now: Date())
             XCTAssertNil(otherPlugin)
         }
     }
