@@ -64,6 +64,8 @@ public enum ScaffoldError: Error, Equatable, CustomStringConvertible {
     case invalidID(String)
     /// A file the scaffold would write already exists (nothing was written).
     case exists(String)
+    /// A list the scaffold edits already names the plugin (nothing was written).
+    case alreadyRegistered(String)
     /// `Package.swift` or `CompiledPlugins.swift` is missing or lacks the list the scaffold edits.
     case notAPackage(String)
     /// Reading or writing failed.
@@ -75,6 +77,7 @@ public enum ScaffoldError: Error, Equatable, CustomStringConvertible {
         case .invalidID(let id):
             "\"\(id)\" is not a plugin id: use lowercase letters, digits and single inner dashes, starting with a letter (for example link-guard)"
         case .exists(let path): "\(path) already exists; nothing was written"
+        case .alreadyRegistered(let path): "\(path) already lists this plugin; nothing was written"
         case .notAPackage(let reason): "\(reason); run the command in the root of the Sanctum package (or pass --root)"
         case .io(let reason): "could not write the plugin: \(reason)"
         }

@@ -44,7 +44,7 @@ struct ScaffoldRegistration {
         }
         guard let last = trimmed[first...].firstIndex(of: end) else { throw .notAPackage("\(file) has no end of its list after \"\(start ?? "the top")\"") }
         let block = lines[first..<last]
-        guard !block.contains(line) else { throw .exists("\(file) already lists it") }
+        guard !block.contains(line) else { throw .alreadyRegistered(file) }
         let position = block.firstIndex { $0.trimmingCharacters(in: .whitespaces) > line.trimmingCharacters(in: .whitespaces) } ?? last
         lines.insert(line, at: position)
         return lines.joined(separator: "\n")

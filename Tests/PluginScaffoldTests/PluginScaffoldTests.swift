@@ -23,37 +23,45 @@ final class PluginScaffoldTests: XCTestCase {
     private func read(_ path: String) throws -> String { try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) }
 
     func testWritesTheTargetTestsAndDocsAndRegistersThePluginInOrder() throws {
-        let scaffold = try PluginScaffold(id: "link-guard", summary: "Refuses messages with too many links")
-        XCTAssertEqual(scaffold.typeName, "LinkGuard")
+        let scaffold = try PluginScaffold(id: "spam-shield", summary: "Refuses spam")
+        XCTAssertEqual(scaffold.typeName, "SpamShield")
         let written = try scaffold.write(into: root)
-        XCTAssertEqual(Set(written), ["Plugins/LinkGuard/LinkGuard.swift", "Tests/LinkGuardTests/LinkGuardTests.swift", "docs/plugins/link-guard.md",
+        XCTAssertEqual(Set(written), ["Plugins/SpamShield/SpamShield.swift", "Tests/SpamShieldTests/SpamShieldTests.swift", "docs/plugins/spam-shield.md",
                                       "Package.swift", "Sources/sanctum/CompiledPlugins.swift", "docs/plugins/README.md"])
-        XCTAssertTrue(try read("Plugins/LinkGuard/LinkGuard.swift").contains("public struct LinkGuard: Plugin"))
-        XCTAssertTrue(try read("Plugins/LinkGuard/LinkGuard.swift").contains("id: \"link-guard\""))
-        XCTAssertTrue(try read("Tests/LinkGuardTests/LinkGuardTests.swift").contains("final class LinkGuardTests: XCTestCase"))
-        XCTAssertTrue(try read("Package.swift").contains("    \"DomainAllowlist\",\n    \"LinkGuard\",\n    \"WordFilter\",\n]"))
+        XCTAssertTrue(try read("Plugins/SpamShield/SpamShield.swift").contains("public struct SpamShield: Plugin"))
+        XCTAssertTrue(try read("Plugins/SpamShield/SpamShield.swift").contains("id: \"spam-shield\""))
+        XCTAssertTrue(try read("Tests/SpamShieldTests/SpamShieldTests.swift").contains("final class SpamShieldTests: XCTestCase"))
+        XCTAssertTrue(try read("Package.swift").contains("    \"LinkGuard\",\n    \"SpamShield\",\n    \"WordFilter\",\n]"))
         let registry = try read("Sources/sanctum/CompiledPlugins.swift")
-        XCTAssertTrue(registry.hasPrefix("import DomainAllowlist\nimport LinkGuard\nimport SanctumHost\n"))
-        XCTAssertTrue(registry.contains("        DomainAllowlist.self,\n        LinkGuard.self,\n        WordFilter.self,\n    ])"))
-        XCTAssertTrue(try read("docs/plugins/README.md").contains("- [`link-guard`](link-guard.md): Refuses messages with too many links\n- [`word-filter`]"))
+        XCTAssertTrue(registry.contains("import SanctumHost\nimport SpamShield\nimport WordFilter\n"))
+        XCTAssertTrue(registry.contains("        LinkGuard.self,\n        SpamShield.self,\n        WordFilter.self,\n    ])"))
+        XCTAssertTrue(try read("docs/plugins/README.md").contains("- [`spam-shield`](spam-shield.md): Refuses spam\n- [`word-filter`]"))
+    }
+
+    func testAPluginAlreadyRegisteredIsRefused() throws {
+        try FileManager.default.removeItem(at: root.appendingPathComponent("docs/plugins/README.md"))
+        XCTAssertThrowsError(try PluginScaffold(id: "link-guard").write(into: root)) { error in
+            XCTAssertEqual(error as? ScaffoldError, .alreadyRegistered("Package.swift"))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("Plugins").path))
     }
 
     func testASecondRunRefusesAndChangesNothing() throws {
-        try PluginScaffold(id: "link-guard").write(into: root)
+        try PluginScaffold(id: "spam-shield").write(into: root)
         let manifest = try read("Package.swift")
-        XCTAssertThrowsError(try PluginScaffold(id: "link-guard").write(into: root)) { error in
-            XCTAssertEqual(error as? ScaffoldError, .exists("Plugins/LinkGuard/LinkGuard.swift"))
+        XCTAssertThrowsError(try PluginScaffold(id: "spam-shield").write(into: root)) { error in
+            XCTAssertEqual(error as? ScaffoldError, .exists("Plugins/SpamShield/SpamShield.swift"))
         }
         XCTAssertEqual(try read("Package.swift"), manifest)
     }
 
     func testOutsideAPackageNothingIsWritten() throws {
         try FileManager.default.removeItem(at: root.appendingPathComponent("Sources/sanctum/CompiledPlugins.swift"))
-        XCTAssertThrowsError(try PluginScaffold(id: "link-guard").write(into: root)) { error in
+        XCTAssertThrowsError(try PluginScaffold(id: "spam-shield").write(into: root)) { error in
             XCTAssertEqual(error as? ScaffoldError, .notAPackage("Sources/sanctum/CompiledPlugins.swift not found"))
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent("Plugins").path))
-        XCTAssertFalse(try read("Package.swift").contains("LinkGuard"))
+        XCTAssertFalse(try read("Package.swift").contains("SpamShield"))
     }
 
     func testRefusesIDsThatCannotNameAPlugin() {
