@@ -180,7 +180,7 @@ def test_stream_replays_then_goes_live_without_duplicates(rt):
     asyncio.run(scenario())
 
 
-def test_stream_refuses_foreign_sessions_and_wrong_keys(tmp_path):
+def test_stream_shows_nothing_of_foreign_sessions_and_refuses_wrong_keys(tmp_path):
     config = tmp_path / "sites.yaml"
     config.write_text(NO_LIMITS + "sites:\n  - { id: a, widget_key: pk_a }\n  - { id: b, widget_key: pk_b }\n")
     key_a, key_b = "site_a_key_" + secrets.token_hex(8), "site_b_key_" + secrets.token_hex(8)
@@ -191,12 +191,13 @@ def test_stream_refuses_foreign_sessions_and_wrong_keys(tmp_path):
         ws_url = server.base_url.replace("http", "ws") + "/api/v1/stream"
 
         async def scenario():
+            # A visitor of site A following site B's id is answered like a new session of site A
+            # (issue 9: no error that tells the id exists elsewhere) and never sees B's events.
             async with websockets.connect(f"{ws_url}?session_id=session_of_b&widget_key=pk_a") as ws:
-                frame = json.loads(await ws.recv())
-                assert frame["type"] == "error" and frame["code"] == "invalid_session"
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await ws.recv()
-                assert closed.value.rcvd.code == 4004
+                assert json.loads(await ws.recv()) == {"type": "ready", "last_event_id": 0}
+                await asyncio.to_thread(post_message, server, "session_of_b", "b again", None, "pk_b")
+                await ws.send(json.dumps({"type": "ping"}))
+                assert json.loads(await ws.recv()) == {"type": "pong"}, "B's new message did not arrive before the pong"
             async with websockets.connect(ws_url) as ws:
                 await ws.send(json.dumps({"type": "auth", "key": "wrong-key-123456789"}))
                 assert json.loads(await ws.recv())["code"] == "auth_failed"
