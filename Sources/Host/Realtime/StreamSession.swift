@@ -14,6 +14,8 @@ enum StreamClose {
     static let foreignSession: UInt16 = 4004
     static let tooSlow: UInt16 = 4008
     static let tooManyConnections: UInt16 = 4029
+    /// The IP spent its failure budget: no key is checked until it refills (reason `rate_limited`).
+    static let keyAttemptsLocked: UInt16 = 4029
 }
 
 /// The WebSocket stream: `?action=stream` / `/api/v1/stream`.
@@ -72,6 +74,12 @@ extension HostEnvironment {
                 }
                 if let first = await nextFrame(), first["type"] == "auth" { key = first["key"]?.stringValue }
                 timer.cancel()
+            }
+            if key != nil {
+                do { try services.access.admitKeyAttempt(client: ip) } catch {
+                    let retry = if case .rateLimited(let seconds) = error.kind { seconds } else { 1 }
+                    return await close(outbound, StreamClose.keyAttemptsLocked, "rate_limited", "Too many wrong keys from this address; retry in \(retry) s")
+                }
             }
             guard let key, let caller = services.access.caller(forKey: key), let agentScope = caller.agentScope else {
                 try? throttleFailure(client: ip)

@@ -14,8 +14,17 @@ extension HostEnvironment {
     }
 
     /// The site of a plugin request: a bearer agent key, else the `widget_key` query parameter.
-    private func pluginSite(_ request: Request) -> Site {
-        if let key = request.headers.bearerKey, case .agent(let site)? = services.access.caller(forKey: key) { return site }
+    /// A bearer token is a key attempt: a wrong one counts against the IP's failure budget (so
+    /// plugin routes are no way around the throttle), and a locked-out IP gets 429.
+    private func pluginSite(_ request: Request, _ context: SanctumContext) throws(APIError) -> Site {
+        if let key = request.headers.bearerKey {
+            try admitKeyAttempt(client: context.clientIP)
+            switch services.access.caller(forKey: key) {
+            case .agent(let site)?: return site
+            case nil: try throttleFailure(client: context.clientIP)
+            default: break  // the admin key names no site
+            }
+        }
         return sites.site(widgetKey: Query(request.uri.query)["widget_key"])
     }
 
@@ -23,7 +32,7 @@ extension HostEnvironment {
         let rest = request.uri.path.dropFirst("/plugins/".count)
         let id = String(rest.prefix { $0 != "/" })
         let path = String(rest.dropFirst(id.count))
-        let site = pluginSite(request)
+        let site = try pluginSite(request, context)
         guard site.plugins.contains(id), let routes = plugins.contributions(of: id)?.routes else { throw APIError.notFound }
         let matching = routes.filter { $0.path == (path.isEmpty ? "/" : path) }
         guard !matching.isEmpty else { throw APIError.notFound }
