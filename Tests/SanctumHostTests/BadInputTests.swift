@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import StoreConformance
 import XCTest
 @testable import SanctumHost
 @testable import SanctumServices
@@ -126,16 +127,35 @@ final class BadInputTests: XCTestCase {
         }
     }
 
-    func testRepeatedWrongKeysAreThrottledButNeverTheValidKey() async throws {
-        try await withServer { client, _ in
+    func testOnceTheFailureBudgetIsSpentEveryKeyFromThatIPIs429UntilItRefills() async throws {
+        let clock = TestClock()
+        var config = SanctumConfig()
+        config.server = .init(host: nil, port: nil, database: nil, trustedProxies: ["127.0.0.1"])
+        try await withServer(config: config, clock: clock.read) { client, _ in
+            let guesser: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "198.51.100.66"]
+            let agentIP: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.10"]
             var statuses: [HTTPResponse.Status] = []
-            for i in 0..<25 { statuses.append(try await client.get("/api/v1/?action=config", key: "guess-\(i)").status) }
-            XCTAssertEqual(statuses.prefix(20).filter { $0 == .unauthorized }.count, 20)
-            XCTAssertEqual(statuses.last, .tooManyRequests)
-            let agent = try await client.get("/api/v1/?action=inbox", key: TestKeys.api)
-            XCTAssertEqual(agent.status, .ok, "a wrong-key flood from the agent's IP never locks the agent out")
-            let admin = try await client.get("/api/v1/?action=config", key: TestKeys.admin)
-            XCTAssertEqual(admin.status, .ok)
+            for i in 0..<21 { statuses.append(try await client.get("/api/v1/?action=config", key: "guess-\(i)-0123456789", headers: guesser).status) }
+            XCTAssertEqual(statuses, Array(repeating: .unauthorized, count: 20) + [.tooManyRequests])
+            let rightKeys = [("/api/v1/?action=inbox", TestKeys.api), ("/api/v1/inbox", TestKeys.api), ("/api/v1/?action=config", TestKeys.admin),
+                             ("/admin/api/sessions", TestKeys.admin), ("/api/v1/?action=conversations", TestKeys.admin),
+                             ("/plugins/word-filter/anything", TestKeys.api)]
+            for (path, key) in rightKeys {
+                let refused = try await client.get(path, key: key, headers: guesser)
+                assertJSONError(refused, .tooManyRequests, "the right key from the guessing IP: \(path)")
+                XCTAssertEqual(refused.headers[.retryAfter], "5", path)
+            }
+            let agent = try await client.get("/api/v1/?action=inbox", key: TestKeys.api, headers: agentIP)
+            XCTAssertEqual(agent.status, .ok, "the right key from another IP keeps working: no global lockout")
+            let lockouts = try await client.get("/admin/api/lockouts", key: TestKeys.admin, headers: agentIP)
+            XCTAssertEqual(lockouts.status, .ok)
+            XCTAssertEqual(lockouts.data["lockouts"], [["ip": "198.51.100.66", "failures": 20, "refused": .int(Int64(1 + rightKeys.count)),
+                                                        "until": .string(Timestamps.iso(clock.now.addingTimeInterval(5)))]])
+            clock.advance(5)
+            let back = try await client.get("/api/v1/?action=inbox", key: TestKeys.api, headers: guesser)
+            XCTAssertEqual(back.status, .ok, "checked again once the budget refilled")
+            let none = try await client.get("/admin/api/lockouts", key: TestKeys.admin, headers: agentIP)
+            XCTAssertEqual(none.data["lockouts"], [])
         }
     }
 

@@ -15,18 +15,34 @@ final class ConversationServiceTests: XCTestCase {
         XCTAssertEqual(inbox, ["hello"])
     }
 
-    func testAnotherSitesSessionIsAnInvalidSession() async throws {
+    func testAnotherSitesSessionIsAnInvalidSessionForWrites() async throws {
         let f = ServiceFixture()
         try await f.post("session_acme", "hi", site: f.acme)
         await assertRefusal("Invalid session") { try await f.post("session_acme", "intruder") }
         await assertRefusal("Invalid session") {
-            _ = try await f.services.conversations.replies(site: f.defaultSite, sessionID: "session_acme", since: nil, sinceID: nil,
-                                                          request: ServiceFixture.visitor)
-        }
-        await assertRefusal("Invalid session") {
             _ = try await f.services.conversations.postAgentReply(site: f.defaultSite, sessionID: "session_acme", text: "x", messageID: .null,
                                                                  clientResponseID: nil, request: ServiceFixture.visitor)
         }
+    }
+
+    func testAPollOfAnotherSitesSessionLooksLikeANewSessionAndCreatesNothing() async throws {
+        let f = ServiceFixture()
+        try await f.post("session_acme", "hi", site: f.acme)
+        _ = try await f.services.conversations.postAgentReply(site: f.acme, sessionID: "session_acme", text: "acme's answer", messageID: .null,
+                                                              clientResponseID: nil, request: ServiceFixture.visitor)
+        let before = try await f.store.sessions(activeSince: nil, limit: 100, offset: 0)
+        let foreign = try await f.services.conversations.replies(site: f.defaultSite, sessionID: "session_acme", since: nil, sinceID: nil,
+                                                                 request: ServiceFixture.visitor)
+        let fresh = try await f.services.conversations.replies(site: f.defaultSite, sessionID: "session_new", since: nil, sinceID: nil,
+                                                               request: ServiceFixture.visitor)
+        XCTAssertEqual(foreign, [], "the same answer as a session of this site without replies")
+        XCTAssertEqual(fresh, [])
+        let after = try await f.store.sessions(activeSince: nil, limit: 100, offset: 0)
+        XCTAssertEqual(after.total, before.total + 1, "only the unknown id was created (BRIDGE-API.md §2.6), not the foreign one")
+        XCTAssertEqual(after.sessions.first { $0.id == "session_acme" }, before.sessions.first { $0.id == "session_acme" },
+                       "acme's session is untouched")
+        let owner = try await f.store.siteOfSession("session_acme")
+        XCTAssertEqual(owner, "acme")
     }
 
     func testAgentReplyReachesTheVisitorsPoll() async throws {

@@ -2,6 +2,7 @@
 a visitor end to end over the live stream (docs/realtime.md, docs/console.md).
 
 The visitor side is simulated over HTTP (`messages`, `typing`, `read`, `events`, `responses`)."""
+import http.client
 import json
 import secrets
 import time
@@ -58,6 +59,16 @@ def visitor_events(server, sid, widget_key=None):
 def visitor_replies(server, sid, widget_key=None):
     params = f"&session_id={sid}" + (f"&widget_key={widget_key}" if widget_key else "")
     return [r["response"] for r in ok(server, "GET", "responses", params=params)["responses"]]
+
+
+def wrong_keys_from(server, ip, count):
+    """Sends `count` wrong keys from the loopback address `ip`; returns the last status."""
+    for n in range(count):
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10, source_address=(ip, 0))
+        connection.request("GET", "/api/v1/?action=inbox", headers={"Authorization": f"Bearer wrong-key-{n:02d}-0123456789"})
+        status = connection.getresponse().status
+        connection.close()
+    return status
 
 
 def new_sid(tag):
@@ -345,6 +356,7 @@ def test_admin_settings_cleanup_clear_and_key_rotation(contexts, tmp_path):
     try:
         sid = new_sid("settings")
         visitor_says(srv, sid, "keep me until cleared")
+        assert wrong_keys_from(srv, "127.0.7.1", 21) == 429
         page = open_console(contexts(), srv)
         sign_in(page, srv.admin_key, "Admin")
         expect(item(page, sid)).to_be_visible()
@@ -359,6 +371,12 @@ def test_admin_settings_cleanup_clear_and_key_rotation(contexts, tmp_path):
         expect(admin_row.locator(".secret")).to_be_visible()
         assert admin_row.locator("input").count() == 0
         assert all(v != "********" for v in page.locator("#configRows input").evaluate_all("l => l.map(i => i.value)"))
+        # key lockouts (issue 9): the guessing address, its wrong keys and refusals
+        lockout = page.locator("#lockoutRows tr", has_text="127.0.7.1")
+        expect(lockout).to_be_visible()
+        cells = lockout.locator("td").all_inner_texts()
+        assert cells[:3] == ["127.0.7.1", "20", "1"] and cells[3], cells
+        expect(page.locator("#lockoutNone")).to_be_hidden()
         assert_no_serious_axe_violations(page)
         screenshot(page, "console-settings")
 
@@ -393,6 +411,9 @@ def test_admin_settings_cleanup_clear_and_key_rotation(contexts, tmp_path):
         expect(page.locator("#status")).to_contain_text("deleted")
         page.remove_listener("dialog", handler)
         assert ok(srv, "GET", "conversations", key=srv.admin_key, params="&limit=5")["conversations"] == []
+        page.locator("#refreshLockouts").click()  # clear_data also resets the rate limits
+        expect(page.locator("#lockoutNone")).to_be_visible()
+        expect(page.locator("#lockoutTable")).to_be_hidden()
 
         # key rotation: too short is refused in the page; a good one takes over the session
         page.locator("#newAdminKey").fill("short")

@@ -21,7 +21,7 @@ import urllib.request
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT, Server, free_port, start_server
+from conftest import ROOT, Server, advance_clock, free_port, start_server
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,17 +493,21 @@ def test_hammering_gets_429_with_retry_after(limited_server):
     assert r.status == 200, r
 
 
-def test_failed_logins_from_an_ip_do_not_lock_out_the_valid_agent_key(limited_server):
-    """Issue 2, point 6: an agent polling every second is never throttled, agents are limited per
-    key. Someone sending wrong keys from the agent's IP (the same host, a shared NAT, or every
-    client when behind a reverse proxy that is not configured as trusted) must not turn the real
-    agent's polls into 429s - broca treats a 429 as "no messages" and would stop answering."""
+def test_failed_logins_lock_out_that_ip_but_never_the_agent_elsewhere(limited_server):
+    """Issue 9: wrong keys must not be free to guess, so once an IP has spent its failure budget
+    every key it sends - the right one too - is refused with 429 and Retry-After until the budget
+    refills. Guessing from one IP never locks the real agent out from its own address."""
     port, ip = limited_server.port, "127.0.5.1"
     wrong = [(b"Authorization", b"Bearer not-the-key-at-all"), (b"Content-Type", b"application/json")]
-    for _ in range(25):
+    for _ in range(21):
         r = raw_request(port, b"GET", b"/api/v1/?action=inbox&limit=50&offset=0", wrong, None, source=ip)
         assert r.status in (401, 429), r
     assert r.status == 429  # the brute-force throttle itself works
     agent = [(b"Authorization", b"Bearer " + limited_server.api_key.encode()), (b"Content-Type", b"application/json")]
     r = raw_request(port, b"GET", b"/api/v1/?action=inbox&limit=50&offset=0", agent, None, source=ip)
-    assert r.status == 200, f"valid API key locked out by someone else's failures from the same IP: {r!r}"
+    assert r.status == 429 and int(r.headers["retry-after"]) >= 1, f"the right key is not checked from a locked-out IP: {r!r}"
+    r = raw_request(port, b"GET", b"/api/v1/?action=inbox&limit=50&offset=0", agent, None, source="127.0.5.2")
+    assert r.status == 200, f"the agent on another IP was locked out by someone else's guesses: {r!r}"
+    advance_clock(limited_server, 5)
+    r = raw_request(port, b"GET", b"/api/v1/?action=inbox&limit=50&offset=0", agent, None, source=ip)
+    assert r.status == 200, f"still locked out after the budget refilled: {r!r}"

@@ -180,7 +180,7 @@ def test_stream_replays_then_goes_live_without_duplicates(rt):
     asyncio.run(scenario())
 
 
-def test_stream_refuses_foreign_sessions_and_wrong_keys(tmp_path):
+def test_stream_shows_nothing_of_foreign_sessions_and_refuses_wrong_keys(tmp_path):
     config = tmp_path / "sites.yaml"
     config.write_text(NO_LIMITS + "sites:\n  - { id: a, widget_key: pk_a }\n  - { id: b, widget_key: pk_b }\n")
     key_a, key_b = "site_a_key_" + secrets.token_hex(8), "site_b_key_" + secrets.token_hex(8)
@@ -191,12 +191,13 @@ def test_stream_refuses_foreign_sessions_and_wrong_keys(tmp_path):
         ws_url = server.base_url.replace("http", "ws") + "/api/v1/stream"
 
         async def scenario():
+            # A visitor of site A following site B's id is answered like a new session of site A
+            # (issue 9: no error that tells the id exists elsewhere) and never sees B's events.
             async with websockets.connect(f"{ws_url}?session_id=session_of_b&widget_key=pk_a") as ws:
-                frame = json.loads(await ws.recv())
-                assert frame["type"] == "error" and frame["code"] == "invalid_session"
-                with pytest.raises(websockets.ConnectionClosed) as closed:
-                    await ws.recv()
-                assert closed.value.rcvd.code == 4004
+                assert json.loads(await ws.recv()) == {"type": "ready", "last_event_id": 0}
+                await asyncio.to_thread(post_message, server, "session_of_b", "b again", None, "pk_b")
+                await ws.send(json.dumps({"type": "ping"}))
+                assert json.loads(await ws.recv()) == {"type": "pong"}, "B's new message did not arrive before the pong"
             async with websockets.connect(ws_url) as ws:
                 await ws.send(json.dumps({"type": "auth", "key": "wrong-key-123456789"}))
                 assert json.loads(await ws.recv())["code"] == "auth_failed"
@@ -216,6 +217,40 @@ def test_stream_refuses_foreign_sessions_and_wrong_keys(tmp_path):
         asyncio.run(scenario())
     finally:
         server.stop()
+
+
+def ws_auth(ws_url, key, source=None):
+    """Opens the stream (from `source`, an IP), sends the auth frame; returns the first frame and
+    the close code (None while the connection stays open)."""
+    async def attempt():
+        async with websockets.connect(ws_url, **({"local_addr": (source, 0)} if source else {})) as ws:
+            await ws.send(json.dumps({"type": "auth", "key": key}))
+            frame = json.loads(await ws.recv())
+            if frame.get("type") != "error":
+                return frame, None
+            with pytest.raises(websockets.ConnectionClosed) as closed:
+                await ws.recv()
+            return frame, closed.value.rcvd.code
+    return asyncio.run(attempt())
+
+
+def test_stream_auth_from_a_locked_out_ip_is_refused_even_with_the_right_key(server):
+    """Issue 9: once an IP has spent its failure budget (20 wrong keys), the auth frame is refused
+    unchecked, the right key included, until the budget refills; other IPs are not affected."""
+    ws_url = server.base_url.replace("http", "ws") + "/api/v1/stream"
+    guesser = "127.0.9.1"
+    for n in range(20):
+        frame, code = ws_auth(ws_url, f"wrong-key-{n:02d}-0123456789", guesser)
+        assert (frame["code"], code) == ("auth_failed", 4001)
+    frame, code = ws_auth(ws_url, server.admin_key, guesser)
+    assert (frame["code"], code) == ("rate_limited", 4029)
+    assert ws_auth(ws_url, server.admin_key)[0]["type"] == "ready", "the right key from another IP keeps working"
+    request = urllib.request.Request(server.base_url + "/admin/api/lockouts", headers={"Authorization": "Bearer " + server.admin_key})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        lockouts = json.loads(response.read())["data"]["lockouts"]
+    assert [(entry["ip"], entry["failures"], entry["refused"]) for entry in lockouts if entry["ip"] == guesser] == [(guesser, 20, 1)]
+    advance_clock(server, 5)
+    assert ws_auth(ws_url, server.admin_key, guesser)[0]["type"] == "ready", "checked again once the budget refilled"
 
 
 class Widget:

@@ -201,6 +201,54 @@ def test_strict_csp_page_has_no_violations(server, site, context):
     assert page.evaluate("document.querySelectorAll('style, [style], link[rel=stylesheet]').length") == 0
 
 
+def test_hostile_page_rules_cannot_hide_the_widget(server, site, context):
+    """Issue 9: page rules on tags and classes - `div {display: none !important}` hid the whole
+    widget when its host was a div - and even rules aimed at its own tag and class lose."""
+    hostile = ("<style>div, sanctum-chat, .sanctum-chat-widget, body > :not(main) { display: none !important;"
+               " visibility: hidden !important; opacity: 0 !important; transform: scale(0) !important;"
+               " position: absolute !important; left: -9999px !important; }</style>")
+    url = site.add("/hostile-css", page_html(loader_tag(server), head=ICON + hostile))
+    page = open_page(context, url)
+    host = page.evaluate("(() => { const h = document.querySelector('.sanctum-chat-widget'), s = getComputedStyle(h);"
+                         " return [h.localName, s.display, s.visibility, s.opacity, s.transform, s.position]; })()")
+    assert host == ["sanctum-chat", "block", "visible", "1", "none", "static"]
+    box = page.locator("#sanctum-chat-bubble").bounding_box()
+    assert box and box["width"] >= 50 and box["height"] >= 50 and box["x"] > 0 and box["y"] > 0, box
+    assert page.evaluate(f"document.elementFromPoint({box['x'] + box['width'] / 2}, {box['y'] + box['height'] / 2})"
+                         " === document.querySelector('.sanctum-chat-widget')"), "the bubble is the topmost element at its place"
+    page.locator("#sanctum-chat-bubble").click()
+    expect_window_open(page)
+    send(page, "sent from a page that hides divs")
+    wait_until(lambda: page.evaluate("SanctumChat.getState().pendingCount") == 0, message="sent")
+    assert [m["message"] for m in inbox_for(server, session_id(page))] == ["sent from a page that hides divs"]
+    assert bubbles(page, "user") == ["sent from a page that hides divs"]
+    assert page.js_errors == []
+
+
+def test_a_polluted_object_prototype_is_neither_copied_nor_breaks_sending(server, site, context):
+    """Issue 9: properties a page adds to Object.prototype were copied into the widget's elements
+    as attributes (for…in over option objects), and `onclick = 'x'` made sending fail."""
+    pollute = "Object.prototype.polluted = 'yes'; Object.prototype.onclick = 'x'; Object.prototype['data-evil'] = '1';"
+    url = site.add("/polluted", page_html(loader_tag(server), head=ICON))
+    page = open_page(context, url, init_scripts=[pollute])
+    urls = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.locator("#sanctum-chat-bubble").click()
+    expect_window_open(page)
+    send(page, "sent from a polluted page")
+    wait_until(lambda: page.evaluate("SanctumChat.getState().pendingCount") == 0, message="sent")
+    sid = session_id(page)
+    assert [m["message"] for m in inbox_for(server, sid)] == ["sent from a polluted page"]
+    agent_reply(server, sid, "reply on a polluted page")
+    page.locator(".sanctum-message.bot", has_text="reply on a polluted page").wait_for(timeout=5000)
+    copied = page.evaluate("(() => { const host = document.querySelector('.sanctum-chat-widget');"
+                           " return [host, ...host.shadowRoot.querySelectorAll('*')]"
+                           ".filter(e => e.hasAttribute('polluted') || e.hasAttribute('onclick') || e.hasAttribute('data-evil')).length; })()")
+    assert copied == 0
+    assert not [u for u in urls if "polluted=" in u or "onclick=" in u], urls
+    assert page.js_errors == []
+
+
 XSS = [
     '<img src=x onerror="window.__xss=1">',
     '<script>window.__xss=2</script>',

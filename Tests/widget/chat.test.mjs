@@ -10,6 +10,7 @@ import { pollDelay, retryDelay } from '../../Sources/Widget/chat/backoff.js';
 import { classify, flushOutbox } from '../../Sources/Widget/chat/outbox.js';
 import { createStore, migrateLegacyRecord } from '../../Sources/Widget/chat/store.js';
 import { colorScheme, contrast } from '../../Sources/Widget/chat/theme.js';
+import { createElement } from '../../Sources/Widget/chat/dom.js';
 
 test('session ids have 128 random bits in the bridge format', () => {
   const ids = new Set();
@@ -293,4 +294,25 @@ test('createStore migrates a release-1 record on first load, once, and clear() r
   storage.setItem(legacyKey, JSON.stringify({ v: 1, sessionId: '../evil', items: [] }));
   assert.equal(store.load(), null);
   assert.equal(storage.getItem(legacyKey), null);
+});
+
+test('elements are built from own properties only: Object.prototype.onclick = "x" neither throws nor attaches', () => {
+  const calls = [];
+  const element = {
+    setAttribute: (name, value) => calls.push(['attribute', name, value]),
+    addEventListener: (type, listener) => {
+      if (typeof listener !== 'function') throw new TypeError('not a listener');
+      calls.push(['listener', type]);
+    },
+    append: () => {}
+  };
+  Object.prototype.onclick = 'x';
+  Object.prototype.polluted = 'yes';
+  try {
+    createElement({ createElement: () => element }, 'button', { type: 'button', onclick: () => {} });
+  } finally {
+    delete Object.prototype.onclick;
+    delete Object.prototype.polluted;
+  }
+  assert.deepEqual(calls, [['attribute', 'type', 'button'], ['listener', 'click']]);
 });

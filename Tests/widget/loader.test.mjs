@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { DEFAULTS, ENUMS, baseFromScriptSource, configFromDataset, mergeConfig } from '../../Sources/Widget/loader/config.js';
 import { createEmitter } from '../../Sources/Widget/loader/emitter.js';
 import { runQueue, takeQueue } from '../../Sources/Widget/loader/command-queue.js';
-import { bubbleIconColor } from '../../Sources/Widget/loader/bubble.js';
+import { bubbleIconColor, setAttributes } from '../../Sources/Widget/loader/bubble.js';
 import { parseHex } from '../../Sources/Widget/shared/color.js';
 
 const LOADER = new URL('../../Sources/Host/Resources/widget/chat-widget.js', import.meta.url);
@@ -179,4 +179,15 @@ test('in a browser-like context the loader defines only window.SanctumChat and d
   assert.equal(SC.getState().initialized, true);
   assert.equal(typeof listeners.DOMContentLoaded, 'function', 'mount waits for the body');
   assert.equal(SC('getConfig').title, 'Queued', 'callable like the stub after load');
+});
+
+test('attributes come from own properties only: a page that pollutes Object.prototype adds none', () => {
+  const set = [];
+  Object.prototype.polluted = 'yes';
+  try {
+    setAttributes({ setAttribute: (name, value) => set.push([name, value]) }, { class: 'a', 'data-x': '1' });
+  } finally {
+    delete Object.prototype.polluted;
+  }
+  assert.deepEqual(set, [['class', 'a'], ['data-x', '1']]);
 });

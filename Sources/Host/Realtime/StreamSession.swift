@@ -14,6 +14,8 @@ enum StreamClose {
     static let foreignSession: UInt16 = 4004
     static let tooSlow: UInt16 = 4008
     static let tooManyConnections: UInt16 = 4029
+    /// The IP spent its failure budget: no key is checked until it refills (reason `rate_limited`).
+    static let keyAttemptsLocked: UInt16 = 4029
 }
 
 /// The WebSocket stream: `?action=stream` / `/api/v1/stream`.
@@ -56,9 +58,8 @@ extension HostEnvironment {
             do { try await services.access.authorizePublic(clientRequest(head: head, clientIP: ip), site: site) } catch {
                 return await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
             }
-            if let owner = try? await services.store.siteOfSession(sessionID), owner != site.id {
-                return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session")
-            }
+            // Another site's session id is followed like an empty one of this site: the scope
+            // carries the site, so nothing of the other site arrives, and nothing tells it exists.
             identity = .visitor(site)
             scope = .session(sessionID, site: site.id)
         } else {
@@ -73,6 +74,12 @@ extension HostEnvironment {
                 }
                 if let first = await nextFrame(), first["type"] == "auth" { key = first["key"]?.stringValue }
                 timer.cancel()
+            }
+            if key != nil {
+                do { try services.access.admitKeyAttempt(client: ip) } catch {
+                    let retry = if case .rateLimited(let seconds) = error.kind { seconds } else { 1 }
+                    return await close(outbound, StreamClose.keyAttemptsLocked, "rate_limited", "Too many wrong keys from this address; retry in \(retry) s")
+                }
             }
             guard let key, let caller = services.access.caller(forKey: key), let agentScope = caller.agentScope else {
                 try? throttleFailure(client: ip)

@@ -12,6 +12,10 @@ extension HostEnvironment {
         routes.add("/admin/api/cleanup", [.post]) { try await self.cleanup($0, $1, .alias) }
         routes.add("/admin/api/clear_data", [.post]) { try await self.clearData($0, $1, .alias) }
         routes.add("/admin/api/cleanup_logs", [.post]) { try await self.cleanupLogs($0, $1, .alias) }
+        routes.add("/admin/api/lockouts", [.get]) { request, context in
+            try self.authenticate(request, client: context.clientIP, accept: .admin, decorator: true)
+            return self.envelope(["lockouts": .array(self.services.access.keyLockouts().map(\.json))])
+        }
         routes.add("/admin/api/session_messages", [.get]) { request, context in
             try self.authenticate(request, client: context.clientIP, accept: .admin, decorator: true)
             guard let id = Query(request.uri.query)["session_id"], !id.isEmpty else { throw APIError.missingSessionID }
@@ -24,6 +28,13 @@ extension HostEnvironment {
             }
             return self.envelope(["session": .object(session), "messages": .array(messages), "responses": .array(history.replies.map(\.json))])
         }
+    }
+}
+
+extension KeyLockout {
+    /// The console's lockout list item: `ip`, `failures`, `refused` and `until` (ISO 8601, UTC).
+    var json: JSON {
+        ["ip": .string(clientIP), "failures": .int(Int64(failures)), "refused": .int(Int64(refused)), "until": .string(Timestamps.iso(until))]
     }
 }
 

@@ -10,13 +10,15 @@ enum Credential {
 /// Checks shared by the handlers: client identity, bearer auth, rate limits, parameters.
 extension HostEnvironment {
     /// Bearer auth exactly as the original (BRIDGE-API.md §1.5), compared in constant time;
-    /// `decorator` adds `"code": 401` as the original's decorators do. Repeated failures from
-    /// one IP are throttled with 429. Returns the kind of key that matched.
+    /// `decorator` adds `"code": 401` as the original's decorators do. Once an IP has spent its
+    /// failure budget, every key it sends is refused with 429 until the budget refills.
+    /// Returns the kind of key that matched.
     @discardableResult
     func authenticate(_ request: Request, client: String, accept: Credential, decorator: Bool) throws(APIError) -> KeyKind {
         guard let key = request.headers.bearerKey else {
             throw APIError(.unauthorized, "Authentication required", includeCode: decorator)
         }
+        try admitKeyAttempt(client: client)
         let access = services.access
         switch accept {
         case .api: if access.isKey(key, .api) { return .api }
@@ -29,8 +31,13 @@ extension HostEnvironment {
         throw APIError(.unauthorized, accept == .admin ? "Invalid admin key" : "Invalid API key", includeCode: decorator)
     }
 
-    /// Counts a wrong key from `client`; past the budget the answer is 429 instead of 401.
-    /// A valid key is never throttled, so nobody sharing an agent's IP can lock it out.
+    /// Refuses (429 with `Retry-After`) any key from `client` while its failure budget is
+    /// spent; call it before comparing a key.
+    func admitKeyAttempt(client: String) throws(APIError) {
+        do { try services.access.admitKeyAttempt(client: client) } catch { throw APIError(error) }
+    }
+
+    /// Counts a wrong key from `client`; the one that spends the budget is answered 429, not 401.
     func throttleFailure(client: String) throws(APIError) {
         do { try services.access.throttleFailure(client: client) } catch { throw APIError(error) }
     }

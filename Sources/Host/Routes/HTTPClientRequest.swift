@@ -42,10 +42,12 @@ extension HostEnvironment {
 
     /// Agent auth: the legacy API key (default site) or a site's agent key; on the dispatcher
     /// also the admin key (default site). The alias runs the original's decorator (`code: 401`).
+    /// A locked-out IP gets 429 whatever key it sends.
     func authenticateAgent(_ request: Request, _ context: SanctumContext, _ via: Via) throws(APIError) -> Site {
         guard let key = request.headers.bearerKey else {
             throw APIError(.unauthorized, "Authentication required", includeCode: via == .alias)
         }
+        try admitKeyAttempt(client: context.clientIP)
         switch services.access.caller(forKey: key) {
         case .agent(let site)?: return site
         case .admin? where via == .dispatcher: return sites.defaultSite

@@ -17,7 +17,8 @@ extension HostEnvironment {
 
     /// The caller of a plugin request and its site: a bearer agent key → that agent's site; the
     /// admin key → the site `site_id` names (404 if unknown), else the `widget_key` site; no key →
-    /// a visitor of the `widget_key` site. A wrong key is 401 (and counts toward the throttle).
+    /// a visitor of the `widget_key` site. A wrong key is 401 (and counts toward the throttle); an
+    /// IP that spent its failure budget gets 429 for every key, right or wrong.
     private func pluginCaller(_ request: Request, _ context: SanctumContext) throws(APIError) -> (PluginCaller, Site) {
         let query = Query(request.uri.query)
         switch try caller(request, context, widgetKey: query["widget_key"]) {

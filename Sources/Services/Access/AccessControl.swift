@@ -30,10 +30,26 @@ public struct AccessControl: Sendable {
     /// Whether `key` is the legacy key of `kind` (the bridge's admin and api keys).
     public func isKey(_ key: String, _ kind: KeyKind) -> Bool { keys.verify(key, as: kind) }
 
-    /// Counts a wrong key from `client`; past the budget the refusal is a 429 instead of a 401.
-    /// A valid key is never throttled, so nobody sharing an agent's IP can lock it out.
+    /// Lets a key attempt from `client` be checked, or refuses it (429) while the client's
+    /// failure budget is spent: then every key it sends, right or wrong, is refused unchecked
+    /// until the budget refills, so keys cannot be guessed faster than the budget allows (20 at
+    /// once, then one per 5 s). Other clients are not affected: the right key from another IP
+    /// keeps working while one IP is locked out. Call it before comparing any key.
+    public func admitKeyAttempt(client: String) throws(ServiceError) {
+        if let retry = limiter.check(.authFailures, client: client) { throw .rateLimited(retryAfter: retry) }
+    }
+
+    /// Counts a wrong key from `client`; the one that spends the budget is refused with a 429
+    /// instead of a 401, and ``admitKeyAttempt(client:)`` refuses what follows.
     public func throttleFailure(client: String) throws(ServiceError) {
         if let retry = limiter.acquire(.authFailures, client: client) { throw .rateLimited(retryAfter: retry) }
+    }
+
+    /// The clients whose key attempts are refused now (the console's lockout list).
+    public func keyLockouts() -> [KeyLockout] {
+        limiter.spent(.authFailures).map {
+            KeyLockout(clientIP: $0.client, failures: $0.taken, refused: $0.refused, until: Date(timeIntervalSince1970: $0.until))
+        }
     }
 
     /// Takes a token of `endpoint` for `client`, or throws a 429 refusal.

@@ -58,18 +58,23 @@ public struct ConversationService: Sendable {
         return stored
     }
 
-    /// The replies of a session after the cursors, for a visitor's poll (creating the session on
-    /// first sight, as the bridge does); another site's session is `Invalid session`.
+    /// The replies of a session after the cursors, for a visitor's poll. An unknown session is
+    /// created, as the bridge does (BRIDGE-API.md §2.6). Another site's session answers like a
+    /// session of this site without replies — no error, nothing created, nothing touched — so a
+    /// poll cannot tell that the id exists elsewhere.
     public func replies(site: Site, sessionID: String, since: String?, sinceID: Int64?, request: ClientRequest) async throws -> [Reply] {
         try await access.authorizePublic(request, site: site)
+        let replies: [Reply]
         do {
-            let replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: BridgeRules.cursor(since), sinceID: sinceID,
-                                                  ip: request.clientIP, now: clock())
-            activity.touch(sessionID)
-            return replies
+            replies = try await store.replies(siteID: site.id, sessionID: sessionID, since: BridgeRules.cursor(since), sinceID: sinceID,
+                                              ip: request.clientIP, now: clock())
+        } catch StoreRefusal.otherSite {
+            return []
         } catch is StoreRefusal {
             throw ServiceError.invalidSession
         }
+        activity.touch(sessionID)
+        return replies
     }
 
     /// A typing signal from the visitor (no key) or from an agent on its own site. A visitor's

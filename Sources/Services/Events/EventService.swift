@@ -28,14 +28,16 @@ public struct EventService: Sendable {
     }
 
     /// The scope a caller may follow: an agent its site, the operator everything, a visitor one
-    /// session of its own site (after the site's authorizers). Another site's session is `Invalid session`.
+    /// session id on its own site (after the site's authorizers). The scope is decided here and
+    /// never widens: a session id that belongs (or later belongs) to another site is followed
+    /// like an empty session of the visitor's site — nothing of the other site is delivered, and
+    /// nothing tells the visitor that the id exists there.
     public func scope(for caller: Caller, sessionID: String?, request: ClientRequest) async throws -> EventScope {
         if let scope = caller.agentScope { return scope }
         guard case .visitor(let site) = caller else { throw ServiceError.invalidSession }
         guard let sessionID, !sessionID.isEmpty else { throw ServiceError.missingSessionID }
         guard BridgeRules.isValidSessionID(sessionID) else { throw ServiceError.invalidSessionID }
         try await access.authorizePublic(request, site: site)
-        if let owner = try await store.siteOfSession(sessionID), owner != site.id { throw ServiceError.invalidSession }
         return .session(sessionID, site: site.id)
     }
 

@@ -186,7 +186,7 @@ export function createConnection(options) {
     const url = new URL(base + '/api/v1/stream', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const query = Object.assign({ session_id: conversation.sessionId }, keyParams(), { last_event_id: conversation.lastEventId });
-    for (const name in query) url.searchParams.set(name, query[name]);
+    for (const name of Object.keys(query)) url.searchParams.set(name, query[name]);
     let opened, ready = false, reset = false;
     try { opened = new window.WebSocket(url.toString()); } catch (error) { failed(0, 'websocket'); return; }
     socket = opened;

@@ -2,7 +2,7 @@
 // through HTML parsing.
 
 /**
- * Creates an element. Properties: `text` sets textContent, `on<event>` adds a listener, any
+ * Creates an element. Own properties: `text` sets textContent, `on<event>` adds a listener, any
  * other name sets an attribute (`true` as an empty attribute; null, undefined and false are
  * skipped). Null children are skipped.
  * @param {Document} document
@@ -12,7 +12,7 @@
  */
 export function createElement(document, tag, properties, ...children) {
   const element = document.createElement(tag);
-  for (const name in properties || {}) {
+  for (const name of Object.keys(properties || {})) { // own only: never a page's Object.prototype additions
     const value = properties[name];
     if (value == null || value === false) continue;
     if (name === 'text') element.textContent = value;

@@ -28,7 +28,7 @@ export function createApiClient(base, window) {
     async request(method, action, query, body, options = {}) {
       const url = new URL(base + '/api/v1/', window.location.href);
       url.searchParams.set('action', action);
-      for (const name in query) url.searchParams.set(name, query[name]);
+      for (const name of Object.keys(query || {})) url.searchParams.set(name, query[name]);
       const abort = options.abort || (typeof AbortController === 'function' ? new AbortController() : null);
       let timedOut = false;
       const timer = setTimeout(() => {

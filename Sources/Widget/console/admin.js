@@ -1,6 +1,6 @@
 // Entry point of site/admin.js, the operator console (/admin/, docs/console.md): conversations
 // live over the stream, replies with typing and receipts, and — for the admin key only —
-// sessions cleanup and configuration (secrets masked). Every piece of data is rendered with
+// sessions cleanup, configuration (secrets masked) and key lockouts. Every piece of data is rendered with
 // textContent. The live channel comes from console-live.js (window.SanctumLive), which
 // admin.html loads first.
 import { byId } from './dom.js';
@@ -12,6 +12,7 @@ import { installConversationView } from './conversation-view.js';
 import { installReply } from './reply.js';
 import { installShortcuts } from './shortcuts.js';
 import { installSettings } from './settings.js';
+import { installLockouts } from './lockouts.js';
 
 installAccount();
 installViews();
@@ -20,6 +21,7 @@ installConversationView();
 installReply();
 installShortcuts();
 installSettings();
+installLockouts();
 
 // A reload of the tab resumes the session stored in sessionStorage.
 const record = saved();

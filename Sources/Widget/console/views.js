@@ -2,6 +2,7 @@
 import { byId } from './dom.js';
 import { state } from './state.js';
 import { loadConfig } from './settings.js';
+import { loadLockouts } from './lockouts.js';
 import { markRead } from './conversation-view.js';
 
 /** Shows the conversations or (admin only) the settings view. */
@@ -12,8 +13,10 @@ export function showView(name) {
   byId("settingsView").hidden = name !== "settings";
   byId("navConversations").setAttribute("aria-current", name === "conversations" ? "page" : "false");
   byId("navSettings").setAttribute("aria-current", name === "settings" ? "page" : "false");
-  if (name === "settings") loadConfig();
-  else markRead();
+  if (name === "settings") {
+    loadConfig();
+    loadLockouts();
+  } else markRead();
 }
 
 /** Wires this module's controls (called once by admin.js). */

@@ -1,6 +1,9 @@
 // The chat bubble: the only UI the loader draws. It lives in an open shadow root on
-// `<div class="sanctum-chat-widget">`, styled by constructable stylesheets (no inline styles,
-// so a strict CSP needs no 'unsafe-inline').
+// `<sanctum-chat class="sanctum-chat-widget">`, styled by constructable stylesheets (no inline
+// styles, so a strict CSP needs no 'unsafe-inline'). The host is a custom element, so page rules
+// on tags (`div {…}`) never match it, and its `:host` rules are `!important`: an important
+// declaration of a shadow tree beats every important one of the page (CSS Cascade, "context"),
+// so no page rule on its tag or class can hide or restyle it.
 import { parseHex, toHex } from '../shared/color.js';
 import { createIcon } from '../shared/icon.js';
 
@@ -9,7 +12,7 @@ const CLOSE_ICON = 'M6 6l12 12M18 6 6 18';
 
 /** The bubble's own styles (the chat window brings chat.css). */
 export const BUBBLE_CSS =
-  ':host{all:initial;display:block;--widget-margin:20px;--bubble-size:60px;--focus-ring:#1a73e8;--badge-bg:#c62828}' +
+  ':host{all:initial!important;display:block!important;--widget-margin:20px;--bubble-size:60px;--focus-ring:#1a73e8;--badge-bg:#c62828}' +
   ':host([data-size=small]){--bubble-size:52px}' +
   ':host([data-size=large]){--bubble-size:68px}' +
   '.sanctum-chat-bubble{position:fixed;z-index:var(--widget-z-index);width:var(--bubble-size);height:var(--bubble-size);' +
@@ -55,9 +58,9 @@ export function brandVariablesCss(config) {
   return `:host{--primary-color:${toHex(rgb)};--primary-hover:${hover};--primary-text:${bubbleIconColor(rgb)};--widget-z-index:${config.zIndex}}`;
 }
 
-/** Sets several attributes; returns the element. */
+/** Sets several attributes (own properties only: a page's `Object.prototype` additions are no attributes); returns the element. */
 export function setAttributes(element, attributes) {
-  for (const name in attributes) element.setAttribute(name, attributes[name]);
+  for (const name of Object.keys(attributes)) element.setAttribute(name, attributes[name]);
   return element;
 }
 
@@ -67,7 +70,7 @@ export function setAttributes(element, attributes) {
  * @returns {{host: HTMLElement, root: ShadowRoot, bubble: HTMLButtonElement, badge: HTMLElement}}
  */
 export function createBubble(document) {
-  const host = setAttributes(document.createElement('div'), { class: 'sanctum-chat-widget' });
+  const host = setAttributes(document.createElement('sanctum-chat'), { class: 'sanctum-chat-widget' });
   const root = host.attachShadow({ mode: 'open' });
   const bubble = setAttributes(document.createElement('button'), {
     type: 'button', id: 'sanctum-chat-bubble', class: 'sanctum-chat-bubble', part: 'bubble',
