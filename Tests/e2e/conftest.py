@@ -47,9 +47,10 @@ class Server:
 
 
 def start_server(database: str | None = None, extra_env: dict | None = None, port: int | None = None,
-                 config: str | None = None) -> Server:
+                 config: str | None = None, open_files: int | None = None) -> Server:
     """Starts `sanctum serve` on 127.0.0.1 (with `--config config` when given) and waits until
-    /widget/health answers. `extra_env` overrides the environment, keys included."""
+    /widget/health answers. `extra_env` overrides the environment, keys included; `open_files`
+    starts it under `ulimit -n` (soft and hard, so the server cannot raise it)."""
     binary = os.environ.get("SANCTUM_BIN", str(ROOT / ".build" / "debug" / "sanctum"))
     port = port or free_port()
     if database is None:
@@ -64,8 +65,9 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
     )
     env.update(extra_env or {})
     log = open(database + ".log", "ab")
+    limit = ["bash", "-c", f'ulimit -n {open_files} && exec "$@"', "bash"] if open_files else []
     process = subprocess.Popen(
-        [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database]
+        limit + [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database]
         + (["--config", config] if config else []),
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )

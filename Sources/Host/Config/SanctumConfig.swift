@@ -121,15 +121,52 @@ public struct SanctumConfig: Sendable, Decodable {
 
     /// The real-time channel.
     public struct Realtime: Sendable, Decodable {
-        /// Concurrent stream connections per client IP (default 50).
+        /// Concurrent visitor stream connections per client IP (default 50).
         public var maxConnectionsPerIP: Int?
+        /// Concurrent agent and console stream connections per client IP (default 50).
+        public var maxAgentConnectionsPerIP: Int?
         /// Days events are kept for replay (default 7).
         public var eventRetentionDays: Double?
-        enum CodingKeys: String, CodingKey { case maxConnectionsPerIP = "max_connections_per_ip", eventRetentionDays = "event_retention_days" }
+        enum CodingKeys: String, CodingKey {
+            case maxConnectionsPerIP = "max_connections_per_ip", maxAgentConnectionsPerIP = "max_agent_connections_per_ip"
+            case eventRetentionDays = "event_retention_days"
+        }
+    }
+
+    /// Client connections: timeouts and the per-IP cap (`ConnectionLimits` has the defaults).
+    public struct Connections: Sendable, Decodable {
+        /// Seconds a connection may wait for its next request.
+        public var idleTimeout: Double?
+        /// Seconds from the first byte of a request head to its end.
+        public var headerTimeout: Double?
+        /// Bytes per second a request body must average after `bodyGrace`.
+        public var minBodyRate: Int?
+        /// Seconds a request body may take before the rate counts.
+        public var bodyGrace: Double?
+        /// Concurrent connections per client IP.
+        public var maxPerIP: Int?
+        /// Peers never capped (trusted proxies never are either).
+        public var exemptIPs: [String]?
+        enum CodingKeys: String, CodingKey {
+            case idleTimeout = "idle_timeout", headerTimeout = "header_timeout", minBodyRate = "min_body_rate"
+            case bodyGrace = "body_grace", maxPerIP = "max_per_ip", exemptIPs = "exempt_ips"
+        }
+
+        public init(idleTimeout: Double? = nil, headerTimeout: Double? = nil, minBodyRate: Int? = nil, bodyGrace: Double? = nil,
+                    maxPerIP: Int? = nil, exemptIPs: [String]? = nil) {
+            self.idleTimeout = idleTimeout
+            self.headerTimeout = headerTimeout
+            self.minBodyRate = minBodyRate
+            self.bodyGrace = bodyGrace
+            self.maxPerIP = maxPerIP
+            self.exemptIPs = exemptIPs
+        }
     }
 
     public var server: Server?
     public var realtime: Realtime?
+    /// Client connections: timeouts and the per-IP cap.
+    public var connections: Connections?
     /// Tiers by name.
     public var tiers: [String: Tier]?
     /// Sites besides the default one.
@@ -142,7 +179,7 @@ public struct SanctumConfig: Sendable, Decodable {
     public var rateLimits: RateLimits?
     public var keys: Keys?
     enum CodingKeys: String, CodingKey {
-        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site", realtime
+        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site", realtime, connections
     }
 
     public init() {}

@@ -22,7 +22,11 @@ enum StreamClose {
 extension HostEnvironment {
     /// Whether an upgrade request is for the stream.
     static func isStreamRequest(_ head: HTTPRequest) -> Bool {
-        let target = head.path ?? ""
+        isStreamTarget(head.path ?? "")
+    }
+
+    /// Whether a request target (path and query) is the stream's.
+    static func isStreamTarget(_ target: String) -> Bool {
         let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
         if path == "/api/v1/stream" { return true }
         return path == "/api/v1/" && Query(target: target)["action"] == "stream"
@@ -33,60 +37,29 @@ extension HostEnvironment {
     ///
     /// Two tasks per connection (this one reads the client, one child forwards events): an idle
     /// connection costs a few tens of kilobytes, so one server holds tens of thousands.
-    func runStream(head: HTTPRequest, peer: SocketAddress?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    ///
+    /// Errors of the WebSocket layer while reading (invalid UTF-8 in a text frame, a message too
+    /// large) are thrown, so that HummingbirdWebSocket closes with their code (1007, 1009).
+    func runStream(head: HTTPRequest, peer: SocketAddress?, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let ip = ClientAddress.resolve(peer: peer, headers: head.headerFields, trustedProxies: settings.trustedProxies)
-        guard streams.acquire(ip, limit: settings.maxStreamsPerIP) else {
-            return await close(outbound, StreamClose.tooManyConnections, "too_many_connections", "Too many stream connections from this address")
-        }
-        defer { streams.release(ip) }
-        var frames = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
-        func nextFrame() async -> JSON? {
-            while let message = try? await frames.next() {
-                if case .text(let text) = message, let frame = JSON.parse(Array(text.utf8)) { return frame }
-            }
-            return nil
-        }
         let query = Query(target: head.path)
-        let identity: Caller
-        let scope: EventScope
-        if let rawSession = query["session_id"] {
-            let sessionID = PythonText.strip(rawSession)
-            guard BridgeRules.isValidSessionID(sessionID) else {
-                return await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session ID")
-            }
-            let site = sites.site(widgetKey: query["widget_key"])
-            do { try await services.access.authorizePublic(clientRequest(head: head, clientIP: ip), site: site) } catch {
-                return await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
-            }
-            // Another site's session id is followed like an empty one of this site: the scope
-            // carries the site, so nothing of the other site arrives, and nothing tells it exists.
-            identity = .visitor(site)
-            scope = .session(sessionID, site: site.id)
-        } else {
-            var key: String?
-            if let bearer = head.headerFields.bearerKey {
-                key = bearer
-            } else {
-                // A browser sends its key in the first frame; 5 seconds to do so.
-                let timer = Task {
-                    try await Task.sleep(for: .seconds(5))
-                    await self.close(outbound, StreamClose.authFailed, "auth_timeout", "Send {\"type\":\"auth\",\"key\":…} first")
-                }
-                if let first = await nextFrame(), first["type"] == "auth" { key = first["key"]?.stringValue }
-                timer.cancel()
-            }
-            if key != nil {
-                do { try services.access.admitKeyAttempt(client: ip) } catch {
-                    let retry = if case .rateLimited(let seconds) = error.kind { seconds } else { 1 }
-                    return await close(outbound, StreamClose.keyAttemptsLocked, "rate_limited", "Too many wrong keys from this address; retry in \(retry) s")
-                }
-            }
-            guard let key, let caller = services.access.caller(forKey: key), let agentScope = caller.agentScope else {
-                try? throttleFailure(client: ip)
-                return await close(outbound, StreamClose.authFailed, "auth_failed", "Invalid API key")
-            }
-            identity = caller
-            scope = agentScope
+        var frames = StreamFrames(inbound)
+        // Visitors (anyone can open one) count from the start; agents and the console only once
+        // their key is checked, and in a budget of their own, so visitor sockets from an address
+        // never lock the console out of it.
+        let isVisitor = query["session_id"] != nil
+        let slots = isVisitor ? visitorStreams : agentStreams
+        let limit = isVisitor ? settings.maxStreamsPerIP : settings.maxAgentStreamsPerIP
+        if isVisitor {
+            guard slots.acquire(ip, limit: limit) else { return await refuseTooMany(outbound) }
+        }
+        var holdsSlot = isVisitor
+        defer { if holdsSlot { slots.release(ip) } }
+        guard let subscriber = try await identify(head: head, query: query, ip: ip, frames: &frames, outbound: outbound) else { return }
+        let (identity, scope) = subscriber
+        if !isVisitor {
+            guard slots.acquire(ip, limit: limit) else { return await refuseTooMany(outbound) }
+            holdsSlot = true
         }
 
         let subscription = bus.subscribe(scope)
@@ -108,7 +81,7 @@ extension HostEnvironment {
         }
         let replayedUpTo = cursor
         let sessionID: String? = if case .session(let id, _) = scope { id } else { nil }
-        await withTaskGroup(of: Void.self) { group in
+        try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in subscription.events where event.id > replayedUpTo {
                     do { try await self.send(outbound, ["type": "event", "event": event.json]) } catch { return }
@@ -117,11 +90,60 @@ extension HostEnvironment {
                     await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id")
                 }
             }
-            while let frame = await nextFrame() {
+            while let frame = try await frames.next() {
                 await handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
             }
             group.cancelAll()
         }
+    }
+
+    /// Who is connecting and what they follow: a visitor's session (its site's authorizers and
+    /// ownership checked), or an agent's or the operator's scope (bearer header, or the first
+    /// frame within 5 seconds). `nil` after closing the stream with the reason.
+    private func identify(head: HTTPRequest, query: Query, ip: String, frames: inout StreamFrames,
+                          outbound: WebSocketOutboundWriter) async throws -> (Caller, EventScope)? {
+        if let rawSession = query["session_id"] {
+            let sessionID = PythonText.strip(rawSession)
+            guard BridgeRules.isValidSessionID(sessionID) else {
+                await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session ID")
+                return nil
+            }
+            let site = sites.site(widgetKey: query["widget_key"])
+            do { try await services.access.authorizePublic(clientRequest(head: head, clientIP: ip), site: site) } catch {
+                await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
+                return nil
+            }
+            // Another site's session id is followed like an empty one of this site: the scope
+            // carries the site, so nothing of the other site arrives, and nothing tells it exists.
+            return (.visitor(site), .session(sessionID, site: site.id))
+        }
+        var key = head.headerFields.bearerKey
+        if key == nil {
+            // A browser sends its key in the first frame; 5 seconds to do so.
+            let timer = Task {
+                try await Task.sleep(for: .seconds(5))
+                await self.close(outbound, StreamClose.authFailed, "auth_timeout", "Send {\"type\":\"auth\",\"key\":…} first")
+            }
+            defer { timer.cancel() }
+            if let first = try await frames.next(), first["type"] == "auth" { key = first["key"]?.stringValue }
+        }
+        if key != nil {
+            do { try services.access.admitKeyAttempt(client: ip) } catch {
+                let retry = if case .rateLimited(let seconds) = error.kind { seconds } else { 1 }
+                await close(outbound, StreamClose.keyAttemptsLocked, "rate_limited", "Too many wrong keys from this address; retry in \(retry) s")
+                return nil
+            }
+        }
+        guard let key, let caller = services.access.caller(forKey: key), let agentScope = caller.agentScope else {
+            try? throttleFailure(client: ip)
+            await close(outbound, StreamClose.authFailed, "auth_failed", "Invalid API key")
+            return nil
+        }
+        return (caller, agentScope)
+    }
+
+    private func refuseTooMany(_ outbound: WebSocketOutboundWriter) async {
+        await close(outbound, StreamClose.tooManyConnections, "too_many_connections", "Too many stream connections from this address")
     }
 
     /// Typing, read and ping frames from a connected client.
@@ -156,3 +178,21 @@ extension HostEnvironment {
     }
 }
 
+
+/// The client's JSON frames: text frames that parse as JSON; anything else is skipped. Errors of
+/// the WebSocket layer are thrown (see `runStream`).
+struct StreamFrames {
+    private var messages: WebSocketInboundMessageStream.AsyncIterator
+
+    init(_ inbound: WebSocketInboundStream) {
+        messages = inbound.messages(maxSize: 64 * 1024).makeAsyncIterator()
+    }
+
+    /// The next JSON frame; `nil` when the client closed.
+    mutating func next() async throws -> JSON? {
+        while let message = try await messages.next() {
+            if case .text(let text) = message, let frame = JSON.parse(Array(text.utf8)) { return frame }
+        }
+        return nil
+    }
+}

@@ -13,8 +13,13 @@ public struct ServerSettings: Sendable {
     public var trustedProxies: Set<String> = []
     /// Cleanup threshold when `system_config` has no `session_timeout` (the original's 30 min).
     public var defaultSessionTimeout: TimeInterval = 1800
-    /// Concurrent stream connections per client IP.
+    /// Concurrent visitor stream connections per client IP.
     public var maxStreamsPerIP = 50
+    /// Concurrent agent and console stream connections per client IP, counted once their key is
+    /// checked (a budget of their own: visitors' sockets never lock the console out).
+    public var maxAgentStreamsPerIP = 50
+    /// Timeouts and the per-IP cap of client connections.
+    public var connections = ConnectionLimits()
     /// How long events are kept for replay.
     public var eventRetention: TimeInterval = 7 * 86_400
 
@@ -34,8 +39,16 @@ public struct HostEnvironment: Sendable {
     public let assets: WidgetAssets
     /// The chat and admin pages (`Resources/site`).
     public let site: WidgetAssets
-    /// Open stream connections per client IP.
-    let streams = StreamCounter()
+    /// Open visitor stream connections per client IP.
+    let visitorStreams = AddressSlots()
+    /// Open agent and console stream connections per client IP.
+    let agentStreams = AddressSlots()
+    /// Open connections per client IP.
+    let connections = AddressSlots()
+    /// What the connection layer refused or cut (docs/operations.md).
+    public let connectionCounters = ConnectionCounters()
+    /// The connection layer's log: one line per kind of refusal and interval.
+    let connectionLog: ThrottledLog
     /// Closes the storage driver after its last commit (the server calls it once, at shutdown).
     public let close: @Sendable () -> Void
     /// The movable clock of a server started with `SANCTUM_TEST_CLOCK=1` (`nil` otherwise).
@@ -51,6 +64,7 @@ public struct HostEnvironment: Sendable {
         self.logger = logger
         self.assets = assets
         self.site = site
+        connectionLog = ThrottledLog(logger: logger, clock: services.clock)
     }
 
     /// The storage driver (start-up tasks and tests).

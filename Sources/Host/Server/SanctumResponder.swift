@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 
 /// The HTTP entry point: path normalisation, route lookup, HEAD, CORS and the JSON error
-/// mapping that guarantees no input ever produces an HTML error page or a crash.
+/// mapping that guarantees no input ever produces an HTML error page or a crash. A WebSocket
+/// handshake `UpgradeScreen` refused is answered here too, as its JSON error.
 struct SanctumResponder: HTTPResponder {
     typealias Context = SanctumContext
     let routes: RouteTable
@@ -21,7 +22,8 @@ struct SanctumResponder: HTTPResponder {
             context.clientIP = ClientAddress.resolve(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)
         }
         let path = request.uri.path
-        if var redirect = redirect(for: request, path: path) {
+        let refusedUpgrade = RefusedUpgrade(markedOn: request)
+        if refusedUpgrade == nil, var redirect = redirect(for: request, path: path) {
             redirect.headers[Self.contentTypeOptions] = "nosniff"
             return redirect
         }
@@ -29,6 +31,7 @@ struct SanctumResponder: HTTPResponder {
         var response: Response
         var grantsCORS = isAPI
         do {
+            if let refusedUpgrade { throw refusedUpgrade.error }
             response = try await route(request, path: path, isAPI: isAPI, context: context)
         } catch let error as APIError {
             response = .error(error)

@@ -69,6 +69,8 @@ public enum SanctumServer {
         if let length = config.limits?.maxReplyLength { settings.maxReplyLength = length }
         settings.trustedProxies = Set(config.server?.trustedProxies ?? [])
         if let streams = config.realtime?.maxConnectionsPerIP { settings.maxStreamsPerIP = streams }
+        if let streams = config.realtime?.maxAgentConnectionsPerIP { settings.maxAgentStreamsPerIP = streams }
+        settings.connections = try ConnectionLimits(config.connections)
         if let days = config.realtime?.eventRetentionDays { settings.eventRetention = days * 86_400 }
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:],
                                   clock: { clock().timeIntervalSince1970 })
@@ -113,16 +115,20 @@ public enum SanctumServer {
         -> some ApplicationProtocol {
         Application(responder: makeResponder(env),
                     server: HTTPServerBuilder { responder in
-                        ParseErrorGuard(base: HTTP1WebSocketUpgradeChannel(
-                            responder: responder,
-                            configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20))))
-                        ) { head, channel, _ in
-                            guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
-                            let peer = channel.remoteAddress
-                            return .upgrade([:]) { inbound, outbound, _ in
-                                await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
-                            }
-                        })
+                        ConnectionGuard(
+                            base: HTTP1WebSocketUpgradeChannel(
+                                responder: responder,
+                                configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
+                            ) { head, channel, _ in
+                                // `UpgradeScreen` lets only stream handshakes get here.
+                                guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
+                                let peer = channel.remoteAddress
+                                return .upgrade([:]) { inbound, outbound, _ in
+                                    try await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
+                                }
+                            },
+                            limits: env.settings.connections, trustedProxies: env.settings.trustedProxies,
+                            connections: env.connections, counters: env.connectionCounters, log: env.connectionLog)
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
                     services: [env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),

@@ -27,7 +27,8 @@ func temporaryDatabase() -> String {
     return folder.appendingPathComponent("sanctum.db").path
 }
 
-/// Runs `body` against a real Sanctum server on loopback (HummingbirdTesting `.live`).
+/// Runs `body` against a real Sanctum server on loopback (HummingbirdTesting `.live`); `logger`
+/// replaces the quiet default (warnings and above) when a test reads the log.
 func withServer<T: Sendable>(
     database: String = temporaryDatabase(),
     config: SanctumConfig = SanctumConfig(),
@@ -35,10 +36,14 @@ func withServer<T: Sendable>(
     options: ServeOptions = ServeOptions(),
     registry: PluginRegistry = .shipped,
     clock: @escaping @Sendable () -> Date = { Date() },
+    logger: Logger? = nil,
     _ body: @Sendable (Client, HostEnvironment) async throws -> T
 ) async throws -> T {
-    var logger = Logger(label: "sanctum-test")
-    logger.logLevel = .warning
+    let logger = logger ?? {
+        var logger = Logger(label: "sanctum-test")
+        logger.logLevel = .warning
+        return logger
+    }()
     var options = options
     options.database = database
     let (env, _, _) = try await SanctumServer.makeEnvironment(options: options, config: config, environment: environment, logger: logger, registry: registry,
