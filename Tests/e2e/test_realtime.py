@@ -244,7 +244,9 @@ def test_stream_auth_from_a_locked_out_ip_is_refused_even_with_the_right_key(ser
         assert (frame["code"], code) == ("auth_failed", 4001)
     frame, code = ws_auth(ws_url, server.admin_key, guesser)
     assert (frame["code"], code) == ("rate_limited", 4029)
-    assert ws_auth(ws_url, server.admin_key, "127.0.9.2")[0]["type"] == "ready", "the right key from another IP keeps working"
+    frame, code = ws_auth(ws_url, server.admin_key, "127.0.9.2")
+    # accepted: the replay of earlier tests' events (on the shared server) or `ready` comes first
+    assert (frame["type"] in ("event", "ready"), code) == (True, None), "the right key from another IP keeps working"
     request = urllib.request.Request(server.base_url + "/admin/api/lockouts", headers={"Authorization": "Bearer " + server.admin_key})
     with urllib.request.urlopen(request, timeout=10) as response:
         lockouts = json.loads(response.read())["data"]["lockouts"]
