@@ -47,6 +47,16 @@ final class TimeRulesTests: XCTestCase {
         XCTAssertFalse(fresh.reset)
     }
 
+    func testTheRetentionJobAlsoSweepsExpiredPluginValues() async throws {
+        let f = ServiceFixture()
+        try await f.store.setPluginValue(pluginID: "quiet", key: "token", value: Data("t".utf8), expiresAt: f.clock.now.addingTimeInterval(60), now: f.clock.now)
+        let retention = EventRetention(store: f.store, retention: 3600, clock: f.clock.read, logger: .init(label: "t"))
+        f.clock.advance(61)
+        await retention.purge()
+        let left = try await f.store.purgeExpiredPluginValues(now: f.clock.now)
+        XCTAssertEqual(left, 0, "the job already deleted the expired value of a plugin that never wrote again")
+    }
+
     func testRateLimitRefusesUntilTheBucketRefills() throws {
         let f = ServiceFixture(rateLimits: true)
         let burst = Int(RateLimitedEndpoint.messages.defaultBudget.burst)

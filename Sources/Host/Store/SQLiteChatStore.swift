@@ -307,6 +307,12 @@ public final class SQLiteChatStore: ChatStore {
                    expiresAt.map { .double($0.timeIntervalSince1970) } ?? .null])
     }
 
+    public func purgeExpiredPluginValues(now: Date) async throws -> Int {
+        try await database.write { c in
+            try c.run("DELETE FROM sanctum_plugin_data WHERE expires_at IS NOT NULL AND expires_at <= ?", [.double(now.timeIntervalSince1970)])
+        }
+    }
+
     /// Deletes the plugin's expired values (every write of a plugin does, so they never pile up).
     private static func purgeExpiredPluginValues(_ c: SQLiteConnection, pluginID: String, now: Date) throws {
         try c.run("DELETE FROM sanctum_plugin_data WHERE plugin_id = ? AND expires_at IS NOT NULL AND expires_at <= ?",

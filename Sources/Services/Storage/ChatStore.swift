@@ -235,6 +235,9 @@ public protocol PluginDataStore: Sendable {
                            transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data?
     /// A plugin's unexpired keys starting with `prefix`, in byte order.
     func pluginKeys(pluginID: String, prefix: String, now: Date) async throws -> [String]
+    /// Deletes every plugin's values that expired at `now` (a plugin's own writes delete its
+    /// expired values too; this sweeps those of plugins that stopped writing). Returns how many.
+    func purgeExpiredPluginValues(now: Date) async throws -> Int
 }
 
 /// A whole storage driver: every concern of the seam.

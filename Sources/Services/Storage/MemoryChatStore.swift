@@ -252,6 +252,18 @@ public final class MemoryChatStore: ChatStore {
         }
     }
 
+    public func purgeExpiredPluginValues(now: Date) async throws -> Int {
+        try change { s in
+            var purged = 0
+            for (pluginID, values) in s.pluginData {
+                let live = values.filter { !$0.value.isExpired(at: now) }
+                purged += values.count - live.count
+                s.pluginData[pluginID] = live.isEmpty ? nil : live
+            }
+            return purged
+        }
+    }
+
     // MARK: Events and read state
 
     public func events(in scope: EventScope, after cursor: Int64, limit: Int) async throws -> [ChatEvent] {
