@@ -40,6 +40,7 @@ public struct PluginScaffold: Sendable {
     @discardableResult
     public func write(into root: URL) throws(ScaffoldError) -> [String] {
         let registration = ScaffoldRegistration(root: root)
+        let files = self.files
         for file in files where FileManager.default.fileExists(atPath: root.appendingPathComponent(file.path).path) {
             throw .exists(file.path)
         }

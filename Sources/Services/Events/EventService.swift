@@ -45,7 +45,7 @@ public struct EventService: Sendable {
     /// seconds for the next one. A cursor below the retained log answers `reset`.
     public func page(scope: EventScope, after cursor: Int64, wait: Int64) async throws -> EventPage {
         let range = try await store.eventRange()
-        if isPurged(cursor, purgedBelow: range.purgedBelow) {
+        if Self.isPurged(cursor, purgedBelow: range.purgedBelow) {
             return EventPage(events: [], lastEventID: range.newest, reset: true)
         }
         var events = try await replayPage(scope: scope, after: cursor)
@@ -70,11 +70,11 @@ public struct EventService: Sendable {
     /// purged — the newest id with `reset` set (the client must reload first).
     public func resumePoint(_ cursor: Int64) async throws -> (cursor: Int64, reset: Bool) {
         let range = try await store.eventRange()
-        return isPurged(cursor, purgedBelow: range.purgedBelow) ? (range.newest, true) : (cursor, false)
+        return Self.isPurged(cursor, purgedBelow: range.purgedBelow) ? (range.newest, true) : (cursor, false)
     }
 
     /// Whether a resume cursor points below the oldest retained event (events were purged in between).
-    public func isPurged(_ cursor: Int64, purgedBelow: Int64) -> Bool {
+    public static func isPurged(_ cursor: Int64, purgedBelow: Int64) -> Bool {
         cursor > 0 && cursor < purgedBelow - 1
     }
 

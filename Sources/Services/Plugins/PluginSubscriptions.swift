@@ -53,13 +53,17 @@ public struct PluginSubscriptions: Service {
             enabledSites.contains(event.siteID) && (subscription.types.isEmpty || subscription.types.contains(event.type))
         }
         var failures = 0
+        var stored: Int64?  // the cursor as last read or saved: the store is read once per run
         while !Task.isCancelled {
             do {
-                let cursor = try await cursors.position(of: subscription)
+                let cursor: Int64
+                if let stored { cursor = stored } else { cursor = try await cursors.position(of: subscription) }
+                stored = cursor
                 let range = try await store.eventRange()
-                if cursor < range.purgedBelow - 1 {
+                if EventService.isPurged(cursor, purgedBelow: range.purgedBelow) {
                     logger.warning("plugin \(pluginID) subscription \(subscription.name) missed events \(cursor + 1)…\(range.purgedBelow - 1): the retention purged them first")
                     try await cursors.save(range.purgedBelow - 1, for: subscription)
+                    stored = range.purgedBelow - 1
                     continue
                 }
                 let page = try await store.events(in: .all, after: cursor, limit: subscription.batchSize)
@@ -70,6 +74,7 @@ public struct PluginSubscriptions: Service {
                 let batch = page.filter(wanted)
                 if !batch.isEmpty { try await subscription.handle(batch.map(\.logged)) }
                 try await cursors.save(last.id, for: subscription)
+                stored = last.id
                 failures = 0
             } catch is CancellationError {
                 return
