@@ -36,10 +36,21 @@ public final class SQLiteChatStore: ChatStore {
     }
 
     public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
-        try database.read { c in
-            let (filter, bindings) = try Self.pendingFilter(c, siteID: siteID, since: since, now: now)
+        try database.read { c in try Self.pendingCount(c, siteID: siteID, since: since, now: now) }
+    }
+
+    /// The deliverable messages of a site, at a cost independent of the backlog: the per-site
+    /// counter (schema version 5) less the messages held by active leases, which are few. With
+    /// `since` the messages newer than it are counted, which the pending index bounds to them.
+    static func pendingCount(_ c: SQLiteConnection, siteID: String, since: String?, now: Date) throws -> Int64 {
+        if since != nil {
+            let (filter, bindings) = try pendingFilter(c, siteID: siteID, since: since, now: now)
             return try c.scalar("SELECT COUNT(*) FROM web_chat_messages m INDEXED BY sanctum_messages_pending WHERE \(filter)", bindings)?.int ?? 0
         }
+        let pending = try c.scalar(PendingQueries.counter, [.text(siteID)])?.int ?? 0
+        let time = SQLValue.double(now.timeIntervalSince1970)
+        guard pending > 0, try c.scalar(PendingQueries.anyActiveLease, [time]) != nil else { return pending }
+        return pending - (try c.scalar(PendingQueries.heldByLeases, [.text(siteID), time])?.int ?? 0)
     }
 
     /// The WHERE clause of deliverable messages: pending, of the site, not under lease, and — while
@@ -51,10 +62,7 @@ public final class SQLiteChatStore: ChatStore {
         let time = SQLValue.double(now.timeIntervalSince1970)
         var filter = "m.processed = 0 AND m.site_id = ? AND (m.lease_until IS NULL OR m.lease_until <= ?)"
         var bindings: [SQLValue] = [.text(siteID), time]
-        let leasesActive = try c.scalar("""
-            SELECT 1 FROM web_chat_messages INDEXED BY sanctum_messages_leased
-            WHERE processed = 0 AND lease_until IS NOT NULL AND lease_until > ? LIMIT 1
-            """, [time]) != nil
+        let leasesActive = try c.scalar(PendingQueries.anyActiveLease, [time]) != nil
         if leasesActive {
             filter += """
                  AND NOT EXISTS (SELECT 1 FROM web_chat_messages e INDEXED BY sanctum_messages_leased
@@ -80,7 +88,7 @@ public final class SQLiteChatStore: ChatStore {
         }
         // The total is counted on a reader, outside the single write transaction (it is a snapshot
         // either way); the writer only selects and marks one page.
-        let total = try await pendingCount(siteID: siteID, since: since, now: now)
+        let total = try database.read { c in try Self.pendingCount(c, siteID: siteID, since: since, now: now) }
         if total == 0 { return InboxPage(messages: [], total: 0) }
         let stamp = SQLValue.text(Timestamps.database(now))
         return try await database.write { c in

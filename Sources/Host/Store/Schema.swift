@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 4
+    static let currentVersion: Int64 = 5
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -88,6 +88,7 @@ enum Schema {
         if found < 2 { try migrateToVersion2(connection) }
         if found < 3 { try migrateToVersion3(connection) }
         if found < 4 { try migrateToVersion4(connection) }
+        if found < 5 { try migrateToVersion5(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -189,6 +190,39 @@ enum Schema {
         try c.execute("""
             CREATE INDEX IF NOT EXISTS sanctum_plugin_data_expiry
                 ON sanctum_plugin_data(plugin_id, expires_at) WHERE expires_at IS NOT NULL;
+            """)
+    }
+
+    /// Pending messages counted per site, kept exact by triggers whatever writes the table (the
+    /// legacy bridge included), so an inbox poll reads its `total` from one row instead of
+    /// counting the whole backlog. SQLite has one writer, so one row per site is no bottleneck.
+    private static func migrateToVersion5(_ c: SQLiteConnection) throws {
+        try c.execute("""
+            CREATE TABLE IF NOT EXISTS sanctum_pending_counts (
+                site_id TEXT PRIMARY KEY,
+                pending INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            DELETE FROM sanctum_pending_counts;
+            INSERT INTO sanctum_pending_counts (site_id, pending)
+                SELECT site_id, COUNT(*) FROM web_chat_messages WHERE processed = 0 GROUP BY site_id;
+            CREATE TRIGGER IF NOT EXISTS sanctum_pending_insert AFTER INSERT ON web_chat_messages
+                WHEN NEW.processed = 0
+            BEGIN
+                INSERT INTO sanctum_pending_counts (site_id, pending) VALUES (NEW.site_id, 1)
+                    ON CONFLICT (site_id) DO UPDATE SET pending = pending + 1;
+            END;
+            CREATE TRIGGER IF NOT EXISTS sanctum_pending_delete AFTER DELETE ON web_chat_messages
+                WHEN OLD.processed = 0
+            BEGIN
+                UPDATE sanctum_pending_counts SET pending = pending - 1 WHERE site_id = OLD.site_id;
+            END;
+            CREATE TRIGGER IF NOT EXISTS sanctum_pending_update AFTER UPDATE OF processed, site_id ON web_chat_messages
+                WHEN (OLD.processed = 0) IS NOT (NEW.processed = 0) OR (OLD.processed = 0 AND OLD.site_id != NEW.site_id)
+            BEGIN
+                UPDATE sanctum_pending_counts SET pending = pending - 1 WHERE OLD.processed = 0 AND site_id = OLD.site_id;
+                INSERT INTO sanctum_pending_counts (site_id, pending) SELECT NEW.site_id, 1 WHERE NEW.processed = 0
+                    ON CONFLICT (site_id) DO UPDATE SET pending = pending + 1;
+            END;
             """)
     }
 }
