@@ -1,7 +1,9 @@
 -- wrk script: the agent poll (GET ?action=inbox&limit=50 with broca's headers) against a
 -- backlog of pending messages. Counts how many polls actually carried messages, since a fast
 -- server drains any realistic backlog in well under the run time; the rest were empty polls.
+-- BENCH_INBOX_LIMIT (50) sets the page size: 1 keeps a seeded backlog in place for the run.
 local key = os.getenv("BENCH_API_KEY")
+local limit = os.getenv("BENCH_INBOX_LIMIT") or "50"
 local all_threads = {}
 carrying = 0
 delivered = 0
@@ -11,7 +13,7 @@ function setup(thread)
 end
 
 request = function()
-  return wrk.format("GET", "/api/v1/?action=inbox&limit=50&offset=0", {
+  return wrk.format("GET", "/api/v1/?action=inbox&limit=" .. limit .. "&offset=0", {
     ["Authorization"] = "Bearer " .. key,
     ["Content-Type"] = "application/json",
     ["User-Agent"] = "Broca2-WebChat-Plugin/1.0",

@@ -91,29 +91,23 @@ extension SQLiteChatStore {
         var conditions: [String] = []
         var bindings: [SQLValue] = []
         if let siteID { conditions.append("s.site_id = ?"); bindings.append(.text(siteID)) }
-        if let query, !query.isEmpty {
-            conditions.append("(substr(s.id, 1, length(?)) = ? OR substr(COALESCE(s.uid, ''), 1, length(?)) = ?)")
-            bindings += [.text(query), .text(query), .text(query), .text(query)]
+        let searching = !(query ?? "").isEmpty
+        if let query, searching {
+            // Prefix ranges, so the id and uid indexes find the matches without a scan.
+            conditions.append("((s.id >= ? AND s.id < ?) OR (s.uid >= ? AND s.uid < ?))")
+            let end = SQLValue.text(query + "\u{10FFFF}")
+            bindings += [.text(query), end, .text(query), end]
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return try database.read { c in
-            let rows = try c.query("""
-                SELECT s.id, s.uid, s.site_id, s.last_active,
-                  (SELECT COUNT(*) FROM web_chat_messages m WHERE m.session_id = s.id),
-                  (SELECT COUNT(*) FROM web_chat_responses r WHERE r.session_id = s.id),
-                  (SELECT COUNT(*) FROM web_chat_messages m WHERE m.session_id = s.id AND m.id > COALESCE(rs.agent_read_up_to, 0))
-                FROM web_chat_sessions s LEFT JOIN sanctum_read_state rs ON rs.session_id = s.id\(filter)
-                ORDER BY s.last_active DESC, s.id DESC LIMIT ? OFFSET ?
-                """, bindings + [.int(Int64(limit)), .int(Int64(offset))]) { r in
+            let rows = try c.query(ConversationQueries.page(filter: filter), bindings + [.int(Int64(limit)), .int(Int64(offset))]) { r in
                 ConversationSummary(sessionID: r.text(0) ?? "", uid: r.text(1), siteID: r.text(2) ?? defaultSiteID, lastActive: r.text(3),
                                     lastMessage: nil, unread: r.int(6), messageCount: r.int(4), responseCount: r.int(5))
             }
             let items = try rows.map { row -> ConversationSummary in
                 var row = row
-                let message = try c.query("SELECT message, timestamp, id FROM web_chat_messages WHERE session_id = ? ORDER BY id DESC LIMIT 1",
-                                          [.text(row.sessionID)]) { ("message", $0.text(0) ?? "", $0.text(1) ?? "") }.first
-                let reply = try c.query("SELECT response, timestamp, id FROM web_chat_responses WHERE session_id = ? ORDER BY id DESC LIMIT 1",
-                                        [.text(row.sessionID)]) { ("reply", $0.text(0) ?? "", $0.text(1) ?? "") }.first
+                let message = try c.query(ConversationQueries.lastMessage, [.text(row.sessionID)]) { ("message", $0.text(0) ?? "", $0.text(1) ?? "") }.first
+                let reply = try c.query(ConversationQueries.lastReply, [.text(row.sessionID)]) { ("reply", $0.text(0) ?? "", $0.text(1) ?? "") }.first
                 switch (message, reply) {
                 case let (m?, r?): row.lastMessage = r.2 >= m.2 ? r : m
                 case let (m?, nil): row.lastMessage = m
@@ -122,7 +116,9 @@ extension SQLiteChatStore {
                 }
                 return row
             }
-            let total = try c.scalar("SELECT COUNT(*) FROM web_chat_sessions s" + filter, bindings)?.int ?? 0
+            let total = try searching
+                ? c.scalar("SELECT COUNT(*) FROM web_chat_sessions s" + filter, bindings)?.int ?? 0
+                : c.scalar(ConversationQueries.count(siteID: siteID), siteID.map { [.text($0)] } ?? [])?.int ?? 0
             return (items, total)
         }
     }

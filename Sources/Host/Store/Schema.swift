@@ -193,11 +193,40 @@ enum Schema {
             """)
     }
 
-    /// Pending messages counted per site, kept exact by triggers whatever writes the table (the
-    /// legacy bridge included), so an inbox poll reads its `total` from one row instead of
-    /// counting the whole backlog. SQLite has one writer, so one row per site is no bottleneck.
+    /// Costs that do not grow with the data: pending messages and sessions counted per site, kept
+    /// exact by triggers whatever writes the tables (the legacy bridge included), so an inbox poll
+    /// and the console's conversation list read their `total` from one row instead of counting;
+    /// session indexes that end in the id, so the list's order needs no sort. SQLite has one
+    /// writer, so one counter row per site is no bottleneck.
     private static func migrateToVersion5(_ c: SQLiteConnection) throws {
         try c.execute("""
+            DROP INDEX IF EXISTS sanctum_sessions_site;
+            DROP INDEX IF EXISTS sanctum_sessions_last_active;
+            CREATE INDEX IF NOT EXISTS sanctum_sessions_site_recent ON web_chat_sessions(site_id, last_active, id);
+            CREATE INDEX IF NOT EXISTS sanctum_sessions_recent ON web_chat_sessions(last_active, id);
+            CREATE TABLE IF NOT EXISTS sanctum_session_counts (
+                site_id TEXT PRIMARY KEY,
+                sessions INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            DELETE FROM sanctum_session_counts;
+            INSERT INTO sanctum_session_counts (site_id, sessions)
+                SELECT site_id, COUNT(*) FROM web_chat_sessions GROUP BY site_id;
+            CREATE TRIGGER IF NOT EXISTS sanctum_session_insert AFTER INSERT ON web_chat_sessions
+            BEGIN
+                INSERT INTO sanctum_session_counts (site_id, sessions) VALUES (NEW.site_id, 1)
+                    ON CONFLICT (site_id) DO UPDATE SET sessions = sessions + 1;
+            END;
+            CREATE TRIGGER IF NOT EXISTS sanctum_session_delete AFTER DELETE ON web_chat_sessions
+            BEGIN
+                UPDATE sanctum_session_counts SET sessions = sessions - 1 WHERE site_id = OLD.site_id;
+            END;
+            CREATE TRIGGER IF NOT EXISTS sanctum_session_move AFTER UPDATE OF site_id ON web_chat_sessions
+                WHEN OLD.site_id IS NOT NEW.site_id
+            BEGIN
+                UPDATE sanctum_session_counts SET sessions = sessions - 1 WHERE site_id = OLD.site_id;
+                INSERT INTO sanctum_session_counts (site_id, sessions) VALUES (NEW.site_id, 1)
+                    ON CONFLICT (site_id) DO UPDATE SET sessions = sessions + 1;
+            END;
             CREATE TABLE IF NOT EXISTS sanctum_pending_counts (
                 site_id TEXT PRIMARY KEY,
                 pending INTEGER NOT NULL
