@@ -49,18 +49,21 @@ public final class HookPipeline: Sendable {
     private let plugins: [String: ActivatedPlugin]
     private let breaker: CircuitBreaker
     private let log: @Sendable (PluginLogLevel, String) -> Void
+    private let observe: @Sendable (HookCall) -> Void
 
     /// A pipeline over `plugins` (any order: the `enabled` list of each call decides).
     ///
     /// `clock` times the circuit breaker's cool-down (tests pass a manual clock and move it);
     /// hook budgets are always real time. `log` receives the pipeline's warnings and the loud
-    /// switch-off line; it must not block.
+    /// switch-off line; `observe` is told every hook call (metrics); neither may block.
     public init<C: Clock>(plugins: [ActivatedPlugin], breaker: CircuitBreakerPolicy = CircuitBreakerPolicy(),
                           clock: C = ContinuousClock(),
-                          log: @escaping @Sendable (PluginLogLevel, String) -> Void = { _, _ in }) where C.Duration == Duration {
+                          log: @escaping @Sendable (PluginLogLevel, String) -> Void = { _, _ in },
+                          observe: @escaping @Sendable (HookCall) -> Void = { _ in }) where C.Duration == Duration {
         self.plugins = Dictionary(plugins.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.breaker = CircuitBreaker(policy: breaker, clock: clock)
         self.log = log
+        self.observe = observe
     }
 
     /// Whether any enabled plugin has an authorizer that applies to `site` (lets the host skip
@@ -172,7 +175,10 @@ public final class HookPipeline: Sendable {
     private func call<Value: Sendable>(_ id: String, _ hook: String, budget: Duration,
                                        _ operation: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
         if breaker.isOpen(id) { return .failed(PluginSwitchedOff(pluginID: id)) }
+        let started = ContinuousClock.now
         let outcome = await Deadline.run(within: budget, operation)
+        let succeeded = if case .value = outcome { true } else { false }
+        observe(HookCall(pluginID: id, hook: hook, duration: ContinuousClock.now - started, succeeded: succeeded))
         switch outcome {
         case .value:
             breaker.recordSuccess(id)
@@ -196,4 +202,16 @@ public struct PluginSwitchedOff: Error, Sendable, CustomStringConvertible {
     public var pluginID: String
     /// `plugin <id> is switched off`, for logs.
     public var description: String { "plugin \(pluginID) is switched off" }
+}
+
+/// One hook call, as the pipeline reports it to its observer (metrics).
+public struct HookCall: Sendable, Equatable {
+    /// The plugin whose hook ran.
+    public var pluginID: String
+    /// The hook's kind and name, as in the pipeline's log lines.
+    public var hook: String
+    /// How long the call took (at most about its budget: a late hook is abandoned).
+    public var duration: Duration
+    /// Whether it returned within its budget without throwing.
+    public var succeeded: Bool
 }

@@ -10,7 +10,8 @@ extension PluginRuntime {
     /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
     /// a plugin whose configuration is invalid stops the server (the message names the key path).
     static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
-                         logger: Logger, clock: @escaping @Sendable () -> Date) async throws -> PluginRuntime {
+                         logger: Logger, clock: @escaping @Sendable () -> Date,
+                         observeHooks: @escaping @Sendable (HookCall) -> Void = { _ in }) async throws -> PluginRuntime {
         var entries: [Entry] = []
         for id in ids {
             guard let type = registry.types[id] else { continue }
@@ -26,7 +27,7 @@ extension PluginRuntime {
                 logger.error("PLUGIN NOT ACTIVATED: \(id) \(refusal)")
             }
         }
-        return PluginRuntime(entries: entries, logger: logger)
+        return PluginRuntime(entries: entries, logger: logger, observeHooks: observeHooks)
     }
 
     /// The plugin made from its config section. A section that does not decode, and an error its

@@ -13,7 +13,9 @@ extension HostEnvironment {
         let since = BridgeRules.cursor(query["since"])
         let wait = query["wait"] == nil ? 0 : min(max(try integer(query, "wait", default: 0), 0), AgentDeliveryService.maxWait)
         let lease: TimeInterval? = query["lease"] == nil ? nil : TimeInterval(min(max(try integer(query, "lease", default: 60), 1), 3600))
-        let page = try await services.delivery.takeInbox(site: site, limit: limit, offset: offset, since: since, wait: wait, lease: lease)
+        let page = try await metrics.waiting(when: wait > 0) {
+            try await services.delivery.takeInbox(site: site, limit: limit, offset: offset, since: since, wait: wait, lease: lease)
+        }
         let messages: [JSON] = page.messages.map {
             ["id": .int($0.id), "session_id": .string($0.sessionID), "message": .string($0.message),
              "timestamp": .string($0.timestamp), "uid": .optional($0.uid)]

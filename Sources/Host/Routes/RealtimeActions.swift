@@ -40,7 +40,7 @@ extension HostEnvironment {
                                                     request: clientRequest(request, context))
         let cursor = max(0, try integer(query, "last_event_id", default: 0))
         let wait = min(max(try integer(query, "wait", default: 25), 0), AgentDeliveryService.maxWait)
-        let page = try await services.events.page(scope: scope, after: cursor, wait: wait)
+        let page = try await metrics.waiting(when: wait > 0) { try await services.events.page(scope: scope, after: cursor, wait: wait) }
         return envelope(["events": .array(page.events.map(\.json)), "last_event_id": .int(page.lastEventID), "reset": .bool(page.reset)])
     }
 

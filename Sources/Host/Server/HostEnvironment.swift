@@ -53,11 +53,18 @@ public struct HostEnvironment: Sendable {
     public let close: @Sendable () -> Void
     /// The movable clock of a server started with `SANCTUM_TEST_CLOCK=1` (`nil` otherwise).
     public let testClock: AdjustableClock?
+    /// What `/metrics` shows.
+    let metrics: ServerMetrics
+    /// Write jobs waiting for the storage driver's writer (0 when it has no queue).
+    let writeQueueDepth: @Sendable () -> Int
 
     /// The HTTP layer over `services`; `close` shuts the storage driver down.
     public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
-                close: @escaping @Sendable () -> Void = {}, testClock: AdjustableClock? = nil) {
+                close: @escaping @Sendable () -> Void = {}, testClock: AdjustableClock? = nil,
+                metrics: ServerMetrics = ServerMetrics(), writeQueueDepth: @escaping @Sendable () -> Int = { 0 }) {
         self.services = services
+        self.metrics = metrics
+        self.writeQueueDepth = writeQueueDepth
         self.close = close
         self.testClock = testClock
         self.settings = settings

@@ -25,6 +25,14 @@ struct RouteTable: Sendable {
         prefixes.append((prefix, Dictionary(uniqueKeysWithValues: methods.map { ($0, handler) })))
     }
 
+    /// A bounded name of the route `path` takes, for metrics: the exact path, a prefix with `*`,
+    /// `/api/v1/<action>` for the dispatcher with a known action, or `unmatched`.
+    func label(for path: String, action: String?) -> String {
+        if path == "/api/v1/", let action, exact["/api/v1/" + action] != nil { return "/api/v1/" + action }
+        if exact[path] != nil { return path }
+        return prefixes.first { path.hasPrefix($0.prefix) }.map { $0.prefix + "*" } ?? "unmatched"
+    }
+
     /// The handlers of `path`, or `nil` when no route matches.
     func handlers(for path: String) -> [HTTPRequest.Method: Handler]? {
         exact[path] ?? prefixes.first { path.hasPrefix($0.prefix) }?.handlers   // first added prefix wins

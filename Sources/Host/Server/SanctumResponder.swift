@@ -13,10 +13,22 @@ struct SanctumResponder: HTTPResponder {
     let logger: Logger
     /// Peers whose `X-Forwarded-For` is believed.
     let trustedProxies: Set<String>
+    /// Where each answered request is counted.
+    let metrics: ServerMetrics
 
     static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 
     func respond(to request: Request, context: SanctumContext) async throws -> Response {
+        let started = ContinuousClock.now
+        let response = try await answer(request, context: context)
+        let path = request.uri.path
+        let action = path == "/api/v1/" ? Query(request.uri.query)["action"] : nil
+        metrics.recordRequest(route: routes.label(for: path, action: action), method: request.method.rawValue,
+                              status: response.status.code, duration: ContinuousClock.now - started)
+        return response
+    }
+
+    private func answer(_ request: Request, context: SanctumContext) async throws -> Response {
         var context = context
         if !trustedProxies.isEmpty {
             context.clientIP = ClientAddress.resolve(peer: context.remoteAddress, headers: request.headers, trustedProxies: trustedProxies)

@@ -59,7 +59,9 @@ public enum SanctumServer {
         let clock: @Sendable () -> Date
         if let testClock { clock = { testClock.now() } } else { clock = wallClock }
         let bus = EventBus()
+        let metrics = ServerMetrics()
         let store = try await openStore(path: databasePath(option: options.database, config: config), eventSink: bus.publish)
+        store.database.observeBatches { metrics.recordWriteBatch(size: $0) }
         var provided: [KeyKind: String] = [:]
         provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
         provided[.admin] = environment["SANCTUM_ADMIN_KEY"] ?? config.keys?.adminKey
@@ -78,14 +80,16 @@ public enum SanctumServer {
         let tierPlugins = (config.tiers ?? [:]).sorted { $0.key < $1.key }.flatMap(\.value.plugins)
         var seen = Set<String>()
         let wanted = tierPlugins.filter { registry.types[$0] != nil && seen.insert($0).inserted }
-        let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock)
+        let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock,
+                                                  observeHooks: { metrics.recordHook(plugin: $0.pluginID, hook: $0.hook, duration: $0.duration, failed: !$0.succeeded) })
         let (sites, siteKeys) = try await SiteDirectory.build(config: config, activated: Set(plugins.activatedIDs), known: Set(registry.types.keys),
                                                               store: store, environment: environment, now: clock())
         let services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter, activity: activity, sites: sites, plugins: plugins,
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
         let env = HostEnvironment(services: services, settings: settings, logger: logger,
                                   assets: try assets("widget", environment), site: try assets("site", environment),
-                                  close: { store.database.close() }, testClock: testClock)
+                                  close: { store.database.close() }, testClock: testClock, metrics: metrics,
+                                  writeQueueDepth: { store.database.writeQueueDepth })
         return (env, generated, siteKeys)
     }
 
@@ -104,9 +108,10 @@ public enum SanctumServer {
         env.addChatRoutes(to: &routes)
         env.addAdminRoutes(to: &routes)
         env.addWidgetRoutes(to: &routes)
+        env.addOperationsRoutes(to: &routes)
         if let clock = env.testClock { env.addTestClockRoute(clock, to: &routes) }
         routes.addPrefix("/static/", [.get]) { _, _ in throw APIError.notFound }
-        return SanctumResponder(routes: routes, logger: env.logger, trustedProxies: env.settings.trustedProxies)
+        return SanctumResponder(routes: routes, logger: env.logger, trustedProxies: env.settings.trustedProxies, metrics: env.metrics)
     }
 
     /// The Hummingbird application serving `env` on `host:port`.

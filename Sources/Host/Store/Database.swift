@@ -39,6 +39,15 @@ public final class Database: Sendable {
         return try body(connection)
     }
 
+    /// Write jobs waiting for the writer thread now.
+    public var writeQueueDepth: Int { writer.depth }
+
+    /// Calls `observer` with the size of every batch the writer commits (metrics). Set it once,
+    /// before traffic; it runs on the writer thread and must be quick.
+    public func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) {
+        writer.batchObserver.withLock { $0 = observer }
+    }
+
     /// Stops the writer thread after the queued writes are committed.
     public func close() {
         writer.stop()
@@ -94,6 +103,15 @@ private final class WriterThread: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Most writes one transaction takes; bounds the latency a batch adds to its first write.
     private let maxBatch = 512
+    /// Told the size of each committed batch.
+    let batchObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
+
+    /// Jobs queued and not yet taken by the writer.
+    var depth: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count
+    }
 
     init(connection: SQLiteConnection) {
         self.connection = connection
@@ -163,5 +181,6 @@ private final class WriterThread: @unchecked Sendable {
         connection.commitActions.removeAll(keepingCapacity: true)
         if commitError == nil { actions.forEach { $0() } }
         batch.forEach { $0.finish(commitError: commitError) }
+        batchObserver.withLock { $0 }?(batch.count)
     }
 }

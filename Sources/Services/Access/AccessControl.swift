@@ -11,6 +11,9 @@ public struct AccessControl: Sendable {
     let store: any ChatStore
 
     /// Access rules over these keys, sites, budgets and plugins.
+    /// Requests the rate limiter refused since start (metrics).
+    public var rateLimitRefusals: Int { limiter.refusals }
+
     public init(keys: KeyStore, sites: SiteDirectory, limiter: RateLimiter, plugins: PluginRuntime, store: any ChatStore) {
         self.keys = keys
         self.sites = sites

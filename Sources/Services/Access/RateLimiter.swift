@@ -71,7 +71,7 @@ public final class RateLimiter: Sendable {
             budget.perSecond > 0 ? max(1, Int(((1 - tokens) / budget.perSecond).rounded(.up))) : 3600
         }
     }
-    private struct State { var buckets: [String: Bucket] = [:]; var operations = 0 }
+    private struct State { var buckets: [String: Bucket] = [:]; var operations = 0; var refusals = 0 }
 
     private let budgets: [RateLimitedEndpoint: RateBudget]
     private let enabled: Bool
@@ -88,6 +88,9 @@ public final class RateLimiter: Sendable {
         self.clock = clock
     }
 
+    /// Requests refused since start, every endpoint and client together (metrics).
+    public var refusals: Int { state.withLock { $0.refusals } }
+
     /// Takes one token for `client` on `endpoint`. Returns `nil` when allowed, or the seconds
     /// until a token is available when the budget is exhausted.
     public func acquire(_ endpoint: RateLimitedEndpoint, client: String) -> Int? {
@@ -100,6 +103,7 @@ public final class RateLimiter: Sendable {
             bucket.refill(budget, now: now)
             guard bucket.tokens >= 1 else {
                 bucket.refused += 1
+                state.refusals += 1
                 state.buckets[key] = bucket
                 return bucket.wait(budget)
             }

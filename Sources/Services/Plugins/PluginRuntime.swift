@@ -39,16 +39,17 @@ public final class PluginRuntime: Service, Sendable {
     /// Ids of the activated plugins, in activation order.
     public var activatedIDs: [String] { entries.map(\.id) }
 
-    package init(entries: [Entry], logger: Logger) {
+    /// `observeHooks` is told every hook call (the host's metrics).
+    package init(entries: [Entry], logger: Logger, observeHooks: @escaping @Sendable (HookCall) -> Void = { _ in }) {
         self.entries = entries
         self.logger = logger
-        pipeline = HookPipeline(plugins: entries.map { ActivatedPlugin(id: $0.id, contributions: $0.contributions) }) { level, message in
+        pipeline = HookPipeline(plugins: entries.map { ActivatedPlugin(id: $0.id, contributions: $0.contributions) }, log: { level, message in
             switch level {
             case .error: logger.error("\(message)")
             case .warning: logger.warning("\(message)")
             default: logger.info("\(message)")
             }
-        }
+        }, observe: observeHooks)
         (observed, observerInput) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(Self.observerQueueCapacity))
     }
 
