@@ -1,0 +1,193 @@
+"""The integration examples in examples/ (docs/integrations.md), each tested for real: the
+WordPress plugin with php-cli and a WordPress stub, the Shopify app embed block rendered with
+python-liquid, the React component bundled with esbuild against a React shim, and the mobile
+WebView page in Chromium's phone emulation. Every example ends up in Chromium against the test
+server: bubble drawn, a message reaches the agent inbox."""
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from widget_helpers import (STRICT_CSP, HostSite, agent_reply, inbox_for, launch_chromium, page_html,
+                            send, site, wait_until)
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+HOSTILE = '"><script>alert(1)</script>'
+
+
+@pytest.fixture(scope="module")
+def pw():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(pw):
+    b = launch_chromium(pw)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    yield ctx
+    ctx.close()
+
+
+def csp(server):
+    return {"Content-Security-Policy": STRICT_CSP.format(origin=server.base_url,
+                                                         ws_origin=server.base_url.replace("http:", "ws:", 1))}
+
+
+class Tags(HTMLParser):
+    """The start tags of an HTML fragment as (tag, {attribute: value}), entities decoded."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.tags = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def find(self, tag, **attrs):
+        return [a for t, a in self.tags if t == tag and all(a.get(k) == v for k, v in attrs.items())]
+
+
+# Runs before the page's scripts (CSP does not apply to it): records CSP violations and page errors.
+WATCH = ("window.__violations = []; window.__errors = [];"
+         "document.addEventListener('securitypolicyviolation', e => __violations.push(e.violatedDirective + ' ' + e.blockedURI));"
+         "window.addEventListener('error', e => __errors.push(String(e.message)));")
+
+
+def until(page, expression, message=None):
+    """Polls `expression` with page.evaluate (Playwright's wait_for_function needs eval, which a strict CSP blocks)."""
+    return wait_until(lambda: page.evaluate(expression), message=message or expression)
+
+
+def open_example(context, url):
+    """Opens an example page and waits for the widget's bubble."""
+    page = context.new_page()
+    page.add_init_script(WATCH)
+    page.goto(url)
+    until(page, "!!(window.SanctumChat && SanctumChat.getState().initialized)")
+    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
+    return page
+
+
+def clean(page):
+    """No CSP violation, no uncaught error on the page."""
+    return page.evaluate("[__violations, __errors]") == [[], []]
+
+
+def chat_round_trip(server, page, text):
+    """Opens the window, sends `text` through the input and checks it reached the agent inbox."""
+    page.locator("#sanctum-chat-bubble").click()
+    until(page, "SanctumChat.getState().isOpen")
+    send(page, text)
+    until(page, "SanctumChat.getState().pendingCount === 0 && SanctumChat.getState().messageCount === 1", "message sent")
+    sid = page.evaluate("SanctumChat.getState().sessionId")
+    assert [m["message"] for m in inbox_for(server, sid)] == [text]
+    return sid
+
+
+# ------------------------------------------------------------------------------ WordPress
+
+WP_PLUGIN = EXAMPLES / "wordpress" / "sanctum-chat"
+needs_php = pytest.mark.skipif(not shutil.which("php"), reason="php-cli is not installed (scripts/setup installs it)")
+
+
+def wordpress(options, can_manage=True, submit=None, uninstall=False):
+    """Runs the plugin under the WordPress stub (Tests/e2e/fixtures/wordpress) and returns what it produced."""
+    request = {"plugin": str(WP_PLUGIN), "options": options, "can_manage": can_manage, "submit": submit, "uninstall": uninstall}
+    result = subprocess.run(["php", str(FIXTURES / "wordpress" / "render.php")], input=json.dumps(request),
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and not result.stderr, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+@needs_php
+def test_wordpress_plugin_files_pass_php_lint():
+    files = sorted(WP_PLUGIN.rglob("*.php")) + sorted((FIXTURES / "wordpress").glob("*.php"))
+    assert len(files) >= 4
+    for path in files:
+        result = subprocess.run(["php", "-l", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+    header = (WP_PLUGIN / "sanctum-chat.php").read_text()
+    assert "Plugin Name:       Sanctum Chat" in header and "Version:" in header
+    assert "=== Sanctum Chat ===" in (WP_PLUGIN / "readme.txt").read_text()
+
+
+@needs_php
+def test_wordpress_plugin_injects_nothing_when_disabled_or_unconfigured():
+    configured = {"enabled": True, "server_url": "https://chat.example.com", "widget_key": "pk_1"}
+    assert "<script" in wordpress(configured)["front"]
+    for options in (None, {**configured, "enabled": False}, {**configured, "server_url": ""},
+                    {**configured, "server_url": "javascript:alert(1)"}, "damaged"):
+        assert "<script" not in wordpress(options)["front"], options
+
+
+@needs_php
+def test_wordpress_plugin_escapes_hostile_settings_in_the_tag_and_the_settings_page():
+    out = wordpress({"enabled": True, "server_url": 'https://chat.example.com/support/"><script>x</script>',
+                     "widget_key": "pk_" + HOSTILE, "title": HOSTILE, "language": "de", "position": "bottom-left",
+                     "primary_color": "#0F766E"})
+    assert "<script>alert" not in out["front"] and "<script>x" not in out["front"]
+    [tag] = Tags(out["front"]).find("script")
+    assert tag["src"].startswith("https://chat.example.com/support") and tag["src"].endswith("/widget/chat-widget.js")
+    assert '"' not in tag["src"] and "<" not in tag["src"]
+    assert "async" in tag and tag["data-title"] == HOSTILE and tag["data-api-key"] == "pk_" + HOSTILE
+    assert (tag["data-auto-init"], tag["data-position"], tag["data-language"]) == ("true", "bottom-left", "de")
+
+    page = out["settings_page"]
+    assert "<script" not in page
+    form = Tags(page)
+    assert form.find("form", action="https://shop.example/wp-admin/options.php", method="post")
+    assert form.find("input", name="option_page", value="sanctum_chat") and form.find("input", name="_wpnonce")
+    assert form.find("input", name="sanctum_chat_settings[title]")[0]["value"] == HOSTILE
+    assert form.find("option", value="bottom-left")[0].get("selected") == "selected"
+    assert {a["name"] for a in form.find("input") + form.find("select") if a.get("name", "").startswith("sanctum_chat_settings")} == {
+        f"sanctum_chat_settings[{f}]" for f in ("enabled", "server_url", "widget_key", "position", "primary_color", "title", "language")}
+    assert out["pages"] == {"sanctum-chat": {"page_title": "Sanctum Chat", "menu_title": "Sanctum Chat", "capability": "manage_options"}}
+    assert out["setting"] == {"sanctum_chat_settings": {"group": "sanctum_chat", "sanitize": "sanctum_chat_sanitize"}}
+    assert "options-general.php?page=sanctum-chat" in out["links"][0]
+
+    visitor = wordpress({"enabled": True, "server_url": "https://chat.example.com"}, can_manage=False)
+    assert visitor["settings_page"] == "" and len(visitor["links"]) == 1
+
+
+@needs_php
+def test_wordpress_plugin_sanitizes_submitted_settings_and_uninstall_removes_them():
+    old = {"enabled": True, "server_url": "https://chat.example.com", "widget_key": "pk_old", "position": "top-left",
+           "primary_color": "#123456", "title": "Old", "language": "fr"}
+    out = wordpress(old, submit={"server_url": "https://chat.acme.test/widget/chat-widget.js?x=1", "widget_key": " pk_new ",
+                                 "position": "top-right", "primary_color": "#ABC", "title": "<b>Hi</b> " + HOSTILE,
+                                 "language": "pt-BR", "enabled": "1"})
+    assert out["sanitized"] == {"enabled": True, "server_url": "https://chat.acme.test", "widget_key": "pk_new",
+                                "position": "top-right", "primary_color": "#abc", "title": 'Hi ">alert(1)', "language": "pt-BR"}
+    assert out["errors"] == []
+    bad = wordpress(old, submit={"server_url": "javascript:alert(1)//", "widget_key": HOSTILE, "position": "nowhere",
+                                 "primary_color": "red", "language": HOSTILE, "title": "New"}, uninstall=True)["sanitized"]
+    assert bad == {**old, "enabled": False, "language": "", "title": "New"}
+    assert wordpress(old, uninstall=True)["options_after_uninstall"] == []
+
+
+@needs_php
+def test_wordpress_snippet_shows_the_widget_and_reaches_the_agent(server, site, context):
+    out = wordpress({"enabled": True, "server_url": server.base_url + "/", "widget_key": server.widget_key,
+                     "title": HOSTILE, "primary_color": "#0f766e", "position": "bottom-left"})
+    url = site.add("/wordpress", page_html(out["front"]), headers=csp(server))
+    page = open_example(context, url)
+    assert page.evaluate("SanctumChat.getConfig()")["title"] == HOSTILE
+    assert page.evaluate("document.querySelector('.sanctum-chat-widget').dataset.position") == "bottom-left"
+    chat_round_trip(server, page, "Hello from WordPress")
+    assert page.locator("#sanctum-chat-title").text_content() == HOSTILE
+    assert clean(page)
