@@ -191,3 +191,132 @@ def test_wordpress_snippet_shows_the_widget_and_reaches_the_agent(server, site, 
     chat_round_trip(server, page, "Hello from WordPress")
     assert page.locator("#sanctum-chat-title").text_content() == HOSTILE
     assert clean(page)
+
+
+# ------------------------------------------------------------------------------ Shopify
+
+SHOPIFY = EXAMPLES / "shopify" / "extensions" / "sanctum-chat"
+SCHEMA = re.compile(r"{%-?\s*schema\s*-?%}(.*?){%-?\s*endschema\s*-?%}", re.S)
+
+
+def shopify_block(settings, locale="en"):
+    """Renders the app embed block like Shopify does: the {% schema %} is taken out, `block.settings` given."""
+    import liquid
+    source = (SHOPIFY / "blocks" / "sanctum-chat.liquid").read_text()
+    return liquid.Template(SCHEMA.sub("", source)).render(block={"settings": settings}, request={"locale": {"iso_code": locale}})
+
+
+def test_shopify_block_schema_is_an_app_embed_with_the_settings():
+    toml = (SHOPIFY / "shopify.extension.toml").read_text()
+    assert re.search(r'^type = "theme"$', toml, re.M) and re.search(r'^name = "Sanctum Chat"$', toml, re.M)
+    schema = json.loads(SCHEMA.search((SHOPIFY / "blocks" / "sanctum-chat.liquid").read_text()).group(1))
+    assert schema["name"] == "Sanctum Chat" and schema["target"] == "body"
+    settings = {s["id"]: s for s in schema["settings"]}
+    assert list(settings) == ["server_url", "widget_key", "position", "primary_color", "title"]
+    assert all(s["label"] and s["type"] in ("text", "select", "color") for s in settings.values())
+    assert [o["value"] for o in settings["position"]["options"]][0] == settings["position"]["default"] == "bottom-right"
+    assert settings["primary_color"]["type"] == "color"
+
+
+def test_shopify_block_renders_an_escaped_loader_tag_and_nothing_without_a_valid_server():
+    settings = {"server_url": " https://chat.example.com/support/ ", "widget_key": "pk_" + HOSTILE, "position": "bottom-left",
+                "primary_color": "#0f766e", "title": HOSTILE}
+    html = shopify_block(settings, locale="de")
+    assert "<script>alert" not in html
+    [tag] = Tags(html).find("script")
+    assert tag == {"src": "https://chat.example.com/support/widget/chat-widget.js", "async": None, "data-auto-init": "true",
+                   "data-api-key": "pk_" + HOSTILE, "data-position": "bottom-left", "data-primary-color": "#0f766e",
+                   "data-title": HOSTILE, "data-language": "de"}
+    pasted = Tags(shopify_block({**settings, "server_url": "https://chat.example.com/widget/chat-widget.js"})).find("script")
+    assert pasted[0]["src"] == "https://chat.example.com/widget/chat-widget.js"
+    for url in ("", "javascript:alert(1)//", "chat.example.com", 'https://x.test/"><script>alert(1)</script>'):
+        assert "<script" not in shopify_block({**settings, "server_url": url}), url
+    assert "data-title" not in shopify_block({**settings, "title": ""})
+
+
+def test_shopify_block_shows_the_widget(server, site, context):
+    html = shopify_block({"server_url": server.base_url, "widget_key": server.widget_key, "position": "top-left",
+                          "primary_color": "#6b21a8", "title": "Shop " + HOSTILE})
+    page = open_example(context, site.add("/shopify", page_html(html), headers=csp(server)))
+    assert page.evaluate("document.querySelector('.sanctum-chat-widget').dataset.position") == "top-left"
+    chat_round_trip(server, page, "Hello from Shopify")
+    assert page.locator("#sanctum-chat-title").text_content() == "Shop " + HOSTILE
+    assert clean(page)
+
+
+# ------------------------------------------------------------------------------ React
+
+@pytest.fixture(scope="module")
+def react_bundle(tmp_path_factory):
+    """The test app (fixtures/react/app.jsx, which imports examples/react/SanctumChat.jsx) bundled
+    by esbuild, with `react` and `react-dom/client` aliased to the test's shim."""
+    esbuild = shutil.which("esbuild")
+    if not esbuild:
+        pytest.skip("esbuild is not installed (scripts/setup installs it)")
+    shim = FIXTURES / "react" / "react-shim.js"
+    out = tmp_path_factory.mktemp("react") / "app.js"
+    subprocess.run([esbuild, str(FIXTURES / "react" / "app.jsx"), "--bundle", "--format=iife", "--target=es2020",
+                    f"--alias:react={shim}", f"--alias:react-dom/client={shim}", f"--outfile={out}", "--log-level=warning"],
+                   check=True, cwd=ROOT, timeout=60)
+    return out.read_text()
+
+
+def widgets(page):
+    return page.evaluate("[document.querySelectorAll('.sanctum-chat-widget').length, document.querySelectorAll('script[src*=\"chat-widget.js\"]').length]")
+
+
+def events(page, name):
+    return [payload for event, payload in page.evaluate("window.events") if event == name]
+
+
+def test_react_component_mounts_updates_unmounts_and_remounts(server, site, context, react_bundle):
+    site.add("/react/app.js", react_bundle)
+    page = context.new_page()
+    page.add_init_script(WATCH)
+    page.goto(site.add("/react/", page_html('<div id="root"></div><script src="/react/app.js"></script>'), headers=csp(server)))
+    chat = {"baseUrl": server.base_url + "/", "apiKey": server.widget_key, "title": "Shop support", "position": "bottom-left"}
+
+    # Unmounted while the loader is still loading: nothing may appear afterwards.
+    page.evaluate("chat => { testApp.render('home', chat); testApp.unmount(); }", chat)
+    until(page, "!!window.SanctumChat")
+    page.wait_for_timeout(300)
+    assert widgets(page) == [0, 1]
+
+    # Mount under StrictMode (effects run, are cleaned up and run again): one widget, one ready.
+    page.evaluate("chat => testApp.render('home', chat)", chat)
+    until(page, "SanctumChat.getState().initialized")
+    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
+    until(page, "events.some(e => e[0] === 'ready')")
+    assert widgets(page) == [1, 1] and len(events(page, "ready")) == 1
+    assert page.evaluate("SanctumChat.getConfig().position") == "bottom-left"
+    sid = chat_round_trip(server, page, "Hello from React")
+    until(page, "events.some(e => e[0] === 'message')")
+    assert [(m["type"], m["message"]) for m in events(page, "message")] == [("user", "Hello from React")]
+    assert len(events(page, "open")) == 1
+
+    # New props: options applied live, the new callback receives the next event.
+    page.evaluate("chat => testApp.render('home', chat, 'message-2')", {**chat, "title": "Changed title", "primaryColor": "#0f766e"})
+    until(page, "SanctumChat.getConfig().title === 'Changed title'")
+    assert page.locator("#sanctum-chat-title").text_content() == "Changed title"
+    assert page.evaluate("SanctumChat.getConfig().primaryColor") == "#0f766e"
+    agent_reply(server, sid, "Reply to React")
+    until(page, "events.some(e => e[0] === 'message-2')")
+    assert [(m["type"], m["message"]) for m in events(page, "message-2")] == [("bot", "Reply to React")]
+    assert len(events(page, "message")) == 1
+
+    # SPA navigation to another route with its own <SanctumChat>: still one widget, same conversation.
+    page.evaluate("chat => testApp.render('orders', chat)", chat)
+    until(page, "SanctumChat.getState().initialized && SanctumChat.getConfig().title === 'Shop support'")
+    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
+    assert widgets(page) == [1, 1]
+    until(page, "SanctumChat.getState().isLoaded")
+    assert page.evaluate("SanctumChat.getState().sessionId") == sid
+
+    page.evaluate("testApp.unmount()")
+    assert widgets(page) == [0, 1] and page.evaluate("SanctumChat.getState().initialized") is False
+
+    page.evaluate("chat => testApp.render('home', chat)", chat)
+    until(page, "SanctumChat.getState().initialized")
+    page.locator("#sanctum-chat-bubble").wait_for(state="visible")
+    assert widgets(page) == [1, 1]
+    assert clean(page)
