@@ -320,3 +320,74 @@ def test_react_component_mounts_updates_unmounts_and_remounts(server, site, cont
     page.locator("#sanctum-chat-bubble").wait_for(state="visible")
     assert widgets(page) == [1, 1]
     assert clean(page)
+
+
+# ------------------------------------------------------------------------------ Mobile WebView
+
+WEBVIEW = EXAMPLES / "webview"
+# The native side as the page sees it: WKWebView's message handler (objects) or Android's
+# addJavascriptInterface object (strings only). Messages are collected in window.__native.
+BRIDGES = {
+    "ios": "window.__native = []; window.webkit = { messageHandlers: { sanctum: { postMessage(m) {"
+           " __native.push(JSON.parse(JSON.stringify(m))); } } } };",
+    "android": "window.__native = []; window.SanctumAndroid = { postMessage(s) {"
+               " if (typeof s !== 'string') throw new TypeError('Android bridges take strings'); __native.push(JSON.parse(s)); } };",
+}
+
+
+def native(page, kind=None):
+    return [m["payload"] for m in page.evaluate("window.__native") if kind is None or m["type"] == kind]
+
+
+@pytest.mark.parametrize("device, bridge", [("iPhone 13", "ios"), ("Pixel 7", "android"), ("iPad Mini", "ios")])
+def test_webview_page_is_full_screen_and_talks_to_the_native_app(server, site, browser, pw, device, bridge):
+    ws = server.base_url.replace("http:", "ws:", 1)
+    html = ((WEBVIEW / "index.html").read_text().replace("wss://chat.example.com", ws)
+            .replace("https://chat.example.com", server.base_url).replace("pk_live_REPLACE_ME", server.widget_key))
+    site.add("/app/webview.js", (WEBVIEW / "webview.js").read_text())
+    site.add("/app/webview.css", (WEBVIEW / "webview.css").read_text(), ctype="text/css")
+    url = site.add("/app/index.html", html)
+    emulation = {k: v for k, v in pw.devices[device].items() if k != "default_browser_type"}
+    context = browser.new_context(**emulation)
+    try:
+        page = context.new_page()
+        page.add_init_script(WATCH)
+        page.add_init_script(BRIDGES[bridge])
+        page.goto(url + "?language=de&title=Hilfe")
+        until(page, "window.__native.some(m => m.type === 'open')", "opened on start")
+        assert [m["type"] for m in page.evaluate("__native")][:2] == ["ready", "open"]
+        assert native(page, "ready")[0]["initialized"] is True
+        assert page.evaluate("SanctumChat.getConfig()")["language"] == "de"
+        assert page.locator("#sanctum-chat-title").text_content() == "Hilfe"
+        assert page.locator("#sanctum-webview-status").is_hidden()
+
+        # Full screen: the chat window covers the whole viewport and the bubble is hidden.
+        until(page, "SanctumChat.getState().isOpen")
+        page.wait_for_timeout(400)  # the opening transition
+        viewport = emulation["viewport"]
+        box = page.locator("#sanctum-chat-window").bounding_box()
+        assert [round(box[k]) for k in ("x", "y", "width", "height")] == [0, 0, viewport["width"], viewport["height"]]
+        assert page.locator("#sanctum-chat-bubble").is_hidden()
+
+        # Commands from the app.
+        page.evaluate("sanctumNative.identify('{\"id\": \"user-42\", \"name\": \"Ada\"}')")
+        assert page.evaluate("SanctumChat.getState().user") == {"id": "user-42", "name": "Ada"}
+        page.evaluate("sanctumNative.sendMessage('Hello from the app')")
+        until(page, "window.__native.some(m => m.type === 'sent')")
+        assert native(page, "sent")[0]["clientMessageId"]
+        until(page, "window.__native.some(m => m.type === 'message' && m.payload.type === 'user')", "accepted by the server")
+        sid = page.evaluate("SanctumChat.getState().sessionId")
+        assert [m["message"] for m in inbox_for(server, sid)] == ["Hello from the app"]
+        agent_reply(server, sid, "Hello from support")
+        until(page, "window.__native.some(m => m.type === 'message' && m.payload.type === 'bot')")
+        assert [(m["type"], m["message"]) for m in native(page, "message")] == [("user", "Hello from the app"), ("bot", "Hello from support")]
+
+        page.evaluate("sanctumNative.close()")
+        until(page, "window.__native.some(m => m.type === 'close')")
+        page.evaluate("sanctumNative.open()")
+        until(page, "window.__native.filter(m => m.type === 'open').length === 2")
+        page.evaluate("sanctumNative.getState()")
+        assert native(page, "state")[-1]["isOpen"] is True
+        assert clean(page)
+    finally:
+        context.close()
