@@ -391,3 +391,15 @@ def test_webview_page_is_full_screen_and_talks_to_the_native_app(server, site, b
         assert clean(page)
     finally:
         context.close()
+
+
+def test_integration_docs_link_every_example_and_their_links_resolve():
+    pages = [ROOT / "docs" / "integrations.md", EXAMPLES / "README.md"] + sorted(EXAMPLES.glob("*/README.md"))
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text()):
+            if not re.match(r"[a-z]+:", target):
+                assert (page.parent / target).exists(), f"{page.relative_to(ROOT)} links to missing {target}"
+    integrations = (ROOT / "docs" / "integrations.md").read_text()
+    for example in ("wordpress", "shopify", "react", "webview"):
+        assert f"../examples/{example}" in integrations and (EXAMPLES / example / "README.md").exists()
+    assert "docs/integrations.md" in (ROOT / "README.md").read_text()
