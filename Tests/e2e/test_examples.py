@@ -11,35 +11,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from widget_helpers import (STRICT_CSP, HostSite, agent_reply, inbox_for, launch_chromium, page_html,
-                            send, site, wait_until)
+from widget_helpers import STRICT_CSP, agent_reply, browser, context, inbox_for, page_html, send, site, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HOSTILE = '"><script>alert(1)</script>'
-
-
-@pytest.fixture(scope="module")
-def pw():
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(pw):
-    b = launch_chromium(pw)
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield ctx
-    ctx.close()
 
 
 def csp(server):
@@ -340,14 +318,14 @@ def native(page, kind=None):
 
 
 @pytest.mark.parametrize("device, bridge", [("iPhone 13", "ios"), ("Pixel 7", "android"), ("iPad Mini", "ios")])
-def test_webview_page_is_full_screen_and_talks_to_the_native_app(server, site, browser, pw, device, bridge):
+def test_webview_page_is_full_screen_and_talks_to_the_native_app(server, site, browser, device, bridge):
     ws = server.base_url.replace("http:", "ws:", 1)
     html = ((WEBVIEW / "index.html").read_text().replace("wss://chat.example.com", ws)
             .replace("https://chat.example.com", server.base_url).replace("pk_live_REPLACE_ME", server.widget_key))
     site.add("/app/webview.js", (WEBVIEW / "webview.js").read_text())
     site.add("/app/webview.css", (WEBVIEW / "webview.css").read_text(), ctype="text/css")
     url = site.add("/app/index.html", html)
-    emulation = {k: v for k, v in pw.devices[device].items() if k != "default_browser_type"}
+    emulation = {k: v for k, v in browser.devices[device].items() if k != "default_browser_type"}
     context = browser.new_context(**emulation)
     try:
         page = context.new_page()

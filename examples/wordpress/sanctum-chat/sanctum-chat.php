@@ -219,63 +219,67 @@ function sanctum_chat_render_section() {
 	echo '<p>' . esc_html__( 'Connect the site to your Sanctum server. Visitors see the chat bubble on every page once it is enabled and the server URL is set.', 'sanctum-chat' ) . '</p>';
 }
 
+/** Prints an <input> with its attributes escaped, and an optional description below it. */
+function sanctum_chat_input( $attributes, $description = '' ) {
+	echo '<input';
+	foreach ( $attributes as $name => $value ) {
+		printf( ' %s="%s"', $name, esc_attr( $value ) );
+	}
+	echo '>';
+	if ( '' !== $description ) {
+		echo '<p class="description">' . esc_html( $description ) . '</p>';
+	}
+}
+
 function sanctum_chat_render_field( $args ) {
 	$settings = sanctum_chat_settings();
 	$field    = $args['field'];
-	$id       = 'sanctum_chat_' . $field;
-	$name     = SANCTUM_CHAT_OPTION . '[' . $field . ']';
 	$value    = $settings[ $field ];
+	$input    = array(
+		'id'   => 'sanctum_chat_' . $field,
+		'name' => SANCTUM_CHAT_OPTION . '[' . $field . ']',
+	);
 
 	switch ( $field ) {
 		case 'enabled':
 			printf(
 				'<label><input type="checkbox" id="%s" name="%s" value="1"%s> %s</label>',
-				esc_attr( $id ),
-				esc_attr( $name ),
+				esc_attr( $input['id'] ),
+				esc_attr( $input['name'] ),
 				checked( (bool) $value, true, false ),
 				esc_html__( 'Add the chat widget to the site', 'sanctum-chat' )
 			);
 			break;
 		case 'server_url':
-			printf(
-				'<input type="url" class="regular-text code" id="%s" name="%s" value="%s" placeholder="https://chat.example.com">',
-				esc_attr( $id ),
-				esc_attr( $name ),
-				esc_attr( $value )
+			sanctum_chat_input(
+				$input + array( 'type' => 'url', 'class' => 'regular-text code', 'value' => $value, 'placeholder' => 'https://chat.example.com' ),
+				__( 'The address of your Sanctum server (the loader is its /widget/chat-widget.js).', 'sanctum-chat' )
 			);
-			echo '<p class="description">' . esc_html__( 'The address of your Sanctum server (the loader is its /widget/chat-widget.js).', 'sanctum-chat' ) . '</p>';
 			break;
 		case 'widget_key':
-			printf(
-				'<input type="text" class="regular-text code" id="%s" name="%s" value="%s" placeholder="pk_live_…" autocomplete="off">',
-				esc_attr( $id ),
-				esc_attr( $name ),
-				esc_attr( $value )
+			sanctum_chat_input(
+				$input + array( 'type' => 'text', 'class' => 'regular-text code', 'value' => $value, 'placeholder' => 'pk_live_…', 'autocomplete' => 'off' ),
+				__( 'The site\'s public widget key. Never enter the agent API key here: it would be visible to every visitor.', 'sanctum-chat' )
 			);
-			echo '<p class="description">' . esc_html__( 'The site\'s public widget key. Never enter the agent API key here: it would be visible to every visitor.', 'sanctum-chat' ) . '</p>';
 			break;
 		case 'position':
-			printf( '<select id="%s" name="%s">', esc_attr( $id ), esc_attr( $name ) );
+			printf( '<select id="%s" name="%s">', esc_attr( $input['id'] ), esc_attr( $input['name'] ) );
 			foreach ( sanctum_chat_positions() as $position => $label ) {
 				printf( '<option value="%s"%s>%s</option>', esc_attr( $position ), selected( $value, $position, false ), esc_html( $label ) );
 			}
 			echo '</select>';
 			break;
 		case 'primary_color':
-			printf( '<input type="color" id="%s" name="%s" value="%s">', esc_attr( $id ), esc_attr( $name ), esc_attr( $value ) );
+			sanctum_chat_input( $input + array( 'type' => 'color', 'value' => $value ) );
 			break;
 		case 'title':
-			printf( '<input type="text" class="regular-text" id="%s" name="%s" value="%s" maxlength="80">', esc_attr( $id ), esc_attr( $name ), esc_attr( $value ) );
+			sanctum_chat_input( $input + array( 'type' => 'text', 'class' => 'regular-text', 'value' => $value, 'maxlength' => '80' ) );
 			break;
 		case 'language':
-			printf(
-				'<input type="text" class="small-text" id="%s" name="%s" value="%s" placeholder="%s">',
-				esc_attr( $id ),
-				esc_attr( $name ),
-				esc_attr( $value ),
-				esc_attr( str_replace( '_', '-', get_locale() ) )
+			sanctum_chat_input(
+				$input + array( 'type' => 'text', 'class' => 'small-text', 'value' => $value, 'placeholder' => str_replace( '_', '-', get_locale() ) ),
+				__( 'A language tag such as en, de or ar. Empty: the site\'s language.', 'sanctum-chat' )
 			);
-			echo '<p class="description">' . esc_html__( 'A language tag such as en, de or ar. Empty: the site\'s language.', 'sanctum-chat' ) . '</p>';
 			break;
 	}
 }
