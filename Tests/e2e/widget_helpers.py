@@ -167,6 +167,7 @@ def session_id(page):
 def browser():
     with sync_playwright() as p:
         b = launch_chromium(p)
+        b.devices = p.devices  # Playwright's device descriptors, for phone emulation (test_examples.py)
         yield b
         b.close()
 
