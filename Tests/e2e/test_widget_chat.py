@@ -319,6 +319,18 @@ def test_data_attributes_auto_init(server, site, context):
     assert bubbles(page, "bot") == ["Data greeting"]
 
 
+def test_data_attributes_apply_when_the_page_starts_the_widget_itself(server, site, context):
+    url = site.add("/data-manual", page_html(loader_tag(server, auto_init="false", position="top-left", title="Tag title"),
+                                             head=ICON))
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("window.SanctumChat && SanctumChat.getState")
+    assert page.evaluate("SanctumChat.getState().initialized") is False, "auto-init off: nothing drawn yet"
+    page.evaluate("SanctumChat.init({ theme: 'dark' })")
+    cfg = page.evaluate("SanctumChat.getConfig()")
+    assert (cfg["position"], cfg["title"], cfg["theme"]) == ("top-left", "Tag title", "dark")
+
+
 def test_public_api_events_and_lifecycle(server, site, context):
     url = site.add("/api", page_html(f'<script src="{server.base_url}/widget/chat-widget.js"></script>', head=ICON))
     page = context.new_page()

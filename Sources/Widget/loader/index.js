@@ -17,9 +17,10 @@ function start(window, document) {
   const queued = takeQueue(stub);
   const dataOptions = configFromDataset(script && script.dataset);
   const autoInit = script && script.dataset.autoInit;
-  if (autoInit !== 'false' && (autoInit || Object.keys(dataOptions).length)) {
-    widget.preset(dataOptions);
-    if (!queued.some(([method]) => method === 'init')) api.init({});
+  // The tag's options apply whoever calls init: the tag itself, the queue or the page later.
+  widget.preset(dataOptions);
+  if (autoInit !== 'false' && (autoInit || Object.keys(dataOptions).length) && !queued.some(([method]) => method === 'init')) {
+    api.init({});
   }
   runQueue(api, queued).forEach((error) => window.console && console.warn('SanctumChat: ' + error.message));
 }
