@@ -145,8 +145,14 @@ public enum SanctumServer {
     /// `sanctum serve` with the plugins in `registry`: runs until SIGINT/SIGTERM, then finishes
     /// in-flight requests, flushes pending activity and closes the database after its last commit.
     public static func serve(_ options: ServeOptions, plugins registry: PluginRegistry) async throws {
-        var logger = Logger(label: "sanctum")
-        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        var logger: Logger
+        switch environment["LOG_FORMAT"] {
+        case nil, "", "text": logger = Logger(label: "sanctum")
+        case "json": logger = Logger(label: "sanctum") { JSONLogHandler(label: $0) }
+        case let other?: throw ConfigError(description: "LOG_FORMAT: expected text or json, found \"\(other)\"")
+        }
+        logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let config = try options.configPath.map(SanctumConfig.load(path:)) ?? SanctumConfig()
         let (env, generated, siteKeys) = try await makeEnvironment(options: options, config: config,
                                                                    environment: ProcessInfo.processInfo.environment, logger: logger,
