@@ -35,8 +35,8 @@ extension HostEnvironment {
     /// Serves one stream connection: authenticate, subscribe, replay after `last_event_id`, then
     /// live events and the client's typing/read frames, until either side closes.
     ///
-    /// Two tasks per connection (this one reads the client, one child forwards events): an idle
-    /// connection costs a few tens of kilobytes, so one server holds tens of thousands.
+    /// One task per connection (this one reads the client); live events are forwarded by
+    /// `StreamForwarder`, whose task runs only while events are queued.
     ///
     /// Errors of the WebSocket layer while reading (invalid UTF-8 in a text frame, a message too
     /// large) are thrown, so that HummingbirdWebSocket closes with their code (1007, 1009).
@@ -62,8 +62,13 @@ extension HostEnvironment {
             holdsSlot = true
         }
 
-        let subscription = bus.subscribe(scope)
-        defer { bus.unsubscribe(subscription) }
+        let forwarder = StreamForwarder(write: { event in try await self.send(outbound, ["type": "event", "event": event.json]) },
+                                        tooSlow: { await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id") })
+        let subscription = bus.subscribe(scope, deliver: forwarder.offer)
+        defer {
+            forwarder.stop()
+            bus.unsubscribe(subscription)
+        }
         var cursor = max(0, query["last_event_id"].flatMap(PythonText.int) ?? 0)
         do {
             let start = try await services.events.resumePoint(cursor)
@@ -79,21 +84,10 @@ extension HostEnvironment {
         } catch {
             return
         }
-        let replayedUpTo = cursor
+        forwarder.start(after: cursor)
         let sessionID: String? = if case .session(let id, _) = scope { id } else { nil }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await event in subscription.events where event.id > replayedUpTo {
-                    do { try await self.send(outbound, ["type": "event", "event": event.json]) } catch { return }
-                }
-                if subscription.overflowed {
-                    await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id")
-                }
-            }
-            while let frame = try await frames.next() {
-                await handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
-            }
-            group.cancelAll()
+        while let frame = try await frames.next() {
+            await handleFrame(frame, identity: identity, sessionID: sessionID, outbound: outbound)
         }
     }
 

@@ -12,20 +12,37 @@ import Synchronization
 public final class EventBus: Sendable {
     /// Events a subscriber may have waiting before it is cut off.
     public static let bufferLimit = 1000
+    /// The (finished) stream of subscriptions that take their events through a closure.
+    static let noEvents = AsyncStream<ChatEvent> { $0.finish() }
 
     /// One subscriber's view.
     public final class Subscription: Sendable {
-        /// The events, in commit order.
+        /// The events, in commit order (always empty for a subscription with a `deliver` closure).
         public let events: AsyncStream<ChatEvent>
-        let continuation: AsyncStream<ChatEvent>.Continuation
+        let continuation: AsyncStream<ChatEvent>.Continuation?
+        /// Takes each event instead of the stream; `false` cuts the subscriber off.
+        let deliver: (@Sendable (ChatEvent) -> Bool)?
         let id: Int
         let scope: EventScope
         private let overflow = Mutex(false)
 
-        init(id: Int, scope: EventScope) {
+        init(id: Int, scope: EventScope, deliver: (@Sendable (ChatEvent) -> Bool)?) {
             self.id = id
             self.scope = scope
-            (events, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(EventBus.bufferLimit))
+            self.deliver = deliver
+            if deliver == nil {
+                let (events, continuation) = AsyncStream.makeStream(of: ChatEvent.self, bufferingPolicy: .bufferingOldest(EventBus.bufferLimit))
+                (self.events, self.continuation) = (events, continuation)
+            } else {
+                (events, continuation) = (EventBus.noEvents, nil)
+            }
+        }
+
+        /// Hands `event` over; `false` when the subscriber is too far behind.
+        func offer(_ event: ChatEvent) -> Bool {
+            if let deliver { return deliver(event) }
+            if case .dropped = continuation?.yield(event) { return false }
+            return true
         }
 
         /// Whether the stream ended because the subscriber fell too far behind.
@@ -59,10 +76,14 @@ public final class EventBus: Sendable {
     public var subscriberCount: Int { state.withLock { $0.count } }
 
     /// Starts receiving events in `scope`. Call ``unsubscribe(_:)`` when done.
-    public func subscribe(_ scope: EventScope) -> Subscription {
+    ///
+    /// With `deliver`, each event is handed to it instead of ``Subscription/events``, on the
+    /// publishing thread and under the bus's lock: it must only enqueue (no task of the
+    /// subscriber waits while idle). Returning `false` cuts the subscriber off as an overflow.
+    public func subscribe(_ scope: EventScope, deliver: (@Sendable (ChatEvent) -> Bool)? = nil) -> Subscription {
         state.withLock { s in
             s.nextID += 1
-            let subscription = Subscription(id: s.nextID, scope: scope)
+            let subscription = Subscription(id: s.nextID, scope: scope, deliver: deliver)
             switch scope {
             case .session(let id, _): s.bySession[id, default: [:]][subscription.id] = subscription
             case .site(let id): s.bySite[id, default: [:]][subscription.id] = subscription
@@ -76,7 +97,7 @@ public final class EventBus: Sendable {
     /// Stops a subscription and ends its stream.
     public func unsubscribe(_ subscription: Subscription) {
         remove(subscription)
-        subscription.continuation.finish()
+        subscription.continuation?.finish()
     }
 
     /// Delivers committed events to every subscriber whose scope contains them.
@@ -87,7 +108,7 @@ public final class EventBus: Sendable {
                 let sessionTargets = (s.bySession[event.sessionID] ?? [:]).values.filter { $0.scope.contains(event) }
                 let targets = sessionTargets + Array((s.bySite[event.siteID] ?? [:]).values) + Array(s.all.values)
                 for subscriber in targets {
-                    if case .dropped = subscriber.continuation.yield(event) { overflowed.append(subscriber) }
+                    if !subscriber.offer(event) { overflowed.append(subscriber) }
                 }
             }
         }
