@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 4
+    static let currentVersion: Int64 = 5
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -88,6 +88,7 @@ enum Schema {
         if found < 2 { try migrateToVersion2(connection) }
         if found < 3 { try migrateToVersion3(connection) }
         if found < 4 { try migrateToVersion4(connection) }
+        if found < 5 { try migrateToVersion5(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -190,5 +191,13 @@ enum Schema {
             CREATE INDEX IF NOT EXISTS sanctum_plugin_data_expiry
                 ON sanctum_plugin_data(plugin_id, expires_at) WHERE expires_at IS NOT NULL;
             """)
+    }
+
+    /// Message metadata: what plugins attached to a message or reply (compact JSON, an object of
+    /// namespaced objects); NULL for older rows and messages without any.
+    private static func migrateToVersion5(_ c: SQLiteConnection) throws {
+        for table in ["web_chat_messages", "web_chat_responses"] where !(try c.columns(of: table)).contains("metadata") {
+            try c.execute("ALTER TABLE \(table) ADD COLUMN metadata TEXT")
+        }
     }
 }
