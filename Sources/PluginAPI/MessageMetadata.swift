@@ -43,10 +43,12 @@ public struct MessageMetadata: Sendable, Hashable, Codable {
         return merged
     }
 
-    /// The size of the compact JSON with sorted keys, in UTF-8 bytes: what ``maximumSize`` limits.
+    /// The size of the compact JSON with sorted keys, in UTF-8 bytes: what ``maximumSize`` limits
+    /// (a NaN or infinite number counts as the `null` the host stores for it).
     public var encodedSize: Int {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "null", negativeInfinity: "null", nan: "null")
         return (try? encoder.encode(self).count) ?? Int.max
     }
 

@@ -57,6 +57,7 @@ final class MessageMetadataHookTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(MessageMetadata.self, from: JSONEncoder().encode(metadata)), metadata)
         XCTAssertEqual(metadata.encodedSize, #"{"i18n":{"language":"de"}}"#.utf8.count)
         XCTAssertTrue(MessageMetadata().isEmpty)
+        XCTAssertLessThan(MessageMetadata(["p": ["n": .number(.nan)]]).encodedSize, 20, "a NaN is measured, not refused")
     }
 
     func testClientHintsReachTheHookAndItsMembersAreAttached() async throws {
