@@ -116,7 +116,7 @@ trim_backlog() { # target, pending now
     done
 }
 # Writes $1 pending messages over 1,000 sessions straight into the database (the triggers of
-# schema version 5 count them as the server would), for a backlog far larger than HTTP posts
+# schema version 6 count them as the server would), for a backlog far larger than HTTP posts
 # could build in a benchmark's time.
 seed_backlog() {
     python3 - "$DB" "$1" <<'PY'

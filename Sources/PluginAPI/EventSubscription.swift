@@ -14,7 +14,8 @@ public struct LoggedEvent: Sendable, Equatable {
     /// When the event was committed.
     public var at: Date
     /// The event's `data` object as UTF-8 JSON (decode it with `JSONSerialization` or a
-    /// `Decodable` type of your own).
+    /// `Decodable` type of your own). Since PluginAPI 2.2 the data of a `message` or `reply`
+    /// event has a `metadata` member (decodable as ``MessageMetadata``) when plugins attached some.
     public var data: Data
 
     /// An event with every field given (the host builds these; tests build their own).

@@ -16,12 +16,22 @@ public struct MessageDraft: Sendable, Equatable {
     public var sessionID: String
     /// The text, already trimmed and length-checked by the host.
     public var text: String
+    /// What earlier transformers attached, by plugin id (empty for validators, which run
+    /// first). Since PluginAPI 2.2.
+    public var metadata: MessageMetadata
+    /// The hints the client sent in the request's `metadata` field, by namespace: for example
+    /// the widget's active language. Never stored: copy what you need into your own namespace
+    /// with ``MessageRewrite/metadata``. Since PluginAPI 2.2.
+    public var clientMetadata: MessageMetadata
 
     /// A draft (the host builds these; tests build their own).
-    public init(kind: MessageKind, sessionID: String, text: String) {
+    public init(kind: MessageKind, sessionID: String, text: String, metadata: MessageMetadata = MessageMetadata(),
+                clientMetadata: MessageMetadata = MessageMetadata()) {
         self.kind = kind
         self.sessionID = sessionID
         self.text = text
+        self.metadata = metadata
+        self.clientMetadata = clientMetadata
     }
 }
 
@@ -39,15 +49,20 @@ public struct StoredMessage: Sendable, Equatable {
     public var site: SiteInfo
     /// When the host stored it.
     public var storedAt: Date
+    /// The metadata stored with it, by plugin id (empty when no transformer attached any).
+    /// Since PluginAPI 2.2.
+    public var metadata: MessageMetadata
 
     /// A committed message (the host builds these; tests build their own).
-    public init(kind: MessageKind, id: Int64, sessionID: String, text: String, site: SiteInfo, storedAt: Date) {
+    public init(kind: MessageKind, id: Int64, sessionID: String, text: String, site: SiteInfo, storedAt: Date,
+                metadata: MessageMetadata = MessageMetadata()) {
         self.kind = kind
         self.id = id
         self.sessionID = sessionID
         self.text = text
         self.site = site
         self.storedAt = storedAt
+        self.metadata = metadata
     }
 }
 
@@ -114,10 +129,16 @@ public struct MessageValidator: Sendable {
     }
 }
 
-/// Rewrites a message's text before it is stored (`MessageWillBePosted`, replace half).
+/// Rewrites a message's text before it is stored (`MessageWillBePosted`, replace half) and,
+/// since PluginAPI 2.2, attaches metadata to it.
 ///
 /// ``transform`` gets the draft as the previous transformer left it and returns the new text;
 /// the kind and session cannot change. Return `draft.text` to leave a message alone.
+/// A transformer made with ``rewriting(name:kinds:budget:policy:_:)`` returns a
+/// ``MessageRewrite`` instead: the text plus members the host sets in the plugin's own
+/// namespace of ``MessageDraft/metadata`` (never another plugin's). If the message's metadata
+/// would then exceed ``MessageMetadata/maximumSize``, the call counts as failed and its
+/// ``policy`` applies (fail-open keeps the text and metadata as they were).
 /// Implementers must answer within ``budget`` without blocking a thread and must return the
 /// same text for the same input; they must not return an empty text for a non-empty one (the
 /// host stores what they return).
@@ -128,10 +149,16 @@ public struct MessageTransformer: Sendable {
     public var kinds: Set<MessageKind>
     /// How long the host waits before applying ``policy``.
     public var budget: Duration
-    /// What happens when ``transform`` throws or misses ``budget`` (fail-open keeps the text).
+    /// What happens when the hook throws or misses ``budget`` (fail-open keeps the text).
     public var policy: FailurePolicy
-    /// The new text for one draft.
-    public var transform: @Sendable (MessageDraft, HookContext) async throws -> String
+    /// The new text and the members to attach for one draft: what the host calls. Since PluginAPI 2.2.
+    public var rewrite: @Sendable (MessageDraft, HookContext) async throws -> MessageRewrite
+
+    /// The new text for one draft (the text half of ``rewrite``; setting it attaches nothing).
+    public var transform: @Sendable (MessageDraft, HookContext) async throws -> String {
+        get { { [rewrite] draft, context in try await rewrite(draft, context).text } }
+        set { rewrite = { [newValue] draft, context in MessageRewrite(text: try await newValue(draft, context)) } }
+    }
 
     /// A transformer of visitor messages by default: 50 ms, fail-open.
     public init(name: String, kinds: Set<MessageKind> = [.visitor], budget: Duration = .milliseconds(50),
@@ -141,7 +168,25 @@ public struct MessageTransformer: Sendable {
         self.kinds = kinds
         self.budget = budget
         self.policy = policy
-        self.transform = transform
+        self.rewrite = { draft, context in MessageRewrite(text: try await transform(draft, context)) }
+    }
+
+    /// A transformer that also attaches metadata under its plugin's id (visitor messages by
+    /// default: 50 ms, fail-open). Since PluginAPI 2.2.
+    ///
+    /// ```swift
+    /// MessageTransformer.rewriting(name: "translate") { draft, _ in
+    ///     let language = draft.clientMetadata["i18n"]?["language"]?.stringValue ?? "en"
+    ///     return MessageRewrite(text: translate(draft.text, from: language),
+    ///                           metadata: ["original": .string(draft.text), "language": .string(language)])
+    /// }
+    /// ```
+    public static func rewriting(name: String, kinds: Set<MessageKind> = [.visitor], budget: Duration = .milliseconds(50),
+                                 policy: FailurePolicy = .failOpen,
+                                 _ rewrite: @escaping @Sendable (MessageDraft, HookContext) async throws -> MessageRewrite) -> MessageTransformer {
+        var transformer = MessageTransformer(name: name, kinds: kinds, budget: budget, policy: policy) { draft, _ in draft.text }
+        transformer.rewrite = rewrite
+        return transformer
     }
 }
 

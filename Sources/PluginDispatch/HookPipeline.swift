@@ -32,7 +32,8 @@ public enum PreparedMessage: Sendable, Equatable {
 ///   plugin, the order of its contributions.
 /// - Validators: the first rejection wins and later validators are not run.
 /// - Transformers: run after all validators, each on the previous one's text; only the text
-///   can change.
+///   and the transformer's own namespace of the metadata (its plugin id) can change. Metadata
+///   over ``MessageMetadata/maximumSize`` counts as a failure of the transformer that caused it.
 /// - Authorizers: the first deny wins; otherwise allow if any allowed, else abstain.
 /// - A hook that throws or misses its budget follows its policy: fail-open continues as if it
 ///   allowed (or left the text unchanged, or abstained); fail-closed rejects the message with
@@ -100,8 +101,8 @@ public final class HookPipeline: Sendable {
             guard let plugin = plugins[id] else { continue }
             for transformer in plugin.contributions.transformers where transformer.kinds.contains(draft.kind) {
                 let input = current
-                switch await call(id, transformer.name, budget: transformer.budget, { try await transformer.transform(input, context) }) {
-                case .value(let text): current.text = text
+                switch await call(id, transformer.name, budget: transformer.budget, { try await Self.rewrite(input, with: transformer, of: id, context) }) {
+                case .value(let rewritten): current = rewritten
                 case .failed, .timedOut:
                     if transformer.policy == .failClosed { return unavailable(id) }
                 }
@@ -166,6 +167,22 @@ public final class HookPipeline: Sendable {
         breaker.isOpen(pluginID)
     }
 
+    /// Runs one transformer and applies its answer: the new text, and its members set under
+    /// `pluginID` (the only namespace a plugin can write). Throws ``MetadataTooLarge`` when the
+    /// message's metadata would exceed ``MessageMetadata/maximumSize``.
+    private static func rewrite(_ draft: MessageDraft, with transformer: MessageTransformer, of pluginID: String,
+                                _ context: HookContext) async throws -> MessageDraft {
+        let rewrite = try await transformer.rewrite(draft, context)
+        var next = draft
+        next.text = rewrite.text
+        if !rewrite.metadata.isEmpty {
+            next.metadata = draft.metadata.merging(rewrite.metadata, into: pluginID)
+            let size = next.metadata.encodedSize
+            guard size <= MessageMetadata.maximumSize else { throw MetadataTooLarge(pluginID: pluginID, size: size) }
+        }
+        return next
+    }
+
     private func unavailable(_ id: String) -> PreparedMessage {
         .reject(code: Self.unavailableCode, localizationKey: "error.plugin_unavailable",
                 message: "The message could not be checked right now; please try again", pluginID: id)
@@ -214,4 +231,17 @@ public struct HookCall: Sendable, Equatable {
     public var duration: Duration
     /// Whether it returned within its budget without throwing.
     public var succeeded: Bool
+}
+
+/// A transformer's metadata would make the message's metadata larger than
+/// ``MessageMetadata/maximumSize``: the call counts as failed.
+public struct MetadataTooLarge: Error, Sendable, CustomStringConvertible {
+    /// The plugin whose members were refused.
+    public var pluginID: String
+    /// The size the metadata would have had, in bytes.
+    public var size: Int
+    /// For logs.
+    public var description: String {
+        "metadata of plugin \(pluginID) refused: the message's metadata would be \(size) bytes, over the \(MessageMetadata.maximumSize)-byte limit"
+    }
 }

@@ -82,7 +82,7 @@ public enum PluginConformance {
                 }
                 for transformer in contributions.transformers where transformer.kinds.contains(kind) {
                     await runTwice("transformer", transformer.name, budget: transformer.budget, text: text) {
-                        try await transformer.transform(draft, context)
+                        try await transformer.rewrite(draft, context)
                     }
                 }
             }

@@ -77,13 +77,18 @@ public struct HookHarness: Sendable {
 
     /// Validators and transformers over a visitor message; after a rejection the rejection
     /// observers have run when it returns (the server runs them from its observer queue).
-    public func prepare(visitor text: String, sessionID: String = "session_test", origin: String? = nil) async -> PreparedMessage {
-        await prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text), clientIP: "127.0.0.1", origin: origin)
+    /// `clientMetadata` is what the request's `metadata` field would carry (hooks read it as
+    /// ``MessageDraft/clientMetadata``); ``PreparedMessage/metadata`` is what the transformers attached.
+    public func prepare(visitor text: String, sessionID: String = "session_test", origin: String? = nil,
+                        clientMetadata: MessageMetadata = MessageMetadata()) async -> PreparedMessage {
+        await prepare(MessageDraft(kind: .visitor, sessionID: sessionID, text: text, clientMetadata: clientMetadata),
+                      clientIP: "127.0.0.1", origin: origin)
     }
 
     /// Validators and transformers over an agent reply, with rejection observers as for visitors.
-    public func prepare(agent text: String, sessionID: String = "session_test") async -> PreparedMessage {
-        await prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text), clientIP: nil, origin: nil)
+    public func prepare(agent text: String, sessionID: String = "session_test",
+                        clientMetadata: MessageMetadata = MessageMetadata()) async -> PreparedMessage {
+        await prepare(MessageDraft(kind: .agent, sessionID: sessionID, text: text, clientMetadata: clientMetadata), clientIP: nil, origin: nil)
     }
 
     private func prepare(_ draft: MessageDraft, clientIP: String?, origin: String?) async -> PreparedMessage {
@@ -102,9 +107,24 @@ public struct HookHarness: Sendable {
         await pipeline.authorize(AuthRequest(method: method, path: path, clientIP: "127.0.0.1", origin: origin, site: site), enabled: enabledPlugins(for: site))
     }
 
-    /// Runs the observers for a committed message.
-    public func notify(_ kind: MessageKind = .visitor, text: String, id: Int64 = 1) async {
-        await pipeline.notify(StoredMessage(kind: kind, id: id, sessionID: "session_test", text: text, site: site, storedAt: host.now()),
+    /// Runs the observers for a committed message with the metadata stored with it.
+    public func notify(_ kind: MessageKind = .visitor, text: String, id: Int64 = 1, metadata: MessageMetadata = MessageMetadata()) async {
+        await pipeline.notify(StoredMessage(kind: kind, id: id, sessionID: "session_test", text: text, site: site, storedAt: host.now(),
+                                            metadata: metadata),
                               enabled: enabledPlugins(for: site))
+    }
+}
+
+extension PreparedMessage {
+    /// The text to store, or `nil` for a rejection.
+    public var text: String? {
+        if case .accept(let draft) = self { return draft.text }
+        return nil
+    }
+
+    /// What the transformers attached (stored with the message), or `nil` for a rejection.
+    public var metadata: MessageMetadata? {
+        if case .accept(let draft) = self { return draft.metadata }
+        return nil
     }
 }

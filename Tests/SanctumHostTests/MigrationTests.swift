@@ -179,4 +179,24 @@ final class MigrationTests: XCTestCase {
         XCTAssertTrue(try c.columns(of: "sanctum_plugin_data").contains("expires_at"))
         XCTAssertEqual(try c.scalar("PRAGMA user_version")?.int, Schema.currentVersion)
     }
+
+    func testAVersion4DatabaseKeepsItsMessagesWithoutMetadata() async throws {
+        let path = temporaryDatabase()
+        let store = try await SanctumServer.openStore(path: path)
+        _ = try await store.postMessage(siteID: defaultSiteID, sessionID: "session_old", text: "before", clientMessageID: nil, ip: nil, now: Date())
+        store.database.close()
+        // Back to version 4: migration 5's columns removed, the rows kept.
+        let c = try SQLiteConnection(path: path)
+        try c.execute("""
+            ALTER TABLE web_chat_messages DROP COLUMN metadata; ALTER TABLE web_chat_responses DROP COLUMN metadata; PRAGMA user_version = 4;
+            """)
+        let migrated = try await SanctumServer.openStore(path: path)
+        defer { migrated.database.close() }
+        XCTAssertTrue(try c.columns(of: "web_chat_messages").contains("metadata"))
+        XCTAssertTrue(try c.columns(of: "web_chat_responses").contains("metadata"))
+        XCTAssertEqual(try c.scalar("PRAGMA user_version")?.int, Schema.currentVersion)
+        let page = try await migrated.takeInbox(siteID: defaultSiteID, limit: 10, offset: 0, since: nil, lease: nil, now: Date())
+        XCTAssertEqual(page.messages.map(\.message), ["before"])
+        XCTAssertEqual(page.messages.map(\.metadata), [nil], "an older row has no metadata")
+    }
 }

@@ -122,6 +122,20 @@ final class PluginSubscriptionsTests: XCTestCase {
         XCTAssertEqual(texts(recorder.batches), ["new"])
     }
 
+    func testASubscriptionSeesTheStoredMetadataOfAMessage() async throws {
+        let recorder = Recorder()
+        let setup = setUp(recorder: recorder)
+        let metadata: JSON = ["i18n": ["original": "hallo", "language": "de"]]
+        _ = try await setup.fixture.store.postMessage(siteID: defaultSiteID, sessionID: "session_m", text: "HALLO", metadata: metadata,
+                                                      clientMessageID: nil, ip: nil, now: Date())
+        try await setup.fixture.post("session_m", "plain")
+        try await follow(setup) { recorder.batches.flatMap { $0 }.count == 2 }
+        let events = recorder.batches.flatMap { $0 }
+        struct EventData: Decodable { var metadata: MessageMetadata? }
+        let decoded = try events.map { try JSONDecoder().decode(EventData.self, from: $0.data).metadata }
+        XCTAssertEqual(decoded, [MessageMetadata(["i18n": ["original": "hallo", "language": "de"]]), nil])
+    }
+
     func testTheHarnessDeliversOnlyItsSitesEventsOfTheSubscribedTypes() async throws {
         let harness = try await HookHarness(Counter.self, configuration: NoConfiguration())
         var elsewhere = harness.event(3, type: "reply")

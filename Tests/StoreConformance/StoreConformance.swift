@@ -39,6 +39,7 @@ public struct StoreConformance: Sendable {
         ("ack ends a lease for good", acknowledgement),
         ("idempotency keys", idempotencyKeys),
         ("text is stored exactly", textStoredExactly),
+        ("message metadata round-trips", metadataRoundTrip),
         ("site isolation", siteIsolation),
         ("events in commit order with per-conversation sequence", eventsInCommitOrder),
         ("read positions move forward only", readPositions),

@@ -17,8 +17,8 @@ extension HostEnvironment {
             try await services.delivery.takeInbox(site: site, limit: limit, offset: offset, since: since, wait: wait, lease: lease)
         }
         let messages: [JSON] = page.messages.map {
-            ["id": .int($0.id), "session_id": .string($0.sessionID), "message": .string($0.message),
-             "timestamp": .string($0.timestamp), "uid": .optional($0.uid)]
+            .sorted([("id", .int($0.id)), ("session_id", .string($0.sessionID)), ("message", .string($0.message)),
+                     ("timestamp", .string($0.timestamp)), ("uid", .optional($0.uid))] + JSON.metadataField($0.metadata))
         }
         var data: [String: JSON] = ["messages": .array(messages), "pagination": paginationJSON(total: page.total, limit: limit, offset: offset)]
         if let lease {
@@ -27,7 +27,8 @@ extension HostEnvironment {
         return envelope(.object(data))
     }
 
-    /// POST `outbox`: an agent reply to any session that has ever existed.
+    /// POST `outbox`: an agent reply to any session that has ever existed. Optional `metadata`
+    /// carries hints for the plugins' hooks (never stored), as for `messages`.
     @Sendable func outbox(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         let site = try authenticateAgent(request, context, via)
         try rateLimit(.outbox, client: "site:" + site.id)
@@ -49,9 +50,10 @@ extension HostEnvironment {
             }
             clientResponseID = id
         }
+        let hints = try clientMetadata(body)
         let (id, _) = try await services.conversations.postAgentReply(
             site: site, sessionID: sessionID, text: text, messageID: messageID, clientResponseID: clientResponseID,
-            request: clientRequest(request, context))
+            clientMetadata: hints, request: clientRequest(request, context))
         return envelope(["response_id": .int(id), "session_id": .string(sessionID),
                          "timestamp": body["timestamp"] ?? .string(Timestamps.iso(clock()))])
     }

@@ -88,7 +88,8 @@ extension HostEnvironment {
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }
         let history = try await services.administration.history(for: caller, sessionID: sessionID)
         let items: [JSON] = history.items.map {
-            ["type": .string($0.type), "id": .int($0.id), "text": .string($0.text), "timestamp": .string($0.timestamp), "status": .string($0.status)]
+            .sorted([("type", .string($0.type)), ("id", .int($0.id)), ("text", .string($0.text)), ("timestamp", .string($0.timestamp)),
+                     ("status", .string($0.status))] + JSON.metadataField($0.metadata))
         }
         return envelope(["session_id": .string(history.sessionID), "uid": .optional(history.uid), "site_id": .string(history.siteID),
                          "items": .array(items), "agent_read_up_to": .int(history.agentReadUpTo),

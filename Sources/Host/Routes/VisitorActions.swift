@@ -4,7 +4,8 @@ import Hummingbird
 
 /// The public visitor actions: `messages` and `responses` (BRIDGE-API.md §2.3, §2.6).
 extension HostEnvironment {
-    /// POST `messages`: a visitor message. Optional `client_message_id` makes retries idempotent.
+    /// POST `messages`: a visitor message. Optional `client_message_id` makes retries idempotent;
+    /// optional `metadata` carries hints for the plugins' hooks (never stored).
     @Sendable func postMessage(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try rateLimit(.messages, client: context.clientIP)
         var request = request
@@ -21,9 +22,10 @@ extension HostEnvironment {
             }
             clientMessageID = id
         }
+        let hints = try clientMetadata(body)
         let posted = try await services.conversations.postVisitorMessage(
             site: sites.site(widgetKey: body["widget_key"]?.stringValue), sessionID: sessionID, text: text, clientMessageID: clientMessageID,
-            request: clientRequest(request, context))
+            clientMetadata: hints, request: clientRequest(request, context))
         return envelope([
             "message_id": .int(posted.messageID),
             "session_id": .string(sessionID),
@@ -48,8 +50,9 @@ extension HostEnvironment {
 }
 
 extension Reply {
-    /// `{id, response, timestamp, message_id}`.
+    /// `{id, response, timestamp, message_id}`, plus `metadata` when the reply has some.
     var json: JSON {
-        .fields([("id", .int(id)), ("message_id", messageID), ("response", .string(response)), ("timestamp", .string(timestamp))])
+        .fields([("id", .int(id)), ("message_id", messageID)] + JSON.metadataField(metadata)
+                + [("response", .string(response)), ("timestamp", .string(timestamp))])
     }
 }

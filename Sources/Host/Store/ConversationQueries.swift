@@ -22,7 +22,7 @@ enum ConversationQueries {
     static let lastReply = "SELECT response, timestamp, id FROM web_chat_responses WHERE session_id = ? ORDER BY id DESC LIMIT 1"
 
     /// The number of conversations of one site, or of all sites, from the counters of schema
-    /// version 5.
+    /// version 6.
     static func count(siteID: String?) -> String {
         siteID == nil
             ? "SELECT COALESCE(SUM(sessions), 0) FROM sanctum_session_counts"

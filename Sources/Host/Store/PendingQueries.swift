@@ -1,7 +1,7 @@
 /// The queries behind an inbox poll's `total`, kept apart so a test can check their plans
 /// (index use, no scan of the messages table).
 enum PendingQueries {
-    /// A site's pending messages, kept by the triggers of schema version 5.
+    /// A site's pending messages, kept by the triggers of schema version 6.
     static let counter = "SELECT pending FROM sanctum_pending_counts WHERE site_id = ?"
 
     /// Whether any lease is active at a time (bound once).

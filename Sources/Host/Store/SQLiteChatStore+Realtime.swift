@@ -129,16 +129,16 @@ extension SQLiteChatStore {
                   siteID == nil || session.1 == siteID else { return nil }
             let read = try c.query("SELECT agent_read_up_to, visitor_read_up_to FROM sanctum_read_state WHERE session_id = ?",
                                    [.text(sessionID)]) { ($0.int(0), $0.int(1)) }.first ?? (0, 0)
-            var items = try c.query("SELECT id, message, timestamp, processed, delivered_at, lease_until FROM web_chat_messages WHERE session_id = ?",
+            var items = try c.query("SELECT id, message, timestamp, processed, delivered_at, lease_until, metadata FROM web_chat_messages WHERE session_id = ?",
                                     [.text(sessionID)]) { r -> HistoryItem in
                 let id = r.int(0)
                 let delivered = r.int(3) == 1 || r.text(4) != nil || r.optionalInt(5) != nil || r[5] != .null
                 return HistoryItem(type: "message", id: id, text: r.text(1) ?? "", timestamp: r.text(2) ?? "",
-                                   status: id <= read.0 ? "read" : delivered ? "delivered" : "sent")
+                                   status: id <= read.0 ? "read" : delivered ? "delivered" : "sent", metadata: r.metadata(6))
             }
-            items += try c.query("SELECT id, response, timestamp FROM web_chat_responses WHERE session_id = ?", [.text(sessionID)]) { r in
+            items += try c.query("SELECT id, response, timestamp, metadata FROM web_chat_responses WHERE session_id = ?", [.text(sessionID)]) { r in
                 HistoryItem(type: "reply", id: r.int(0), text: r.text(1) ?? "", timestamp: r.text(2) ?? "",
-                            status: r.int(0) <= read.1 ? "read" : "sent")
+                            status: r.int(0) <= read.1 ? "read" : "sent", metadata: r.metadata(3))
             }
             items.sort { ($0.timestamp, $0.type == "message" ? 0 : 1, $0.id) < ($1.timestamp, $1.type == "message" ? 0 : 1, $1.id) }
             let last = try c.scalar("SELECT MAX(id) FROM sanctum_events WHERE session_id = ?", [.text(sessionID)])?.int ?? 0

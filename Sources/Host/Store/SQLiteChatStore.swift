@@ -15,7 +15,8 @@ public final class SQLiteChatStore: ChatStore {
         _ = try await database.write { try Schema.migrate($0) }
     }
 
-    public func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+    public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
+                            now: Date) async throws -> PostedMessage {
         try await database.write { c in
             let session = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
             if let clientMessageID,
@@ -24,13 +25,16 @@ public final class SQLiteChatStore: ChatStore {
                 return PostedMessage(messageID: existing, uid: session.uid, isNewUser: false, replayed: true)
             }
             let stamp = Timestamps.database(now)
-            try c.run("INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id, site_id) VALUES (?, ?, ?, 0, ?, ?)",
-                      [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null, .text(siteID)])
+            try c.run("""
+                INSERT INTO web_chat_messages (session_id, message, timestamp, processed, client_message_id, site_id, metadata)
+                VALUES (?, ?, ?, 0, ?, ?, ?)
+                """, [.text(sessionID), .text(text), .text(stamp), clientMessageID.map(SQLValue.text) ?? .null, .text(siteID),
+                      SQLValue(metadata: metadata)])
             let id = c.lastInsertRowID
             if !session.created { try Self.markActive(c, sessionID, stamp) }
             try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "message",
-                                 data: ["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
-                                        "client_message_id": .optional(clientMessageID)], now: now)
+                                 data: ChatEvent.messageData(["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                              "client_message_id": .optional(clientMessageID)], metadata: metadata), now: now)
             return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
         }
     }
@@ -40,7 +44,7 @@ public final class SQLiteChatStore: ChatStore {
     }
 
     /// The deliverable messages of a site, at a cost independent of the backlog: the per-site
-    /// counter (schema version 5) less the messages held by active leases, which are few. With
+    /// counter (schema version 6) less the messages held by active leases, which are few. With
     /// `since` the messages newer than it are counted, which the pending index bounds to them.
     static func pendingCount(_ c: SQLiteConnection, siteID: String, since: String?, now: Date) throws -> Int64 {
         if since != nil {
@@ -82,7 +86,7 @@ public final class SQLiteChatStore: ChatStore {
         // many delivered rows the table holds.
         @Sendable func select(_ filter: String) -> String {
             """
-            SELECT m.id, m.session_id, m.message, m.timestamp, s.uid FROM web_chat_messages m INDEXED BY sanctum_messages_pending
+            SELECT m.id, m.session_id, m.message, m.timestamp, s.uid, m.metadata FROM web_chat_messages m INDEXED BY sanctum_messages_pending
             LEFT JOIN web_chat_sessions s ON s.id = m.session_id WHERE \(filter) ORDER BY m.timestamp, m.id LIMIT ? OFFSET ?
             """
         }
@@ -94,7 +98,8 @@ public final class SQLiteChatStore: ChatStore {
         return try await database.write { c in
             let (filter, bindings) = try Self.pendingFilter(c, siteID: siteID, since: since, now: now)
             let messages = try c.query(select(filter), bindings + [.int(Int64(limit)), .int(Int64(offset))]) {
-                InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4))
+                InboxMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "", uid: $0.text(4),
+                             metadata: $0.metadata(5))
             }
             for message in messages {
                 if let lease {
@@ -113,7 +118,8 @@ public final class SQLiteChatStore: ChatStore {
         }
     }
 
-    public func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
+    public func postReply(siteID: String, sessionID: String, text: String, metadata: JSON?, messageID: JSON, clientResponseID: String?,
+                          now: Date) async throws -> (id: Int64, replayed: Bool) {
         try await database.write { c in
             if let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text {
                 guard owner == siteID else { throw StoreRefusal.otherSite }
@@ -130,28 +136,27 @@ public final class SQLiteChatStore: ChatStore {
                 return (existing, true)
             }
             let stamp = Timestamps.database(now)
-            try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id) VALUES (?, ?, ?, ?, ?)",
-                      [.text(sessionID), .text(text), .text(stamp), SQLValue(json: messageID), clientResponseID.map(SQLValue.text) ?? .null])
+            try c.run("INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id, metadata) VALUES (?, ?, ?, ?, ?, ?)",
+                      [.text(sessionID), .text(text), .text(stamp), SQLValue(json: messageID), clientResponseID.map(SQLValue.text) ?? .null,
+                       SQLValue(metadata: metadata)])
             let id = c.lastInsertRowID
             try Self.markActive(c, sessionID, stamp)
             try self.appendEvent(c, siteID: siteID, sessionID: sessionID, type: "reply",
-                                 data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID],
-                                 now: now)
+                                 data: ChatEvent.messageData(["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                              "message_id": messageID], metadata: metadata), now: now)
             return (id, false)
         }
     }
 
     public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
-        let sql = "SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ?"
+        let sql = Self.replySelect + " WHERE session_id = ?"
             + (since == nil ? "" : " AND timestamp > ?") + (sinceID == nil ? "" : " AND id > ?") + " ORDER BY timestamp, id"
         let bindings: [SQLValue] = [.text(sessionID)] + (since.map { [.text($0)] } ?? []) + (sinceID.map { [.int($0)] } ?? [])
         @Sendable func fetch(_ c: SQLiteConnection) throws -> (owner: String?, replies: [Reply]) {
             guard let owner = try c.scalar("SELECT site_id FROM web_chat_sessions WHERE id = ?", [.text(sessionID)])?.text else {
                 return (nil, [])
             }
-            return (owner, try c.query(sql, bindings) {
-                Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3].json)
-            })
+            return (owner, try c.query(sql, bindings, row: Self.reply))
         }
         var result = try database.read(fetch)
         if result.owner == nil {
@@ -182,8 +187,7 @@ public final class SQLiteChatStore: ChatStore {
                                        [.text(sessionID)]) {
                 HistoryMessage(id: $0.int(0), sessionID: $0.text(1) ?? "", message: $0.text(2) ?? "", timestamp: $0.text(3) ?? "")
             }
-            let replies = try c.query("SELECT id, response, timestamp, message_id FROM web_chat_responses WHERE session_id = ? ORDER BY timestamp, id",
-                                      [.text(sessionID)]) { Reply(id: $0.int(0), response: $0.text(1) ?? "", timestamp: $0.text(2) ?? "", messageID: $0[3].json) }
+            let replies = try c.query(Self.replySelect + " WHERE session_id = ? ORDER BY timestamp, id", [.text(sessionID)], row: Self.reply)
             return (session, messages, replies)
         }
     }
@@ -362,6 +366,13 @@ public final class SQLiteChatStore: ChatStore {
     private static func markActive(_ c: SQLiteConnection, _ id: String, _ stamp: String) throws {
         try c.run("UPDATE web_chat_sessions SET last_active = ? WHERE id = ? AND (last_active IS NULL OR last_active < ?)",
                   [.text(stamp), .text(id), .text(stamp)])
+    }
+
+    /// The columns ``reply(_:)`` reads.
+    private static let replySelect = "SELECT id, response, timestamp, message_id, metadata FROM web_chat_responses"
+
+    private static func reply(_ r: Row) -> Reply {
+        Reply(id: r.int(0), response: r.text(1) ?? "", timestamp: r.text(2) ?? "", messageID: r[3].json, metadata: r.metadata(4))
     }
 
     private static let summarySelect = """

@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 5
+    static let currentVersion: Int64 = 6
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -89,6 +89,7 @@ enum Schema {
         if found < 3 { try migrateToVersion3(connection) }
         if found < 4 { try migrateToVersion4(connection) }
         if found < 5 { try migrateToVersion5(connection) }
+        if found < 6 { try migrateToVersion6(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -193,12 +194,20 @@ enum Schema {
             """)
     }
 
+    /// Message metadata: what plugins attached to a message or reply (compact JSON, an object of
+    /// namespaced objects); NULL for older rows and messages without any.
+    private static func migrateToVersion5(_ c: SQLiteConnection) throws {
+        for table in ["web_chat_messages", "web_chat_responses"] where !(try c.columns(of: table)).contains("metadata") {
+            try c.execute("ALTER TABLE \(table) ADD COLUMN metadata TEXT")
+        }
+    }
+
     /// Costs that do not grow with the data: pending messages and sessions counted per site, kept
     /// exact by triggers whatever writes the tables (the legacy bridge included), so an inbox poll
     /// and the console's conversation list read their `total` from one row instead of counting;
     /// session indexes that end in the id, so the list's order needs no sort. SQLite has one
     /// writer, so one counter row per site is no bottleneck.
-    private static func migrateToVersion5(_ c: SQLiteConnection) throws {
+    private static func migrateToVersion6(_ c: SQLiteConnection) throws {
         try c.execute("""
             DROP INDEX IF EXISTS sanctum_sessions_site;
             DROP INDEX IF EXISTS sanctum_sessions_last_active;

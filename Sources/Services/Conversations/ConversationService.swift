@@ -27,34 +27,37 @@ public struct ConversationService: Sendable {
 
     /// A visitor message: authorizers, hooks, store, observers. Another site's session is
     /// `Invalid session`. A retry with a known `clientMessageID` stores nothing new.
+    /// `clientMetadata` (the request's hints) reaches the hooks as ``MessageDraft/clientMetadata``
+    /// and is never stored; only what transformers attach is.
     public func postVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
-                                   request: ClientRequest) async throws -> PostedMessage {
+                                   clientMetadata: MessageMetadata = MessageMetadata(), request: ClientRequest) async throws -> PostedMessage {
         try await access.authorizePublic(request, site: site)
-        let prepared = try await prepare(.visitor, text: text, sessionID: sessionID, site: site, request: request)
+        let prepared = try await prepare(.visitor, text: text, clientMetadata: clientMetadata, sessionID: sessionID, site: site, request: request)
         let posted: PostedMessage
         do {
-            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: prepared, clientMessageID: clientMessageID,
-                                                 ip: request.clientIP, now: clock())
+            posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: prepared.text, metadata: JSON(metadata: prepared.metadata),
+                                                 clientMessageID: clientMessageID, ip: request.clientIP, now: clock())
         } catch is StoreRefusal {
             throw ServiceError.invalidSession
         }
-        if !posted.replayed { observe(.visitor, id: posted.messageID, text: prepared, sessionID: sessionID, site: site) }
+        if !posted.replayed { observe(.visitor, id: posted.messageID, prepared: prepared, sessionID: sessionID, site: site) }
         return posted
     }
 
     /// An agent reply to any session of its site that has ever existed (a cleaned-up one comes
-    /// back). `messageID` is stored as given (see ``replyMessageID(_:)``).
+    /// back). `messageID` is stored as given (see ``replyMessageID(_:)``); `clientMetadata` as for
+    /// ``postVisitorMessage(site:sessionID:text:clientMessageID:clientMetadata:request:)``.
     public func postAgentReply(site: Site, sessionID: String, text: String, messageID: JSON, clientResponseID: String?,
-                               request: ClientRequest) async throws -> (id: Int64, replayed: Bool) {
-        let prepared = try await prepare(.agent, text: text, sessionID: sessionID, site: site, request: request)
+                               clientMetadata: MessageMetadata = MessageMetadata(), request: ClientRequest) async throws -> (id: Int64, replayed: Bool) {
+        let prepared = try await prepare(.agent, text: text, clientMetadata: clientMetadata, sessionID: sessionID, site: site, request: request)
         let stored: (id: Int64, replayed: Bool)
         do {
-            stored = try await store.postReply(siteID: site.id, sessionID: sessionID, text: prepared, messageID: messageID,
-                                               clientResponseID: clientResponseID, now: clock())
+            stored = try await store.postReply(siteID: site.id, sessionID: sessionID, text: prepared.text, metadata: JSON(metadata: prepared.metadata),
+                                               messageID: messageID, clientResponseID: clientResponseID, now: clock())
         } catch is StoreRefusal {
             throw ServiceError.invalidSession
         }
-        if !stored.replayed { observe(.agent, id: stored.id, text: prepared, sessionID: sessionID, site: site) }
+        if !stored.replayed { observe(.agent, id: stored.id, prepared: prepared, sessionID: sessionID, site: site) }
         return stored
     }
 
@@ -109,16 +112,17 @@ public struct ConversationService: Sendable {
 
     // MARK: - Hooks
 
-    /// Runs validators and transformers of `site` over a message; returns the text to store or
-    /// throws the plugin's rejection with `error_code` and `localization_key`.
-    private func prepare(_ kind: MessageKind, text: String, sessionID: String, site: Site,
-                         request: ClientRequest) async throws(ServiceError) -> String {
-        guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return text }
-        let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text)
+    /// Runs validators and transformers of `site` over a message; returns the draft to store
+    /// (text and the metadata transformers attached) or throws the plugin's rejection with
+    /// `error_code` and `localization_key`.
+    private func prepare(_ kind: MessageKind, text: String, clientMetadata: MessageMetadata, sessionID: String, site: Site,
+                         request: ClientRequest) async throws(ServiceError) -> MessageDraft {
+        let draft = MessageDraft(kind: kind, sessionID: sessionID, text: text, clientMetadata: clientMetadata)
+        guard plugins.pipeline.hasMessageHooks(for: kind, enabled: site.plugins) else { return draft }
         let context = HookContext(site: site.info, clientIP: request.clientIP, origin: request.origin())
         switch await plugins.pipeline.prepare(draft, context: context, enabled: site.plugins) {
         case .accept(let prepared):
-            return prepared.text
+            return prepared
         case .reject(let code, let key, let message, let pluginID):
             plugins.enqueueRejection(RejectedMessage(kind: kind, sessionID: sessionID, text: text, site: site.info, pluginID: pluginID,
                                                      code: code, rejectedAt: clock()), enabled: site.plugins)
@@ -128,9 +132,9 @@ public struct ConversationService: Sendable {
     }
 
     /// Hands a committed message to the observers of `site` (never waits for them).
-    private func observe(_ kind: MessageKind, id: Int64, text: String, sessionID: String, site: Site) {
-        plugins.enqueue(StoredMessage(kind: kind, id: id, sessionID: sessionID, text: text, site: site.info, storedAt: clock()),
-                        enabled: site.plugins)
+    private func observe(_ kind: MessageKind, id: Int64, prepared: MessageDraft, sessionID: String, site: Site) {
+        plugins.enqueue(StoredMessage(kind: kind, id: id, sessionID: sessionID, text: prepared.text, site: site.info, storedAt: clock(),
+                                      metadata: prepared.metadata), enabled: site.plugins)
     }
 
     /// Runs `change` for the visitor (after the authorizers) or for an agent on its own site.

@@ -13,6 +13,14 @@ public struct ChatEvent: Sendable, Equatable {
     public var data: JSON
     public var at: Date
 
+    /// The data of a `message` or `reply` event: `members` (in any order) plus `metadata` when
+    /// the message has some, so events without metadata stay exactly as they were.
+    public static func messageData(_ members: [String: JSON], metadata: JSON?) -> JSON {
+        var members = members
+        if let metadata { members["metadata"] = metadata }
+        return .object(members)
+    }
+
     /// The data of a plugin event.
     public static func pluginData(pluginID: String, name: String, attributes: [String: String]) -> JSON {
         ["plugin": .string(pluginID), "name": .string(name), "attributes": .object(attributes.mapValues(JSON.string))]
@@ -93,14 +101,17 @@ public struct HistoryItem: Sendable {
     public var text: String
     public var timestamp: String
     public var status: String
+    /// What plugins attached, by plugin id (an object of objects); `nil` when none.
+    public var metadata: JSON?
 
     /// A value with every field given.
-    public init(type: String, id: Int64, text: String, timestamp: String, status: String) {
+    public init(type: String, id: Int64, text: String, timestamp: String, status: String, metadata: JSON? = nil) {
         self.type = type
         self.id = id
         self.text = text
         self.timestamp = timestamp
         self.status = status
+        self.metadata = metadata
     }
 }
 

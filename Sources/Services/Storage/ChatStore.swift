@@ -7,14 +7,17 @@ public struct InboxMessage: Sendable, Equatable {
     public var message: String
     public var timestamp: String
     public var uid: String?
+    /// What plugins attached, by plugin id (an object of objects); `nil` when none.
+    public var metadata: JSON?
 
     /// A value with every field given.
-    public init(id: Int64, sessionID: String, message: String, timestamp: String, uid: String? = nil) {
+    public init(id: Int64, sessionID: String, message: String, timestamp: String, uid: String? = nil, metadata: JSON? = nil) {
         self.id = id
         self.sessionID = sessionID
         self.message = message
         self.timestamp = timestamp
         self.uid = uid
+        self.metadata = metadata
     }
 }
 
@@ -25,13 +28,16 @@ public struct Reply: Sendable, Equatable {
     public var timestamp: String
     /// The `message_id` the agent attached, as stored: null (usually), a number or a string.
     public var messageID: JSON
+    /// What plugins attached, by plugin id (an object of objects); `nil` when none.
+    public var metadata: JSON?
 
     /// A reply as stored.
-    public init(id: Int64, response: String, timestamp: String, messageID: JSON) {
+    public init(id: Int64, response: String, timestamp: String, messageID: JSON, metadata: JSON? = nil) {
         self.id = id
         self.response = response
         self.timestamp = timestamp
         self.messageID = messageID
+        self.metadata = metadata
     }
 }
 
@@ -139,8 +145,11 @@ public enum StoreRefusal: Error, Equatable {
 public protocol MessageStore: Sendable {
     /// Stores a visitor message, creating its session (with a uid) on first sight. When
     /// `clientMessageID` was already stored for this session, stores nothing and returns the
-    /// original message id. Appends a `message` event.
-    func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage
+    /// original message id. Appends a `message` event. `metadata` (an object of namespaced
+    /// objects, or `nil`) is stored with the message and comes back unchanged from the inbox,
+    /// the event (as `data.metadata`, absent when `nil`) and the console history.
+    func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
+                     now: Date) async throws -> PostedMessage
     /// Selects the site's undelivered messages in (timestamp, id) order and marks them delivered,
     /// atomically — or, with a `lease`, hides them for that long unless acknowledged. Leased
     /// messages are skipped, and so are later messages of a conversation with a leased one (FIFO
@@ -157,7 +166,10 @@ public protocol ReplyStore: Sendable {
     /// Stores an agent reply; throws ``StoreRefusal/unknownSession`` for a session that never
     /// existed and ``StoreRefusal/otherSite`` for another site's session. A retry with the same
     /// `clientResponseID` stores nothing and returns the original id. Appends a `reply` event.
-    func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool)
+    /// `metadata` round-trips as for ``MessageStore/postMessage(siteID:sessionID:text:metadata:clientMessageID:ip:now:)``
+    /// (replies, the event, the histories).
+    func postReply(siteID: String, sessionID: String, text: String, metadata: JSON?, messageID: JSON, clientResponseID: String?,
+                   now: Date) async throws -> (id: Int64, replayed: Bool)
     /// Replies of a session after the cursors, creating the session (for `siteID`) if it is new;
     /// throws ``StoreRefusal/otherSite`` for another site's session.
     func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]
@@ -238,6 +250,22 @@ public protocol PluginDataStore: Sendable {
     /// Deletes every plugin's values that expired at `now` (a plugin's own writes delete its
     /// expired values too; this sweeps those of plugins that stopped writing). Returns how many.
     func purgeExpiredPluginValues(now: Date) async throws -> Int
+}
+
+extension MessageStore {
+    /// Stores a visitor message without metadata.
+    public func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+        try await postMessage(siteID: siteID, sessionID: sessionID, text: text, metadata: nil, clientMessageID: clientMessageID, ip: ip, now: now)
+    }
+}
+
+extension ReplyStore {
+    /// Stores an agent reply without metadata.
+    public func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?,
+                          now: Date) async throws -> (id: Int64, replayed: Bool) {
+        try await postReply(siteID: siteID, sessionID: sessionID, text: text, metadata: nil, messageID: messageID,
+                            clientResponseID: clientResponseID, now: now)
+    }
 }
 
 /// A whole storage driver: every concern of the seam.

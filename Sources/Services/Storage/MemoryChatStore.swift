@@ -30,7 +30,8 @@ public final class MemoryChatStore: ChatStore {
 
     // MARK: Messages
 
-    public func postMessage(siteID: String, sessionID: String, text: String, clientMessageID: String?, ip: String?, now: Date) async throws -> PostedMessage {
+    public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
+                            now: Date) async throws -> PostedMessage {
         try change { s in
             let session = try s.ensureSession(sessionID, siteID: siteID, ip: ip, now: now)
             if let clientMessageID, let existing = s.messages.first(where: { $0.sessionID == sessionID && $0.clientMessageID == clientMessageID }) {
@@ -39,11 +40,12 @@ public final class MemoryChatStore: ChatStore {
             let stamp = Timestamps.database(now)
             s.lastMessageID += 1
             let id = s.lastMessageID
-            s.messages.append(MemoryMessage(id: id, sessionID: sessionID, text: text, timestamp: stamp, siteID: siteID, clientMessageID: clientMessageID))
+            s.messages.append(MemoryMessage(id: id, sessionID: sessionID, text: text, timestamp: stamp, siteID: siteID, clientMessageID: clientMessageID,
+                                            metadata: metadata))
             if !session.created { s.markActive(sessionID, stamp) }
             s.appendEvent(siteID: siteID, sessionID: sessionID, type: "message",
-                          data: ["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
-                                 "client_message_id": .optional(clientMessageID)], now: now)
+                          data: ChatEvent.messageData(["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                       "client_message_id": .optional(clientMessageID)], metadata: metadata), now: now)
             return PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created)
         }
     }
@@ -73,7 +75,7 @@ public final class MemoryChatStore: ChatStore {
                     bySession.append((message.sessionID, [message.id]))
                 }
                 return InboxMessage(id: message.id, sessionID: message.sessionID, message: message.text, timestamp: message.timestamp,
-                                    uid: s.sessions[message.sessionID]?.uid)
+                                    uid: s.sessions[message.sessionID]?.uid, metadata: message.metadata)
             }
             for (sessionID, ids) in bySession {
                 s.appendEvent(siteID: siteID, sessionID: sessionID, type: "delivered", data: ["message_ids": .array(ids.map { .int($0) })], now: now)
@@ -99,7 +101,8 @@ public final class MemoryChatStore: ChatStore {
 
     // MARK: Replies
 
-    public func postReply(siteID: String, sessionID: String, text: String, messageID: JSON, clientResponseID: String?, now: Date) async throws -> (id: Int64, replayed: Bool) {
+    public func postReply(siteID: String, sessionID: String, text: String, metadata: JSON?, messageID: JSON, clientResponseID: String?,
+                          now: Date) async throws -> (id: Int64, replayed: Bool) {
         try change { s in
             if let owner = s.sessions[sessionID]?.siteID {
                 guard owner == siteID else { throw StoreRefusal.otherSite }
@@ -116,10 +119,12 @@ public final class MemoryChatStore: ChatStore {
             let stamp = Timestamps.database(now)
             s.lastReplyID += 1
             let id = s.lastReplyID
-            s.replies.append(MemoryReply(id: id, sessionID: sessionID, text: text, timestamp: stamp, messageID: messageID, clientResponseID: clientResponseID))
+            s.replies.append(MemoryReply(id: id, sessionID: sessionID, text: text, timestamp: stamp, messageID: messageID, clientResponseID: clientResponseID,
+                                         metadata: metadata))
             s.markActive(sessionID, stamp)
             s.appendEvent(siteID: siteID, sessionID: sessionID, type: "reply",
-                          data: ["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp), "message_id": messageID], now: now)
+                          data: ChatEvent.messageData(["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                       "message_id": messageID], metadata: metadata), now: now)
             return (id, false)
         }
     }
@@ -352,10 +357,11 @@ public final class MemoryChatStore: ChatStore {
             var items = s.messages.filter { $0.sessionID == sessionID }.map { m in
                 let delivered = m.processed || m.deliveredAt != nil || m.leaseUntil != nil
                 return HistoryItem(type: "message", id: m.id, text: m.text, timestamp: m.timestamp,
-                                   status: m.id <= read.agent ? "read" : delivered ? "delivered" : "sent")
+                                   status: m.id <= read.agent ? "read" : delivered ? "delivered" : "sent", metadata: m.metadata)
             }
             items += s.replies.filter { $0.sessionID == sessionID }.map { r in
-                HistoryItem(type: "reply", id: r.id, text: r.text, timestamp: r.timestamp, status: r.id <= read.visitor ? "read" : "sent")
+                HistoryItem(type: "reply", id: r.id, text: r.text, timestamp: r.timestamp, status: r.id <= read.visitor ? "read" : "sent",
+                            metadata: r.metadata)
             }
             items.sort { ($0.timestamp, $0.type == "message" ? 0 : 1, $0.id) < ($1.timestamp, $1.type == "message" ? 0 : 1, $1.id) }
             let lastEventID = s.events.last(where: { $0.sessionID == sessionID })?.id ?? 0

@@ -19,6 +19,8 @@ struct MemoryMessage {
     var timestamp: String
     var siteID: String
     var clientMessageID: String?
+    /// Plugin metadata (an object of namespaced objects), `nil` when none.
+    var metadata: JSON?
     var processed = false
     var leaseUntil: Double?
     var deliveredAt: String?
@@ -32,6 +34,8 @@ struct MemoryReply {
     var timestamp: String
     var messageID: JSON
     var clientResponseID: String?
+    /// Plugin metadata (an object of namespaced objects), `nil` when none.
+    var metadata: JSON?
 }
 
 /// What cleanup leaves of a session, so its uid and site survive.
@@ -138,7 +142,7 @@ struct MemoryState {
     func replies(of sessionID: String) -> [Reply] {
         replies.filter { $0.sessionID == sessionID }
             .sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
-            .map { Reply(id: $0.id, response: $0.text, timestamp: $0.timestamp, messageID: $0.messageID) }
+            .map { Reply(id: $0.id, response: $0.text, timestamp: $0.timestamp, messageID: $0.messageID, metadata: $0.metadata) }
     }
 
     /// The admin list item of a session row.
