@@ -53,6 +53,8 @@ public struct HostEnvironment: Sendable {
     public let close: @Sendable () -> Void
     /// The movable clock of a server started with `SANCTUM_TEST_CLOCK=1` (`nil` otherwise).
     public let testClock: AdjustableClock?
+    /// The plugins' outbound HTTP client (one for the server, shut down when it stops).
+    var outboundHTTP = OutboundHTTPClient(rules: OutboundRules())
 
     /// The HTTP layer over `services`; `close` shuts the storage driver down.
     public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets,
