@@ -52,12 +52,17 @@ final class HostServicesTests: XCTestCase {
         XCTAssertEqual(host.httpRequests.first?.timeout, PluginHTTPRequest.defaultTimeout)
     }
 
-    func testMockSocketRecordsWhatThePluginWroteAndAnswersItsReply() async throws {
+    /// `Relay` in a harness whose sockets all reach one scripted clamd answering `stream: OK`.
+    private func relayWithClamd() async throws -> (MockHost, MockSocket, HookHarness) {
         let host = MockHost()
         host.onUnexpectedCall = { XCTFail($0) }
         let clamd = MockSocket(reply: Data("stream: OK\0".utf8))
         host.allowSockets { _ in clamd }
-        let harness = try await HookHarness(Relay.self, configuration: NoConfiguration(), host: host)
+        return (host, clamd, try await HookHarness(Relay.self, configuration: NoConfiguration(), host: host))
+    }
+
+    func testMockSocketRecordsWhatThePluginWroteAndAnswersItsReply() async throws {
+        let (host, clamd, harness) = try await relayWithClamd()
         let answer = await harness.call("POST", "/plugins/relay/scan", as: .agent, chunks: [Data("ab".utf8), Data("cd".utf8)])
         XCTAssertEqual(answer.status, 200)
         XCTAssertEqual(String(decoding: answer.body, as: UTF8.self), "stream: OK\0")
@@ -91,11 +96,7 @@ final class HostServicesTests: XCTestCase {
     }
 
     func testAStreamedRouteAnswers413FromContentLengthOrWhenTheChunksPassTheCap() async throws {
-        let host = MockHost()
-        host.onUnexpectedCall = { XCTFail($0) }
-        let clamd = MockSocket(reply: Data("stream: OK\0".utf8))
-        host.allowSockets { _ in clamd }
-        let harness = try await HookHarness(Relay.self, configuration: NoConfiguration(), host: host)
+        let (host, clamd, harness) = try await relayWithClamd()
         let declared = await harness.call("POST", "/plugins/relay/scan", as: .agent, headers: ["content-length": "5000000000"])
         XCTAssertEqual(declared.status, 413)
         XCTAssertEqual(String(decoding: declared.body, as: UTF8.self), #"{"error":"Request body too large (limit 100 bytes)","success":false}"#)

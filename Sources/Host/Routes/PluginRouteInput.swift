@@ -14,6 +14,8 @@ struct PluginRouteInput {
     var stream: PluginBodyStream?
     /// The cap of a streamed body, consulted after the handler.
     var limit: StreamedBodyLimit?
+    /// Where a streamed body comes from.
+    var chunks: RequestBodyChunks?
 
     /// Reads (or prepares to stream) `request`'s body for `route`. A streamed route whose
     /// `Content-Length` is over its cap is refused here with ``StreamedBodyRefusal``, before a
@@ -26,7 +28,7 @@ struct PluginRouteInput {
             let limit = StreamedBodyLimit(maxBytes: maxBytes)
             if limit.refuses(declaredLength: request.headers[.contentLength]) { throw StreamedBodyRefusal(limit: maxBytes) }
             let chunks = RequestBodyChunks(request.body)
-            return PluginRouteInput(stream: limit.stream { try await chunks.next() }, limit: limit)
+            return PluginRouteInput(stream: limit.stream { try await chunks.next() }, limit: limit, chunks: chunks)
         }
     }
 
@@ -35,6 +37,10 @@ struct PluginRouteInput {
         guard let limit, limit.wasExceeded else { return nil }
         return StreamedBodyRefusal(limit: limit.maxBytes)
     }
+
+    /// Whether the handler of a streamed route returned before reading its body to the end: the
+    /// answer then closes the connection instead of the server reading the rest (gigabytes, maybe).
+    var leftBodyUnread: Bool { chunks.map { !$0.reachedEnd } ?? false }
 }
 
 /// A streamed body over its route's cap: answered 413, and the rest of the body is never read.
@@ -42,16 +48,23 @@ struct StreamedBodyRefusal: Error {
     /// The route's cap, in bytes.
     let limit: Int
 
-    /// The JSON 413 (`Connection: close`); once it is written the connection is closed, so what
-    /// is left of the body is never read (the HTTP server would otherwise read it to its end).
+    /// The JSON 413, closing the connection.
     func response(closing channel: any Channel) -> Response {
         let error = APIError.bodyTooLarge(limit)
-        let bytes = ByteBuffer(bytes: error.body.serializedBytes)
         var headers = error.headers
         headers[.contentType] = "application/json"
+        return .closingConnection(status: error.status, headers: headers, body: ByteBuffer(bytes: error.body.serializedBytes), channel: channel)
+    }
+}
+
+extension Response {
+    /// An answer with `Connection: close` after which the connection is closed, so what is left
+    /// of the request body is never read (the HTTP server would otherwise read it to its end).
+    static func closingConnection(status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, channel: any Channel) -> Response {
+        var headers = headers
         headers[.connection] = "close"
-        return Response(status: error.status, headers: headers, body: ResponseBody(contentLength: bytes.readableBytes) { writer in
-            try await writer.write(bytes)
+        return Response(status: status, headers: headers, body: ResponseBody(contentLength: body.readableBytes) { writer in
+            try await writer.write(body)
             try await writer.finish(nil)
             channel.close(promise: nil)
         })
@@ -60,12 +73,18 @@ struct StreamedBodyRefusal: Error {
 
 /// The chunks of a request body, for a ``PluginBodyStream``. `@unchecked Sendable`: only the
 /// handler's one iterator calls ``next()``, one call at a time (an async iterator's contract).
-private final class RequestBodyChunks: @unchecked Sendable {
+final class RequestBodyChunks: @unchecked Sendable {
     private var iterator: RequestBody.AsyncIterator
+    /// Whether ``next()`` returned the end of the body.
+    private(set) var reachedEnd = false
 
     init(_ body: RequestBody) { iterator = body.makeAsyncIterator() }
 
     func next() async throws -> Data? {
-        try await iterator.next().map { Data(buffer: $0) }
+        guard let chunk = try await iterator.next() else {
+            reachedEnd = true
+            return nil
+        }
+        return Data(buffer: chunk)
     }
 }

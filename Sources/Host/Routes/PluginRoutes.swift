@@ -66,7 +66,9 @@ extension HostEnvironment {
         if let overflow = input.overflow { return overflow.response(closing: context.channel) }
         var fields = HTTPFields()
         for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+        let status = HTTPResponse.Status(code: answer.status)
+        if input.leftBodyUnread { return .closingConnection(status: status, headers: fields, body: ByteBuffer(data: answer.body), channel: context.channel) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
     }
 
     private func widgetModule(_ request: Request, _ context: SanctumContext) async throws -> Response {

@@ -18,19 +18,25 @@ final class StreamedRouteTests: XCTestCase {
         static let calls = Mutex(0)
         init(configuration: NoConfiguration) {}
         func activate(host: any PluginHost) async throws -> PluginContributions {
-            PluginContributions(routes: [
-                PluginRoute("POST", "/upload", access: .public, body: .streamed(maxBytes: Self.cap)) { request in
-                    Self.calls.withLock { $0 += 1 }
-                    var bytes = 0
-                    var chunks = 0
-                    var hash = FNV1a()
-                    for try await chunk in request.bodyStream {
-                        bytes += chunk.count
-                        chunks += 1
-                        hash.add(chunk)
-                    }
-                    return try .json(["bytes": bytes, "chunks": chunks, "fnv": Int(truncatingIfNeeded: hash.value), "buffered": request.body.count])
-                },
+            let receive: @Sendable (PluginRequest) async throws -> PluginResponse = { request in
+                Self.calls.withLock { $0 += 1 }
+                var bytes = 0
+                var chunks = 0
+                var largestChunk = 0
+                var hash = FNV1a()
+                for try await chunk in request.bodyStream {
+                    bytes += chunk.count
+                    chunks += 1
+                    largestChunk = max(largestChunk, chunk.count)
+                    hash.add(chunk)
+                }
+                return try .json(["bytes": bytes, "chunks": chunks, "largest_chunk": largestChunk, "fnv": Int(truncatingIfNeeded: hash.value),
+                                  "buffered": request.body.count])
+            }
+            return PluginContributions(routes: [
+                PluginRoute("POST", "/upload", access: .public, body: .streamed(maxBytes: Self.cap), handle: receive),
+                PluginRoute("POST", "/large", access: .public, body: .streamed(maxBytes: 8 << 20), handle: receive),
+                PluginRoute("POST", "/ignore", access: .public, body: .streamed(maxBytes: 8 << 20)) { _ in PluginResponse(status: 202) },
             ])
         }
     }
@@ -54,6 +60,36 @@ final class StreamedRouteTests: XCTestCase {
         }
     }
 
+    func testAnUploadOverTheBufferedLimitStreamsInChunksNotAsOneBuffer() async throws {
+        let upload = Data(repeating: 0x5a, count: 3 << 20)   // three times limits.max_body_bytes
+        try await withServer(config: Self.config, registry: Self.registry) { client, _ in
+            let answer = try await client.raw.execute(uri: "/plugins/upload-probe/large", method: .post, headers: [:], body: ByteBuffer(data: upload)) { response in
+                Answer(status: response.status, headers: response.headers, text: String(buffer: response.body))
+            }
+            XCTAssertEqual(answer.status, .ok, answer.text)
+            XCTAssertEqual(answer.json["bytes"]?.int, 3 << 20)
+            XCTAssertGreaterThan(answer.json["chunks"]?.int ?? 0, 1, "the body arrives in pieces")
+            XCTAssertLessThan(answer.json["largest_chunk"]?.int ?? .max, 1 << 20, "no piece is the whole body")
+        }
+    }
+
+    func testAHandlerThatLeavesItsBodyUnreadAnswersAndClosesTheConnection() async throws {
+        try await withServer(config: Self.config, registry: Self.registry) { client, _ in
+            let port = try XCTUnwrap(client.raw.port)
+            // 8 MB declared, 5 bytes sent: the answer comes at once and the connection closes.
+            let reply = try await RawConnection.exchange(port: port, """
+                POST /plugins/upload-probe/ignore HTTP/1.1\r
+                Host: 127.0.0.1\r
+                Content-Length: 8000000\r
+                \r
+                hello
+                """)
+            XCTAssertTrue(reply.hasPrefix("HTTP/1.1 202"), reply)
+            XCTAssertEqual(reply.components(separatedBy: "HTTP/1.1 ").count, 2, "one answer, then the connection closes: \(reply)")
+            XCTAssertTrue(reply.lowercased().contains("connection: close"), reply)
+        }
+    }
+
     func testADeclaredLengthOverTheCapIs413BeforeTheBodyIsSentOrTheHandlerRuns() async throws {
         try await withServer(config: Self.config, registry: Self.registry) { client, _ in
             let port = try XCTUnwrap(client.raw.port)
@@ -68,6 +104,7 @@ final class StreamedRouteTests: XCTestCase {
 
                 """)
             XCTAssertTrue(reply.hasPrefix("HTTP/1.1 413"), reply)
+            XCTAssertEqual(reply.components(separatedBy: "HTTP/1.1 ").count, 2, "one answer, then the connection closes: \(reply)")
             XCTAssertTrue(reply.contains(#""error":"Request body too large (limit 65536 bytes)""#), reply)
             XCTAssertTrue(reply.lowercased().contains("connection: close"), reply)
             XCTAssertEqual(UploadProbe.calls.withLock { $0 }, before, "the handler never ran")
@@ -88,6 +125,7 @@ final class StreamedRouteTests: XCTestCase {
                 \(chunks)
                 """)
             XCTAssertTrue(reply.hasPrefix("HTTP/1.1 413"), reply)
+            XCTAssertEqual(reply.components(separatedBy: "HTTP/1.1 ").count, 2, "one answer, then the connection closes: \(reply)")
             XCTAssertTrue(reply.contains(#""success":false"#), reply)
             XCTAssertTrue(reply.contains("Request body too large (limit 65536 bytes)"), reply)
         }
