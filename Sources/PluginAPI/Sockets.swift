@@ -22,8 +22,8 @@ public struct PluginSocketTimeouts: Sendable, Hashable {
     /// The longest the connection may take to open (default 5 s).
     public var connect: Duration
     /// The longest one ``PluginSocket/read(upTo:)`` (or each wait inside
-    /// ``PluginSocket/readToEnd(maxBytes:)``) may wait for bytes (default 30 s). A read that times
-    /// out closes the connection.
+    /// ``PluginSocket/readToEnd(maxBytes:)``) may wait for bytes, and one ``PluginSocket/write(_:)``
+    /// for the peer to take them (default 30 s). An operation that times out closes the connection.
     public var read: Duration
 
     /// Timeouts; 5 s to connect and 30 s per read unless given. The host shortens both to its
@@ -40,7 +40,7 @@ public struct PluginSocketTimeouts: Sendable, Hashable {
 /// Use it from one task at a time (it is not `Sendable`): write, then read. The host closes it
 /// when the closure returns or throws.
 public protocol PluginSocket: AnyObject {
-    /// Sends `data` (waits until the connection has taken it).
+    /// Sends `data` (waits until the connection has taken it, at most the read timeout).
     func write(_ data: Data) async throws
     /// The next bytes the peer sent, at most `maxBytes` (at least one byte), or empty at the end
     /// of the stream. Throws ``PluginSocketError/timeout(_:)`` after the read timeout.

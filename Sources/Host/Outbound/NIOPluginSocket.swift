@@ -6,28 +6,25 @@ import Synchronization
 
 /// One open connection as a ``PluginSocket``: writes go to the channel, reads come from its
 /// inbound stream, bytes beyond a read's limit wait for the next read. A read that waits longer
-/// than the read timeout fails the stream and closes the connection.
+/// than the timeout (``PluginSocketTimeouts/read``), or a write the peer does not take within it,
+/// fails the stream and closes the connection.
 final class NIOPluginSocket: PluginSocket {
     private let channel: any Channel
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
-    private let readTimeout: Duration
+    private let timeout: Duration
     private var leftover = ByteBuffer()
 
     init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, readTimeout: Duration) {
+         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, timeout: Duration) {
         self.channel = channel
         self.inbound = inbound
         self.outbound = outbound
-        self.readTimeout = readTimeout
+        self.timeout = timeout
     }
 
     func write(_ data: Data) async throws {
-        do {
-            try await outbound.write(ByteBuffer(data: data))
-        } catch {
-            throw PluginSocketError.connectionFailed("write: \(error)")
-        }
+        try await withinTimeout("write") { try await outbound.write(ByteBuffer(data: data)) }
     }
 
     func read(upTo maxBytes: Int) async throws -> Data {
@@ -49,29 +46,40 @@ final class NIOPluginSocket: PluginSocket {
         return received
     }
 
-    /// The next chunk from the peer (`nil` at the end of the stream), within the read timeout.
+    /// The next chunk from the peer (`nil` at the end of the stream), within the timeout.
     private func nextChunk() async throws -> ByteBuffer? {
+        try await withinTimeout("read") {
+            while let chunk = try await inbound.next() {
+                if chunk.readableBytes > 0 { return chunk }
+            }
+            return nil
+        }
+    }
+
+    /// Runs `operation`; when it has not finished within the timeout, the connection is failed
+    /// and closed (which ends the operation) and ``PluginSocketError/timeout(_:)`` thrown. Other
+    /// failures are ``PluginSocketError/connectionFailed(_:)``.
+    private func withinTimeout<T>(_ what: String, _ operation: () async throws -> T) async throws -> T {
         let timedOut = TimeoutFlag()
-        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(readTimeout)) { [channel] in
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) { [channel] in
             timedOut.set()
             channel.pipeline.fireErrorCaught(PluginSocketError.timeout(.zero))
             channel.close(promise: nil)
         }
         defer { timer.cancel() }
+        let result: T
         do {
-            while let chunk = try await inbound.next() {
-                if chunk.readableBytes > 0 { return chunk }
-            }
-            if timedOut.isSet { throw PluginSocketError.timeout(readTimeout) }
-            return nil
+            result = try await operation()
         } catch {
-            if timedOut.isSet { throw PluginSocketError.timeout(readTimeout) }
-            throw PluginSocketError.connectionFailed("read: \(error)")
+            if timedOut.isSet { throw PluginSocketError.timeout(timeout) }
+            throw PluginSocketError.connectionFailed("\(what): \(error)")
         }
+        if timedOut.isSet { throw PluginSocketError.timeout(timeout) }
+        return result
     }
 }
 
-/// Set once by the read timer.
+/// Set once by the timeout timer.
 private final class TimeoutFlag: Sendable {
     private let value = Mutex(false)
     func set() { value.withLock { $0 = true } }

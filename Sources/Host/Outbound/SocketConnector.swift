@@ -24,9 +24,9 @@ struct SocketConnector: PluginSocketConnector {
         } catch {
             throw PluginSocketError.connectionFailed("\(address): \(error)")
         }
-        let readTimeout = rules.clamp(timeouts.read)
+        let timeout = rules.clamp(timeouts.read)
         return try await channel.executeThenClose { inbound, outbound in
-            let socket = NIOPluginSocket(channel: channel.channel, inbound: inbound.makeAsyncIterator(), outbound: outbound, readTimeout: readTimeout)
+            let socket = NIOPluginSocket(channel: channel.channel, inbound: inbound.makeAsyncIterator(), outbound: outbound, timeout: timeout)
             return try await body(socket)
         }
     }
