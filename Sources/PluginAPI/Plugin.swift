@@ -24,6 +24,12 @@ public enum PluginCapability: String, Sendable, Hashable, CaseIterable, Codable 
     case storage
     /// Durable ``EventSubscription``s of the event log.
     case subscribeEvents = "subscribe-events"
+    /// Outbound HTTP requests through ``PluginHost/http``. Without it every request throws
+    /// ``CapabilityNotDeclared``. Since PluginAPI 2.2.
+    case outboundHTTP = "outbound-http"
+    /// Socket connections through ``PluginHost/sockets``. Without it every connection throws
+    /// ``CapabilityNotDeclared``. Since PluginAPI 2.2.
+    case sockets
 }
 
 /// Thrown by a host service that the calling plugin did not declare in its descriptor (for

@@ -32,11 +32,39 @@ public protocol PluginHost: Sendable {
     var storage: any PluginStorage { get }
     /// Publishes an event to the host's event stream (for operators and other subscribers).
     func publish(_ event: PluginEvent) async
+    /// The server's outbound HTTP client (redirects not followed, timeouts, address rules). Needs
+    /// the ``PluginCapability/outboundHTTP`` capability: without it every call throws
+    /// ``CapabilityNotDeclared``. Since PluginAPI 2.2.
+    var http: any PluginHTTPClient { get }
+    /// Byte-stream connections to Unix sockets and TCP ports (for daemons such as clamd). Needs
+    /// the ``PluginCapability/sockets`` capability: without it every call throws
+    /// ``CapabilityNotDeclared``. Since PluginAPI 2.2.
+    var sockets: any PluginSocketConnector { get }
 }
 
 extension PluginHost {
     /// Writes a log line without metadata.
     public func log(_ level: PluginLogLevel, _ message: String) { log(level, message, metadata: [:]) }
+
+    /// A client that fails every request with ``PluginHTTPError/connectionFailed(_:)``: the default
+    /// of a host written for PluginAPI 2.1, which had no outbound HTTP.
+    public var http: any PluginHTTPClient { MissingHostService() }
+
+    /// A connector that fails every connection with ``PluginSocketError/connectionFailed(_:)``: the
+    /// default of a host written for PluginAPI 2.1, which had no sockets.
+    public var sockets: any PluginSocketConnector { MissingHostService() }
+}
+
+/// What a host written for an older PluginAPI offers for the services it does not implement.
+struct MissingHostService: PluginHTTPClient, PluginSocketConnector {
+    func send(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse {
+        throw PluginHTTPError.connectionFailed("this host does not offer outbound HTTP")
+    }
+
+    func withConnection<Result: Sendable>(to address: PluginSocketAddress, timeouts: PluginSocketTimeouts,
+                                          _ body: (any PluginSocket) async throws -> Result) async throws -> Result {
+        throw PluginSocketError.connectionFailed("this host does not offer sockets")
+    }
 }
 
 /// An event a plugin publishes.

@@ -43,22 +43,28 @@ public struct PluginRequest: Sendable {
     public var query: [String: String]
     /// Header names lowercased.
     public var headers: [String: String]
-    /// The request body, read in full by the host (within its body limit).
+    /// The request body, read in full by the host (within its body limit); empty for a route
+    /// whose body is ``PluginRouteBody/streamed(maxBytes:)``, which reads ``bodyStream`` instead.
     public var body: Data
+    /// The request body chunk by chunk: the streamed body of a ``PluginRouteBody/streamed(maxBytes:)``
+    /// route, or ``body`` as one chunk for a buffered one. Iterate it once. Since PluginAPI 2.2.
+    public var bodyStream: PluginBodyStream
     /// The site the request is for: the agent key's site; for the admin key the site `site_id`
     /// names, else the `widget_key` site; for visitors the `widget_key` site.
     public var site: SiteInfo
     /// Who calls: always one the route's ``PluginRoute/access`` admits. Since PluginAPI 2.1.
     public var caller: PluginCaller
 
-    /// A request (the host builds these; tests build their own).
+    /// A request (the host builds these; tests build their own). Without `bodyStream`, the stream
+    /// yields `body` as one chunk.
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-                body: Data = Data(), site: SiteInfo, caller: PluginCaller = .visitor) {
+                body: Data = Data(), bodyStream: PluginBodyStream? = nil, site: SiteInfo, caller: PluginCaller = .visitor) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.body = body
+        self.bodyStream = bodyStream ?? PluginBodyStream(body)
         self.site = site
         self.caller = caller
     }
@@ -101,6 +107,8 @@ public struct PluginRoute: Sendable {
     public var path: String
     /// Who may call it (default ``PluginRouteAccess/agent``). Since PluginAPI 2.1.
     public var access: PluginRouteAccess
+    /// How it takes its body (default ``PluginRouteBody/buffered``). Since PluginAPI 2.2.
+    public var body: PluginRouteBody
     /// Answers one request; a thrown error becomes `500 {"success": false, "error": "Internal server error"}`
     /// (the error itself is logged, never sent).
     public var handle: @Sendable (PluginRequest) async throws -> PluginResponse
@@ -109,11 +117,14 @@ public struct PluginRoute: Sendable {
     ///
     /// `access` defaults to ``PluginRouteAccess/agent``: a route answers the site's agents and the
     /// operator unless it says `access: .public` (anyone with the public widget key) or `.admin`.
-    public init(_ method: String, _ path: String, access: PluginRouteAccess = .agent,
+    /// `body` defaults to ``PluginRouteBody/buffered``; an upload route says
+    /// `body: .streamed(maxBytes: …)` and reads ``PluginRequest/bodyStream``.
+    public init(_ method: String, _ path: String, access: PluginRouteAccess = .agent, body: PluginRouteBody = .buffered,
                 handle: @escaping @Sendable (PluginRequest) async throws -> PluginResponse) {
         self.method = method
         self.path = path
         self.access = access
+        self.body = body
         self.handle = handle
     }
 }

@@ -18,9 +18,10 @@ public enum PluginActivation {
         }
     }
 
-    /// `host` as a plugin with `descriptor` may use it: ``PluginHost/storage`` throws
-    /// ``CapabilityNotDeclared`` unless the descriptor declares ``PluginCapability/storage``.
-    /// Everything else passes through unchanged.
+    /// `host` as a plugin with `descriptor` may use it: ``PluginHost/storage``,
+    /// ``PluginHost/http`` and ``PluginHost/sockets`` throw ``CapabilityNotDeclared`` unless the
+    /// descriptor declares ``PluginCapability/storage``, ``PluginCapability/outboundHTTP`` and
+    /// ``PluginCapability/sockets``. Everything else passes through unchanged.
     public static func restrict(_ host: any PluginHost, to descriptor: PluginDescriptor) -> any PluginHost {
         DeclaredCapabilitiesHost(base: host, declared: descriptor.capabilities)
     }
@@ -78,6 +79,24 @@ struct DeclaredCapabilitiesHost: PluginHost {
     }
 
     func publish(_ event: PluginEvent) async { await base.publish(event) }
+
+    var http: any PluginHTTPClient {
+        declared.contains(.outboundHTTP) ? base.http : UndeclaredNetwork()
+    }
+
+    var sockets: any PluginSocketConnector {
+        declared.contains(.sockets) ? base.sockets : UndeclaredNetwork()
+    }
+}
+
+/// The HTTP client and sockets of a plugin that did not declare them: every call throws.
+struct UndeclaredNetwork: PluginHTTPClient, PluginSocketConnector {
+    func send(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse { throw CapabilityNotDeclared(.outboundHTTP) }
+
+    func withConnection<Result: Sendable>(to address: PluginSocketAddress, timeouts: PluginSocketTimeouts,
+                                          _ body: (any PluginSocket) async throws -> Result) async throws -> Result {
+        throw CapabilityNotDeclared(.sockets)
+    }
 }
 
 /// The storage of a plugin that did not declare ``PluginCapability/storage``: every call throws.

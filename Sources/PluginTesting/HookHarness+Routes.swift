@@ -18,9 +18,15 @@ extension HookHarness {
     /// authorizers run with `origin` (a deny gives its status and `error_code`). A handler that
     /// throws gives 500 and the error is logged to ``MockHost/logs``. Refusals carry the server's
     /// JSON body `{"error": …, "success": false}`.
+    ///
+    /// `chunks`, when given, is the body as it arrives in pieces (`body` is then ignored): a
+    /// route with a ``PluginRouteBody/streamed(maxBytes:)`` body reads them one by one from
+    /// ``PluginRequest/bodyStream``, a buffered route gets them joined. A streamed route answers
+    /// 413 as the server does: from a `content-length` header over its cap before the handler
+    /// runs, or when the chunks pass the cap, whatever the handler returns.
     public func call(_ method: String, _ path: String, as caller: PluginCaller = .visitor, site: SiteInfo? = nil,
                      query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data(),
-                     origin: String? = nil) async -> PluginResponse {
+                     chunks: [Data]? = nil, origin: String? = nil) async -> PluginResponse {
         let site = site ?? self.site
         let enabled = enabledPlugins(for: site)
         let method = method.uppercased() == "HEAD" ? "GET" : method.uppercased()
@@ -38,13 +44,20 @@ extension HookHarness {
                 return Self.error(status, message, code: code)
             }
         }
-        let request = PluginRequest(method: method, path: resolved.path, query: query, headers: headers, body: body, site: site, caller: caller)
+        let input = RouteInput(route: resolved.route, body: body, chunks: chunks)
+        if let limit = input.limit, limit.refuses(declaredLength: headers["content-length"]) { return Self.error(413, limit.message) }
+        let request = PluginRequest(method: method, path: resolved.path, query: query, headers: headers, body: input.body,
+                                    bodyStream: input.stream, site: site, caller: caller)
+        let answer: PluginResponse
         do {
-            return try await resolved.route.handle(request)
+            answer = try await resolved.route.handle(request)
         } catch {
+            if let limit = input.limit, limit.wasExceeded { return Self.error(413, limit.message) }
             host.log(.error, "plugin \(resolved.pluginID) route \(method) \(resolved.path) failed: \(error)", metadata: [:])
             return Self.error(500, "Internal server error")
         }
+        if let limit = input.limit, limit.wasExceeded { return Self.error(413, limit.message) }
+        return answer
     }
 
     /// The server's JSON error answer.
@@ -53,5 +66,25 @@ extension HookHarness {
         if let code { object["error_code"] = code }
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return PluginResponse(status: status, headers: ["content-type": "application/json"], body: body)
+    }
+}
+
+/// A route's body as the harness hands it over: joined for a buffered route, streamed chunk by
+/// chunk under the route's cap for a streamed one.
+private struct RouteInput {
+    var body = Data()
+    var stream: PluginBodyStream?
+    var limit: StreamedBodyLimit?
+
+    init(route: PluginRoute, body: Data, chunks: [Data]?) {
+        let pieces = chunks ?? [body]
+        guard case .streamed(let maxBytes) = route.body else {
+            self.body = pieces.reduce(into: Data()) { $0.append($1) }
+            return
+        }
+        let limit = StreamedBodyLimit(maxBytes: maxBytes)
+        let remaining = Locked(pieces[...])
+        self.limit = limit
+        stream = limit.stream { remaining.withLock { $0.popFirst() } }
     }
 }

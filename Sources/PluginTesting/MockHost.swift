@@ -5,7 +5,8 @@ import PluginDispatch
 /// A ``PluginHost`` for plugin unit tests.
 ///
 /// Nothing is allowed unless the test scripts it: storage is unavailable until
-/// ``allowStorage(_:)``, publishing fails until ``allowPublishing()``. An unscripted call is
+/// ``allowStorage(_:)``, publishing fails until ``allowPublishing()``, outbound HTTP until
+/// ``allowHTTP(_:)`` and sockets until ``allowSockets(_:)``. An unscripted call is
 /// reported through ``onUnexpectedCall`` — by default a crash with a clear message, so a plugin
 /// that does more than its test expects fails loudly. Point it at `XCTFail` in XCTest
 /// (`host.onUnexpectedCall = { XCTFail($0) }`), or collect the calls with
@@ -27,6 +28,8 @@ public final class MockHost: PluginHost, Sendable {
     }
     private let state = Locked(State())
     private let clock: Locked<Date>
+    /// Scripted and recorded outbound HTTP and sockets (`MockHost+Network.swift`).
+    let network = Locked(MockNetworkState())
 
     /// Called with a description of every unscripted call (from any thread; reading and
     /// replacing it is thread-safe). Default: a crash with the description.

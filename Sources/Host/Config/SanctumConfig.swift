@@ -163,8 +163,38 @@ public struct SanctumConfig: Sendable, Decodable {
         }
     }
 
+    /// Where plugins' outbound HTTP requests and socket connections may go.
+    public struct Outbound: Sendable, Decodable {
+        /// Let plugins reach loopback, private, link-local and other special-purpose addresses
+        /// (default `false`).
+        public var allowPrivate: Bool?
+        /// Hosts that may resolve to such addresses anyway (`localhost`, `10.0.0.5`, `scanner.internal`).
+        public var allowedHosts: [String]?
+        /// Unix socket paths plugins may connect to (none by default).
+        public var unixSockets: [String]?
+        /// The longest timeout a plugin may ask for, in seconds (default 60).
+        public var maxTimeoutSeconds: Double?
+        /// The connect timeout of outbound HTTP, in seconds (default 5).
+        public var connectTimeoutSeconds: Double?
+        enum CodingKeys: String, CodingKey {
+            case allowPrivate = "allow_private", allowedHosts = "allowed_hosts", unixSockets = "unix_sockets"
+            case maxTimeoutSeconds = "max_timeout_seconds", connectTimeoutSeconds = "connect_timeout_seconds"
+        }
+
+        public init(allowPrivate: Bool? = nil, allowedHosts: [String]? = nil, unixSockets: [String]? = nil,
+                    maxTimeoutSeconds: Double? = nil, connectTimeoutSeconds: Double? = nil) {
+            self.allowPrivate = allowPrivate
+            self.allowedHosts = allowedHosts
+            self.unixSockets = unixSockets
+            self.maxTimeoutSeconds = maxTimeoutSeconds
+            self.connectTimeoutSeconds = connectTimeoutSeconds
+        }
+    }
+
     public var server: Server?
     public var realtime: Realtime?
+    /// Plugins' outbound HTTP and sockets: which addresses they may reach, and the timeouts.
+    public var outbound: Outbound?
     /// Client connections: timeouts and the per-IP cap.
     public var connections: Connections?
     /// Tiers by name.
@@ -179,7 +209,7 @@ public struct SanctumConfig: Sendable, Decodable {
     public var rateLimits: RateLimits?
     public var keys: Keys?
     enum CodingKeys: String, CodingKey {
-        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site", realtime, connections
+        case server, limits, rateLimits = "rate_limits", keys, tiers, sites, defaultSite = "default_site", realtime, connections, outbound
     }
 
     public init() {}

@@ -10,13 +10,15 @@ extension PluginRuntime {
     /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
     /// a plugin whose configuration is invalid stops the server (the message names the key path).
     static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
+                         http: any PluginHTTPClient, sockets: any PluginSocketConnector,
                          logger: Logger, clock: @escaping @Sendable () -> Date,
                          observeHooks: @escaping @Sendable (HookCall) -> Void = { _ in }) async throws -> PluginRuntime {
         var entries: [Entry] = []
         for id in ids {
             guard let type = registry.types[id] else { continue }
             let descriptor = type.descriptor
-            let host = PluginActivation.restrict(HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store), to: descriptor)
+            let host = PluginActivation.restrict(HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store,
+                                                                          http: http, sockets: sockets), to: descriptor)
             do {
                 try PluginActivation.checkCompatibility(descriptor)
                 let plugin = try instantiate(type, config: config)

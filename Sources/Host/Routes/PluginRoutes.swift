@@ -45,21 +45,30 @@ extension HostEnvironment {
         }
         if resolved.route.access == .public { try await authorizePublic(request, context, site: site) }
         var request = request
-        let body = try await request.collectBody(limit: settings.maxBodyBytes)
+        let input: PluginRouteInput
+        do {
+            input = try await PluginRouteInput.read(&request, for: resolved.route, bufferedLimit: settings.maxBodyBytes)
+        } catch let refusal as StreamedBodyRefusal {
+            return refusal.response(closing: context.channel)
+        }
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let pluginRequest = PluginRequest(method: method, path: resolved.path, query: Query(request.uri.query).all, headers: headers,
-                                          body: Data(buffer: body), site: site.info, caller: caller)
+                                          body: input.body, bodyStream: input.stream, site: site.info, caller: caller)
         let answer: PluginResponse
         do {
             answer = try await resolved.route.handle(pluginRequest)
         } catch {
+            if let overflow = input.overflow { return overflow.response(closing: context.channel) }
             logger.error("plugin \(resolved.pluginID) route \(method) \(resolved.path) failed: \(error)")
             throw APIError.internalError
         }
+        if let overflow = input.overflow { return overflow.response(closing: context.channel) }
         var fields = HTTPFields()
         for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
-        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+        let status = HTTPResponse.Status(code: answer.status)
+        if input.leftBodyUnread { return .closingConnection(status: status, headers: fields, body: ByteBuffer(data: answer.body), channel: context.channel) }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
     }
 
     private func widgetModule(_ request: Request, _ context: SanctumContext) async throws -> Response {

@@ -57,6 +57,8 @@ public struct HostEnvironment: Sendable {
     let metrics: ServerMetrics
     /// Write jobs waiting for the storage driver's writer (0 when it has no queue).
     let writeQueueDepth: @Sendable () -> Int
+    /// The plugins' outbound HTTP client (one for the server, shut down when it stops).
+    var outboundHTTP = OutboundHTTPClient(rules: OutboundRules())
 
     /// The HTTP layer over `services`; `close` shuts the storage driver down.
     public init(services: ChatServices, settings: ServerSettings, logger: Logger, assets: WidgetAssets, site: WidgetAssets,

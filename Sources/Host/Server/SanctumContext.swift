@@ -10,9 +10,12 @@ public struct SanctumContext: RequestContext, RemoteAddressRequestContext {
     /// The client IP, resolved once per request by the responder (forwarded headers count only
     /// from trusted proxies); rate limits, auth throttling and stored sessions use it.
     public internal(set) var clientIP: String
+    /// The client connection (a streamed upload refused with 413 stops reading from it).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         remoteAddress = source.channel.remoteAddress
         clientIP = remoteAddress?.ipAddress ?? "unknown"
     }

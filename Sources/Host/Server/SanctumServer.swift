@@ -80,16 +80,20 @@ public enum SanctumServer {
         let tierPlugins = (config.tiers ?? [:]).sorted { $0.key < $1.key }.flatMap(\.value.plugins)
         var seen = Set<String>()
         let wanted = tierPlugins.filter { registry.types[$0] != nil && seen.insert($0).inserted }
-        let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store, logger: logger, clock: clock,
-                                                  observeHooks: { metrics.recordHook(plugin: $0.pluginID, hook: $0.hook, duration: $0.duration, failed: !$0.succeeded) })
+        let rules = try OutboundRules(config.outbound)
+        let outboundHTTP = OutboundHTTPClient(rules: rules)
+        let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store,
+                                                       http: outboundHTTP, sockets: SocketConnector(rules: rules), logger: logger, clock: clock,
+                                                       observeHooks: { metrics.recordHook(plugin: $0.pluginID, hook: $0.hook, duration: $0.duration, failed: !$0.succeeded) })
         let (sites, siteKeys) = try await SiteDirectory.build(config: config, activated: Set(plugins.activatedIDs), known: Set(registry.types.keys),
                                                               store: store, environment: environment, now: clock())
         let services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter, activity: activity, sites: sites, plugins: plugins,
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
-        let env = HostEnvironment(services: services, settings: settings, logger: logger,
+        var env = HostEnvironment(services: services, settings: settings, logger: logger,
                                   assets: try assets("widget", environment), site: try assets("site", environment),
                                   close: { store.database.close() }, testClock: testClock, metrics: metrics,
                                   writeQueueDepth: { store.database.writeQueueDepth })
+        env.outboundHTTP = outboundHTTP
         return (env, generated, siteKeys)
     }
 
@@ -136,7 +140,8 @@ public enum SanctumServer {
                             connections: env.connections, counters: env.connectionCounters, log: env.connectionLog)
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
-                    services: [env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
+                    // The outbound client stops after the plugins (services stop in reverse order).
+                    services: [env.outboundHTTP, env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
                                EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger)],
                     onServerRunning: onServerRunning,
                     logger: env.logger)

@@ -3,19 +3,26 @@ import Logging
 import PluginAPI
 
 /// The ``PluginHost`` the server gives one plugin: its logger, the clock, its own slice of the
-/// store, and event publishing.
+/// store, event publishing, and the server's outbound HTTP client and sockets (implemented by
+/// the host layer: the services know no network library).
 package struct HostPluginContext: PluginHost {
     let pluginID: String
     let logger: Logger
     let clock: @Sendable () -> Date
     let store: any ChatStore
+    package let http: any PluginHTTPClient
+    package let sockets: any PluginSocketConnector
 
-    /// The context of plugin `pluginID`, logging through `logger`, storing in `store`.
-    package init(pluginID: String, logger: Logger, clock: @escaping @Sendable () -> Date, store: any ChatStore) {
+    /// The context of plugin `pluginID`, logging through `logger`, storing in `store`, reaching
+    /// out through `http` and `sockets`.
+    package init(pluginID: String, logger: Logger, clock: @escaping @Sendable () -> Date, store: any ChatStore,
+                 http: any PluginHTTPClient, sockets: any PluginSocketConnector) {
         self.pluginID = pluginID
         self.logger = logger
         self.clock = clock
         self.store = store
+        self.http = http
+        self.sockets = sockets
     }
 
     package func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
