@@ -26,7 +26,7 @@ public struct LinkGuard: Plugin {
 
     public static let descriptor = PluginDescriptor(
         id: "link-guard", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 1),
-        capabilities: [.validateMessages, .transformMessages, .observeMessages, .routes, .storage],
+        capabilities: [.validateMessages, .transformMessages, .observeMessages, .routes, .storage, .widgetModule],
         summary: "Refuses visitor messages with too many links, upgrades http:// links and counts refusals per site")
 
     /// The code clients switch on.
@@ -66,6 +66,8 @@ public struct LinkGuard: Plugin {
                 PluginRoute("GET", "/stats", access: .agent) { request in
                     try .json(["refused": try await host.storage.counter("refused:\(request.site.id)")])
                 }
-            ])
+            ],
+            widgetModule: try WidgetModule(bundle: .module, script: "widget/module.js", style: "widget/module.css",
+                                           strings: ["de": "widget/de.json"], options: ["max_links": String(maxLinks)]))
     }
 }

@@ -92,7 +92,7 @@ extension HostEnvironment {
             "config": .object(config),
             "assets": ["css": "/widget/static/css/widget.css", "js": "/widget/static/js/chat-widget.js", "icons": "/widget/static/assets/icons/"],
             "api": ["baseUrl": .string(baseURL(request, context)), "endpoint": "/api/v1/"],
-            "plugins": widgetModules(for: site),
+            "plugins": widgetModules(for: site, widgetKey: apiKey),
         ])
     }
 
