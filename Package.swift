@@ -105,6 +105,7 @@ let package = Package(
                 "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginDispatch", "PluginTesting",
                 "DomainAllowlist", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOPosix", package: "swift-nio"),

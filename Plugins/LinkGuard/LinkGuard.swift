@@ -1,8 +1,8 @@
 import Foundation
 import PluginAPI
 
-/// Refuses visitor messages with too many links, upgrades `http://` links to `https://` and
-/// counts refusals per site — the worked example of `docs/plugins.md`.
+/// Refuses visitor messages with too many links, upgrades `http://` links to `https://`, counts
+/// refusals per site and warns visitors in the widget — the worked example of `docs/plugins.md`.
 public struct LinkGuard: Plugin {
     /// The `plugins.link-guard` section of the config file: keys in snake_case, each optional.
     public struct Configuration: PluginConfiguration {
@@ -25,7 +25,7 @@ public struct LinkGuard: Plugin {
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "link-guard", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 1),
+        id: "link-guard", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 2),
         capabilities: [.validateMessages, .transformMessages, .observeMessages, .routes, .storage, .widgetModule],
         summary: "Refuses visitor messages with too many links, upgrades http:// links and counts refusals per site")
 

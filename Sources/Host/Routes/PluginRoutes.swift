@@ -103,7 +103,8 @@ extension HostEnvironment {
             func file(_ name: String) -> JSON? {
                 files.fingerprint(name).map { ["url": .string("/widget/plugins/\(id)/\($0.hash)/\(name)" + key), "integrity": .string($0.integrity)] }
             }
-            var entry: [String: JSON] = ["id": .string(id), "options": .object(module.options.mapValues(JSON.string)),
+            var entry: [String: JSON] = ["id": .string(id), "version": plugins.version(of: id).map(JSON.string) ?? .null,
+                                         "options": .object(module.options.mapValues(JSON.string)),
                                          "script": file("module.js") ?? .null]
             if let style = file("module.css") { entry["style"] = style }
             entry["strings"] = .object(Dictionary(uniqueKeysWithValues: module.strings.keys.compactMap { language in
