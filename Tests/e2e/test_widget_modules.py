@@ -93,7 +93,7 @@ def test_link_guard_loads_after_the_bubble_warns_in_the_composer_and_keeps_its_c
     page.locator("#sanctum-chat-bubble").click()
     box = page.locator("#sanctum-chat-input")
     box.fill("see https://a.example and https://b.example")
-    hint = page.locator(".sanctum-module-hint")
+    hint = page.locator("[part=module-hint]")
     hint.wait_for(state="visible")
     assert hint.text_content() == "Messages may contain at most 1 links."
     inside = hint.evaluate("(e) => getComputedStyle(e).borderTopWidth")
@@ -114,8 +114,8 @@ def test_link_guard_speaks_the_widgets_language_from_its_strings_file(modules_se
                message="LinkGuard's module set up")
     page.locator("#sanctum-chat-bubble").click()
     page.locator("#sanctum-chat-input").fill("https://a.example https://b.example")
-    page.locator(".sanctum-module-hint").wait_for(state="visible")
-    assert page.locator(".sanctum-module-hint").text_content() == "Nachrichten dürfen höchstens 1 Links enthalten."
+    page.locator("[part=module-hint]").wait_for(state="visible")
+    assert page.locator("[part=module-hint]").text_content() == "Nachrichten dürfen höchstens 1 Links enthalten."
 
 
 FAKE_MODULES = {

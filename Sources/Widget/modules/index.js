@@ -14,7 +14,8 @@ const EVENTS = ['open', 'close', 'message', 'typing', 'receipt', 'unread', 'rese
 const RUNTIME_CSS = '.sanctum-module-hint{margin:0;padding:4px 12px;font-size:12px;background:var(--warning-bg,#fff8e1);' +
   'color:var(--warning-text,#5c4400)}.sanctum-module-actions{display:flex;align-items:center;gap:4px}' +
   '.sanctum-module-action{border:0;background:none;color:inherit;font:inherit;cursor:pointer;padding:4px;border-radius:6px}' +
-  '.sanctum-module-action:focus-visible{outline:2px solid var(--primary-color)}.sanctum-module-decoration:empty{display:none}';
+  '.sanctum-module-action:focus-visible{outline:2px solid var(--primary-color)}.sanctum-module-decoration{font-size:12px;opacity:.85}' +
+  '.sanctum-module-decoration:empty{display:none}';
 
 function start(window, document) {
   const widget = window.SanctumChat;
@@ -28,7 +29,7 @@ function start(window, document) {
   if (!root) return;
   const config = () => widget.getConfig();
   const keyQuery = () => (config().apiKey ? 'widget_key=' + encodeURIComponent(config().apiKey) : '');
-  const report = (message, error) => window.console && console.error(message, error);
+  const report = (...details) => window.console && console.error(...details);
   const make = (tag, className, attributes) => {
     const element = document.createElement(tag);
     element.className = className;
@@ -97,7 +98,7 @@ function start(window, document) {
   });
 
   function fetchChecked(file) {
-    return window.fetch(base + file.url, { integrity: file.integrity, credentials: 'omit' }).then((response) => {
+    return window.fetch(base + file.url, Object.assign({ credentials: 'omit' }, file.integrity && { integrity: file.integrity })).then((response) => {
       if (!response.ok) throw new Error('HTTP ' + response.status + ' for ' + file.url);
       return response;
     });
@@ -157,7 +158,9 @@ function start(window, document) {
   const loaded = [];
   const load = (entry, retried) => {
     const guard = createGuard(entry.id, report, () => {
-      root.querySelectorAll('[data-module="' + entry.id + '"]').forEach((element) => element.remove());
+      // Its buttons may still wait in slots that are not in the window yet.
+      [root, slots.composer, slots.header].forEach((scope) => scope.querySelectorAll('[data-module="' + entry.id + '"]')
+        .forEach((element) => element.remove()));
       hints.delete(entry.id);
       renderHints();
     });
