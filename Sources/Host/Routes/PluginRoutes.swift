@@ -62,6 +62,9 @@ extension HostEnvironment {
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
     }
 
+    /// The characters a query value keeps as they are (RFC 3986 unreserved).
+    static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+
     /// The files of a widget module as the host serves them: `module.js`, `module.css` and
     /// `strings-<language>.json`.
     static func widgetModuleAssets(_ plugins: PluginRuntime) -> [String: WidgetAssets] {
@@ -97,7 +100,7 @@ extension HostEnvironment {
     /// order, as `/widget/init` lists them: id, plugin version, options, and for each file its
     /// immutable URL and Subresource Integrity value.
     func widgetModules(for site: Site, widgetKey: String) -> JSON {
-        let key = "?widget_key=" + (widgetKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        let key = "?widget_key=" + (widgetKey.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")
         return .array(site.plugins.compactMap { id in
             guard let module = plugins.contributions(of: id)?.widgetModule, let files = moduleAssets[id] else { return nil }
             func file(_ name: String) -> JSON? {
