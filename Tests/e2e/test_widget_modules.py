@@ -65,7 +65,7 @@ def open_watched(context, url, before=None):
 def test_a_site_without_modules_downloads_no_module_runtime(modules_server, site, context):
     url = strict_page(site, modules_server, "/plain", modules_server.widget_key)
     page = open_watched(context, url)
-    wait_until(lambda: any("/widget/init" in u for u in page.requested), message="the module list was asked for")
+    wait_until(lambda: any("/widget/modules" in u for u in page.requested), message="the module list was asked for")
     page.locator("#sanctum-chat-bubble").click()
     page.locator("#sanctum-chat-input").wait_for(state="visible")
     page.wait_for_timeout(1500)
@@ -155,7 +155,7 @@ def route_fake_modules(page, entries):
             route.fulfill(status=200, body=FAKE_MODULES[name], headers={"Access-Control-Allow-Origin": "*", "Content-Type": "text/javascript"})
 
     page.add_init_script("window.__order = [];")
-    page.route(re.compile(r"/widget/init\?"), init)
+    page.route(re.compile(r"/widget/modules\?"), init)
     page.route(re.compile(r"/widget/plugins/"), module)
 
 

@@ -96,11 +96,11 @@ extension HostEnvironment {
         return response
     }
 
-    /// The widget modules enabled for `site` (whose public key is `widgetKey`), in the tier's
+    /// The widget modules enabled for `site` (whose public key is `widgetKey`, if any), in the tier's
     /// order, as `/widget/init` lists them: id, plugin version, options, and for each file its
     /// immutable URL and Subresource Integrity value.
-    func widgetModules(for site: Site, widgetKey: String) -> JSON {
-        let key = "?widget_key=" + (widgetKey.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")
+    func widgetModules(for site: Site, widgetKey: String?) -> JSON {
+        let key = widgetKey.map { "?widget_key=" + ($0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "") } ?? ""
         return .array(site.plugins.compactMap { id in
             guard let module = plugins.contributions(of: id)?.widgetModule, let files = moduleAssets[id] else { return nil }
             func file(_ name: String) -> JSON? {

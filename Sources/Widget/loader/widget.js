@@ -78,10 +78,10 @@ export function createWidget(window, document, scriptBase) {
     else window.addEventListener('load', preload, { once: true });
   };
 
-  // Widget modules (docs/widget-modules.md): once the bubble is painted, asks /widget/init for the
+  // Widget modules (docs/widget-modules.md): once the bubble is painted, asks /widget/modules for the
   // site's modules; only when there are some, loads their runtime (modules.js), which reads
   // `SanctumChat.__modules` ([modules, sheets]) and adopts their CSS as `sheets.modules`.
-  const loadModules = () => fetch(base() + '/widget/init?apiKey=' + encodeURIComponent(config.apiKey || '-'))
+  const loadModules = () => fetch(base() + '/widget/modules?widget_key=' + encodeURIComponent(config.apiKey || ''))
     .then((response) => response.json())
     .then(({ data }) => {
       if (parts && data.plugins.length) {

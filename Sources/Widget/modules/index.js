@@ -1,5 +1,5 @@
 // Entry point of modules.js, the widget-module runtime (docs/widget-modules.md). The loader
-// fetches it only when /widget/init lists modules for the site, after the bubble is painted,
+// fetches it only when /widget/modules lists modules for the site, after the bubble is painted,
 // and hands over `SanctumChat.__modules` = [modules in the tier's order, the shadow root's
 // stylesheet slots]. It loads each module's script (Subresource Integrity, in order), CSS (into
 // the shadow root) and language file, and gives each module its API object. Every call into a
@@ -182,7 +182,7 @@ function start(window, document) {
       script.remove();
       if (retried) return report('SanctumChat: module "' + entry.id + '" could not be loaded');
       // A page from before a server upgrade holds an old URL: ask for the current modules once.
-      window.fetch(base + '/widget/init?apiKey=' + encodeURIComponent(config().apiKey || '-'), { credentials: 'omit' })
+      window.fetch(base + '/widget/modules' + (keyQuery() && '?' + keyQuery()), { credentials: 'omit' })
         .then((response) => response.json())
         .then(({ data }) => {
           const fresh = data.plugins.find((candidate) => candidate.id === entry.id);

@@ -56,6 +56,26 @@ final class WidgetModuleTests: XCTestCase {
         }
     }
 
+    func testTheWidgetsModuleListAnswersAnyOriginUncachedAndPluginRoutesAnswerCORS() async throws {
+        try await withServer(config: Self.config, registry: .withProbes) { client, _ in
+            let list = try await client.get("/widget/modules?widget_key=pk_reversed", headers: [.origin: "https://shop.example"])
+            XCTAssertEqual(list.status, .ok)
+            XCTAssertEqual(list.headers[.accessControlAllowOrigin], "*")
+            XCTAssertEqual(list.headers[.cacheControl], "no-cache")
+            let initList = try await client.get("/widget/init?apiKey=pk_reversed").data["plugins"]
+            XCTAssertEqual(list.data["plugins"], initList, "the same list as /widget/init")
+            let defaultSite = try await client.get("/widget/modules?widget_key=").data["plugins"]
+            XCTAssertEqual(defaultSite, [], "no key: the default site, which has no modules here")
+            let route = try await client.get("/plugins/premium-probe/ping?widget_key=pk_ordered", headers: [.origin: "https://shop.example"])
+            XCTAssertEqual(route.status, .ok)
+            XCTAssertEqual(route.headers[.accessControlAllowOrigin], "https://shop.example", "api.fetch calls from the site's pages")
+            let preflight = try await client.send(.options, "/plugins/premium-probe/announce?widget_key=pk_ordered",
+                                                  headers: [.origin: "https://shop.example", .accessControlRequestMethod: "POST"])
+            XCTAssertEqual(preflight.status, .ok)
+            XCTAssertEqual(preflight.headers[.accessControlAllowOrigin], "https://shop.example")
+        }
+    }
+
     func testOldAndUnhashedURLsAnswerTheCurrentFileWithAShortCacheOtherSitesGet404() async throws {
         try await withServer(config: Self.config, registry: .withProbes) { client, _ in
             let old = try await client.get("/widget/plugins/module-probe/0123456789abcdef0123/module.js?widget_key=pk_ordered")
