@@ -5,6 +5,7 @@ modules downloads no module runtime. LinkGuard's module is the real one; the bro
 served by the browser test itself (page.route), never by the server."""
 import json
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -14,6 +15,7 @@ from widget_helpers import (browser, site, context, open_page, send, STRICT_CSP,
 
 ICON = '<link rel="icon" href="data:,">'
 SHOP_KEY = "pk_modules_shop"
+SHOP_AGENT_KEY = "ak_modules_shop_0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,8 @@ def modules_server(tmp_path_factory):
         "  link-guard: { max_links: 1 }\n"
         "sites:\n"
         f"  - {{ id: shop, tier: premium, widget_key: {SHOP_KEY} }}\n")
-    server = start_server(database=str(folder / "db.sqlite"), config=str(config))
+    server = start_server(database=str(folder / "db.sqlite"), config=str(config),
+                          extra_env={"SANCTUM_SITE_SHOP_AGENT_KEY": SHOP_AGENT_KEY})
     yield server
     server.stop()
 
@@ -181,7 +184,8 @@ def test_throwing_hanging_missing_and_unparsable_modules_never_break_the_chat(mo
     send(page, "still works")
     wait_until(lambda: page.evaluate("SanctumChat.getState().messageCount") == 1 and
                page.evaluate("SanctumChat.getState().pendingCount") == 0, message="message sent")
-    assert [m["message"] for m in inbox_for(modules_server, session_id(page))] == ["still works"]
+    shop_agent = SimpleNamespace(base_url=modules_server.base_url, api_key=SHOP_AGENT_KEY)
+    assert [m["message"] for m in inbox_for(shop_agent, session_id(page))] == ["still works"]
     page.wait_for_timeout(5500)  # the hanging setup times out (5 s) and is switched off
     send(page, "and still")
     wait_until(lambda: page.evaluate("SanctumChat.getState().messageCount") == 2, message="second message sent")
