@@ -193,3 +193,30 @@ def test_throwing_hanging_missing_and_unparsable_modules_never_break_the_chat(mo
     assert sorted(f.split('"')[1] for f in failures) == ["hanger", "thrower"], page.console_errors
     assert any('module "missing" could not be loaded' in text for text in page.console_errors), page.console_errors
     assert [e for e in page.js_errors if "thrower" in e or "hanger" in e] == []
+
+
+def test_a_page_from_before_an_upgrade_notices_and_loads_the_current_module(modules_server, site, context):
+    """The first module list is an old one (the hash and integrity of a previous LinkGuard): the
+    server answers the old URL with the current file, its integrity check fails, and the runtime
+    asks /widget/modules again and loads the current module."""
+    url = strict_page(site, modules_server, "/upgraded", SHOP_KEY)
+    answered = []
+
+    def old_list(route):
+        response = route.fetch()
+        body = response.json()
+        if not answered:
+            module = body["data"]["plugins"][0]
+            module["script"] = {"url": module["script"]["url"].replace("/module.js", "").rsplit("/", 1)[0] + "/00000000000000000000/module.js"
+                                + "?widget_key=" + SHOP_KEY, "integrity": "sha384-" + "A" * 64}
+        answered.append(route.request.url)
+        route.fulfill(response=response, body=json.dumps(body))
+
+    page = open_watched(context, url, before=lambda p: p.route(re.compile(r"/widget/modules\?"), old_list))
+    wait_until(lambda: page.evaluate("SanctumChat.__moduleState && SanctumChat.__moduleState().loaded.length") == 1,
+               message="the current module set up")
+    assert len(answered) == 2, answered
+    assert any("/00000000000000000000/module.js" in u for u in page.requested)
+    page.locator("#sanctum-chat-bubble").click()
+    page.locator("#sanctum-chat-input").fill("https://a.example https://b.example")
+    page.locator("[part=module-hint]").wait_for(state="visible")

@@ -109,11 +109,11 @@ function start(window, document) {
   const createApi = (entry, guard) => {
     const id = entry.id;
     const strings = createStrings(() => config().language);
-    const owned = (element) => { element.setAttribute('data-module', id); return element; };
     const addAction = (slot, spec) => {
       spec = spec || {};
-      const button = owned(make('button', 'sanctum-module-action', { type: 'button', 'aria-label': String(spec.label || ''), title: String(spec.label || '') }));
-      button.textContent = String(spec.text || spec.label || '');
+      const label = String(spec.label || '');
+      const button = make('button', 'sanctum-module-action', { type: 'button', 'aria-label': label, title: label, 'data-module': id });
+      button.textContent = String(spec.text || label);
       button.addEventListener('click', () => guard.call(spec.onClick, { draft: api.draft() }));
       slots[slot].append(button);
       return () => button.remove();
