@@ -131,6 +131,9 @@ FAKE_MODULES = {
               " api.decorateMessages(function () { throw new Error('decorator broke'); });"
               " return new Promise(function () {}); });",
     "syntax": "SanctumChat.module('syntax', function (api) {",
+    "keeper": "SanctumChat.module('keeper', function (api) { window.__stored = [api.storage.set('seen', 1)];"
+              " api.on('draft', function () { window.__stored.push(api.storage.set('drafted', true)); });"
+              " api.decorateMessages(function (message, slot) { slot.textContent = '<b>' + message.type + '</b>'; }); });",
     "fetcher": "window.__order.push('script:fetcher'); SanctumChat.module('link-guard', function (api) {"
                " window.__order.push('setup:fetcher'); api.addHeaderAction({ label: 'Stats', text: 'S', onClick: function () {} });"
                " return api.fetch('/stats').then(function (r) { return r.json().then(function (body) {"
@@ -220,3 +223,20 @@ def test_a_page_from_before_an_upgrade_notices_and_loads_the_current_module(modu
     page.locator("#sanctum-chat-bubble").click()
     page.locator("#sanctum-chat-input").fill("https://a.example https://b.example")
     page.locator("[part=module-hint]").wait_for(state="visible")
+
+
+def test_module_storage_waits_for_the_visitor_and_decorations_are_text(modules_server, site, context):
+    url = strict_page(site, modules_server, "/keeper", SHOP_KEY)
+    page = open_watched(context, url, before=lambda p: route_fake_modules(p, [fake_entry("keeper")]))
+    wait_until(lambda: page.evaluate("window.__stored"), message="the module set up")
+    keys = "Object.keys(localStorage).filter((k) => k.startsWith('sanctum-chat'))"
+    assert page.evaluate("window.__stored") == [False]
+    assert page.evaluate(keys) == [], "nothing stored before the visitor interacts"
+    page.locator("#sanctum-chat-bubble").click()
+    page.locator("#sanctum-chat-input").type("hi")
+    wait_until(lambda: True in page.evaluate("window.__stored"), message="stored after the first keystrokes")
+    stored = [k for k in page.evaluate(keys) if k.startswith("sanctum-chat:module:keeper:")]
+    assert len(stored) == 1
+    assert json.loads(page.evaluate(f"localStorage.getItem({json.dumps(stored[0])})")) == {"seen": 1, "drafted": True}
+    decoration = page.locator(".sanctum-message.bot .sanctum-module-decoration[data-module=keeper]").first
+    assert decoration.text_content() == "<b>bot</b>" and decoration.locator("b").count() == 0
