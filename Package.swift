@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 /// The plugins compiled into `sanctum`: each is the target `Plugins/<Name>` (PluginAPI only) with
@@ -9,6 +10,13 @@ let compiledPlugins = [
     "LinkGuard",
     "WordFilter",
 ]
+
+/// A plugin's `Plugins/<Name>/Resources/` folder (its widget module's files, for example) is
+/// copied into the plugin's bundle, so `Bundle.module` finds it (`WidgetModule(bundle: .module, …)`).
+func pluginResources(_ name: String) -> [Resource]? {
+    let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Plugins/\(name)/Resources")
+    return FileManager.default.fileExists(atPath: folder.path) ? [.copy("Resources")] : nil
+}
 
 let package = Package(
     name: "sanctum",
@@ -105,6 +113,7 @@ let package = Package(
                 "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginDispatch", "PluginTesting",
                 "DomainAllowlist", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -117,7 +126,7 @@ let package = Package(
         .testTarget(name: "PluginDispatchTests", dependencies: ["PluginDispatch", "PluginAPI", "PluginTesting"], path: "Tests/PluginDispatchTests"),
         .testTarget(name: "PluginScaffoldTests", dependencies: ["PluginScaffold"], path: "Tests/PluginScaffoldTests"),
     ] + compiledPlugins.flatMap { name -> [Target] in [
-        .target(name: name, dependencies: ["PluginAPI"], path: "Plugins/\(name)"),
+        .target(name: name, dependencies: ["PluginAPI"], path: "Plugins/\(name)", resources: pluginResources(name)),
         .testTarget(name: "\(name)Tests", dependencies: [.target(name: name), "PluginTesting"], path: "Tests/\(name)Tests"),
     ] },
     swiftLanguageModes: [.v6]

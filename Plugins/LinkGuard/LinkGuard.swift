@@ -1,8 +1,8 @@
 import Foundation
 import PluginAPI
 
-/// Refuses visitor messages with too many links, upgrades `http://` links to `https://` and
-/// counts refusals per site — the worked example of `docs/plugins.md`.
+/// Refuses visitor messages with too many links, upgrades `http://` links to `https://`, counts
+/// refusals per site and warns visitors in the widget — the worked example of `docs/plugins.md`.
 public struct LinkGuard: Plugin {
     /// The `plugins.link-guard` section of the config file: keys in snake_case, each optional.
     public struct Configuration: PluginConfiguration {
@@ -25,8 +25,8 @@ public struct LinkGuard: Plugin {
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "link-guard", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 1),
-        capabilities: [.validateMessages, .transformMessages, .observeMessages, .routes, .storage],
+        id: "link-guard", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 2),
+        capabilities: [.validateMessages, .transformMessages, .observeMessages, .routes, .storage, .widgetModule],
         summary: "Refuses visitor messages with too many links, upgrades http:// links and counts refusals per site")
 
     /// The code clients switch on.
@@ -66,6 +66,8 @@ public struct LinkGuard: Plugin {
                 PluginRoute("GET", "/stats", access: .agent) { request in
                     try .json(["refused": try await host.storage.counter("refused:\(request.site.id)")])
                 }
-            ])
+            ],
+            widgetModule: try WidgetModule(bundle: .module, script: "widget/module.js", style: "widget/module.css",
+                                           strings: ["de": "widget/de.json"], options: ["max_links": String(maxLinks)]))
     }
 }

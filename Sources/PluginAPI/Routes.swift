@@ -129,21 +129,73 @@ public struct PluginRoute: Sendable {
     }
 }
 
-/// A widget-side module: JavaScript (and optional CSS) the widget loads for sites whose tier
-/// enables the plugin, with options passed to it. Needs the ``PluginCapability/widgetModule``
-/// capability.
+/// A widget-side module: JavaScript (and optional CSS and language files) the widget loads,
+/// lazily and in the tier's order, for sites whose tier enables the plugin, with options passed
+/// to it. Needs the ``PluginCapability/widgetModule`` capability. The JavaScript API a module
+/// uses is `docs/widget-modules.md`.
+///
+/// The host serves each file at a content-hashed, immutable URL
+/// (`/widget/plugins/<id>/<hash>/module.js`) and lists it with its Subresource Integrity hash in
+/// `/widget/init`. Since PluginAPI 2.2 a plugin declares the files from its own resources
+/// (`Plugins/<Name>/Resources/`, which `Package.swift` bundles):
+///
+/// ```swift
+/// widgetModule: try WidgetModule(bundle: .module, script: "widget/module.js", style: "widget/module.css",
+///                                strings: ["de": "widget/de.json"], options: ["max_links": "2"])
+/// ```
 public struct WidgetModule: Sendable, Equatable {
-    /// The module's JavaScript, served at `/widget/plugins/<id>/module.js`.
-    public var javascript: String
-    /// Optional CSS, served at `/widget/plugins/<id>/module.css`.
-    public var css: String?
+    /// A file of the module that could not be read from the bundle.
+    public struct MissingFile: Error, CustomStringConvertible {
+        /// The path as the plugin gave it.
+        public var path: String
+        /// Shown when the plugin cannot be activated.
+        public var description: String { "widget module file \(path) is not in the plugin's resources" }
+    }
+
+    /// The module's JavaScript (UTF-8), served as `module.js`.
+    public var script: Data
+    /// Optional CSS (UTF-8), served as `module.css` and adopted inside the widget's shadow root.
+    public var style: Data?
+    /// Interface strings per language (`"de"` → a JSON object of key → text), served as
+    /// `strings-<language>.json`; the widget loads only the file of its language. Since PluginAPI 2.2.
+    public var strings: [String: Data]
     /// Options the widget passes to the module (listed by `/widget/init`).
     public var options: [String: String]
 
-    /// A module from its sources and options.
-    public init(javascript: String, css: String? = nil, options: [String: String] = [:]) {
-        self.javascript = javascript
-        self.css = css
+    /// The JavaScript as text.
+    public var javascript: String {
+        get { String(decoding: script, as: UTF8.self) }
+        set { script = Data(newValue.utf8) }
+    }
+
+    /// The CSS as text, if any.
+    public var css: String? {
+        get { style.map { String(decoding: $0, as: UTF8.self) } }
+        set { style = newValue.map { Data($0.utf8) } }
+    }
+
+    /// A module from inline sources and options.
+    public init(javascript: String, css: String? = nil, strings: [String: Data] = [:], options: [String: String] = [:]) {
+        self.script = Data(javascript.utf8)
+        self.style = css.map { Data($0.utf8) }
+        self.strings = strings
+        self.options = options
+    }
+
+    /// A module whose files are the plugin's resources: paths are relative to the plugin's
+    /// `Resources/` folder (`bundle` is the plugin target's `Bundle.module`). Throws
+    /// ``MissingFile`` for a path the bundle does not hold. Since PluginAPI 2.2.
+    public init(bundle: Bundle, script: String, style: String? = nil, strings: [String: String] = [:],
+                options: [String: String] = [:]) throws {
+        func read(_ path: String) throws -> Data {
+            for folder in ["", "Resources/"] {
+                if let root = bundle.resourceURL, let data = try? Data(contentsOf: root.appendingPathComponent(folder + path)) { return data }
+            }
+            throw MissingFile(path: path)
+        }
+        self.script = try read(script)
+        self.style = try style.map(read)
+        self.strings = try strings.mapValues(read)
         self.options = options
     }
 }

@@ -18,6 +18,8 @@ public struct ConformanceFailure: Sendable, Equatable, CustomStringConvertible {
 /// - it declares exactly what it contributes (no undeclared contribution, no unused declaration
 ///   except `storage`);
 /// - hook names are unique and budgets positive;
+/// - a widget module registers under the plugin's id (`SanctumChat.module('<id>'`) and its
+///   strings files are JSON objects;
 /// - on the sample messages, every validator and transformer answers within its budget without
 ///   throwing, and gives the same answer for the same input;
 /// - it uses nothing of the host it was not given (``MockHost`` reports unscripted calls).
@@ -57,6 +59,14 @@ public enum PluginConformance {
         let budgets = contributions.validators.map(\.budget) + contributions.transformers.map(\.budget)
             + contributions.observers.map(\.budget) + contributions.authorizers.map(\.budget)
         if budgets.contains(where: { $0 <= .zero }) { fail("hooks", "every budget must be positive") }
+        if let module = contributions.widgetModule {
+            if !["'", "\""].contains(where: { module.javascript.contains("SanctumChat.module(\($0)\(descriptor.id)\($0)") }) {
+                fail("widgetModule", "module.js must call SanctumChat.module('\(descriptor.id)', …)")
+            }
+            for (language, strings) in module.strings where !((try? JSONSerialization.jsonObject(with: strings)) is [String: Any]) {
+                fail("widgetModule", "the \(language) strings file is not a JSON object")
+            }
+        }
 
         /// Runs a hook twice on the same input: a missed budget, a throw or two answers fail.
         func runTwice<Value: Sendable & Equatable>(_ kind: String, _ name: String, budget: Duration, text: String,

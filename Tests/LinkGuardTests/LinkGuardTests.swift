@@ -39,6 +39,13 @@ final class LinkGuardTests: XCTestCase {
         XCTAssertEqual(String(decoding: stats.body, as: UTF8.self), #"{"refused":50}"#)
     }
 
+    func testShipsAWidgetModuleWithTheLimitAndAGermanStringsFile() async throws {
+        let module = try await LinkGuard(configuration: .init(maxLinks: 3)).activate(host: host).widgetModule
+        XCTAssertEqual(module?.options, ["max_links": "3"])
+        XCTAssertTrue(module?.javascript.contains("SanctumChat.module('link-guard'") == true)
+        XCTAssertEqual(module?.strings.keys.sorted(), ["de"])
+    }
+
     func testRefusesANegativeLimit() {
         XCTAssertThrowsError(try LinkGuard(configuration: .init(maxLinks: -1)))
     }

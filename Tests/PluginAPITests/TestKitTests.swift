@@ -35,6 +35,20 @@ final class TestKitTests: XCTestCase {
         XCTAssertEqual(failures.map(\.rule), ["determinism"])
     }
 
+    func testConformanceFlagsAWidgetModuleUnderAnotherIDAndAStringsFileThatIsNoObject() async throws {
+        struct Mislabelled: Plugin {
+            static let descriptor = PluginDescriptor(id: "mislabelled", version: "1", capabilities: [.widgetModule], summary: "bad")
+            init(configuration: NoConfiguration) {}
+            func activate(host: any PluginHost) async throws -> PluginContributions {
+                PluginContributions(widgetModule: WidgetModule(javascript: "SanctumChat.module('other', function () {});",
+                                                               strings: ["de": Data("[1]".utf8)]))
+            }
+        }
+        let failures = await PluginConformance.check(Mislabelled.self, configuration: NoConfiguration())
+        XCTAssertEqual(failures.map(\.rule), ["widgetModule", "widgetModule"])
+        XCTAssertTrue(failures[0].detail.contains("SanctumChat.module('mislabelled'"), failures[0].detail)
+    }
+
     func testMockHostReportsUnscriptedCalls() async throws {
         let host = MockHost()
         let calls = Mutex<[String]>([])

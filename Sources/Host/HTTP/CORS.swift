@@ -3,15 +3,16 @@ import SanctumServices
 import Foundation
 import Hummingbird
 
-/// Flask-CORS 4.0.0 defaults on `/api…` paths, exactly (BRIDGE-API.md §1.4).
+/// Flask-CORS 4.0.0 defaults on `/api…` paths, exactly (BRIDGE-API.md §1.4), and the same on
+/// plugin routes (`/plugins/…`), which widget modules call from the site's pages.
 enum CORS {
     /// Methods a preflight may ask for.
     static let preflightMethods: Set<String> = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"]
     static let allowMethods = "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
 
-    /// Whether CORS applies: the path starts with `/api`, case-insensitively.
+    /// Whether CORS applies: the path starts with `/api` (case-insensitively) or `/plugins/`.
     static func applies(to path: String) -> Bool {
-        path.utf8.count >= 4 && path.prefix(4).lowercased() == "/api"
+        (path.utf8.count >= 4 && path.prefix(4).lowercased() == "/api") || path.hasPrefix("/plugins/")
     }
 
     /// Adds the CORS headers for `request` to `headers`.

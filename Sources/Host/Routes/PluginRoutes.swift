@@ -5,7 +5,7 @@ import Hummingbird
 import PluginAPI
 import PluginDispatch
 
-/// `/plugins/<id>/…` (plugin routes) and `/widget/plugins/<id>/module.js|css` (widget modules).
+/// `/plugins/<id>/…` (plugin routes) and `/widget/plugins/<id>/<hash>/<file>` (widget modules).
 /// Both exist only for sites whose tier enables the plugin; for every other site they are 404.
 /// A plugin route answers only the callers its declared access admits (401/403 otherwise).
 extension HostEnvironment {
@@ -71,28 +71,57 @@ extension HostEnvironment {
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
     }
 
+    /// The characters a query value keeps as they are (RFC 3986 unreserved).
+    static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+
+    /// The files of a widget module as the host serves them: `module.js`, `module.css` and
+    /// `strings-<language>.json`.
+    static func widgetModuleAssets(_ plugins: PluginRuntime) -> [String: WidgetAssets] {
+        var assets: [String: WidgetAssets] = [:]
+        for id in plugins.activatedIDs {
+            guard let module = plugins.contributions(of: id)?.widgetModule else { continue }
+            var files: [(path: String, bytes: [UInt8])] = [("module.js", Array(module.script))]
+            if let style = module.style { files.append(("module.css", Array(style))) }
+            for (language, strings) in module.strings { files.append(("strings-\(language).json", Array(strings))) }
+            assets[id] = WidgetAssets(files: files)
+        }
+        return assets
+    }
+
+    /// `/widget/plugins/<id>/<hash>/<file>`: the current file is `immutable`; a hash that is not
+    /// the current one (a page loaded before an upgrade) gets the current file with a short cache,
+    /// so its Subresource Integrity check fails and the widget fetches `/widget/init` again.
+    /// `/widget/plugins/<id>/<file>` (before PluginAPI 2.2) serves the current file, short cache.
     private func widgetModule(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        let rest = request.uri.path.dropFirst("/widget/plugins/".count)
-        let parts = rest.split(separator: "/")
+        let parts = request.uri.path.dropFirst("/widget/plugins/".count).split(separator: "/").map(String.init)
         let site = sites.site(widgetKey: Query(request.uri.query)["widget_key"])
-        guard parts.count == 2, site.plugins.contains(String(parts[0])), let module = plugins.contributions(of: String(parts[0]))?.widgetModule else {
+        guard parts.count == 2 || parts.count == 3, site.plugins.contains(parts[0]), let files = moduleAssets[parts[0]] else {
             throw Self.widgetNotFound
         }
         try await authorizePublic(request, context, site: site)
-        switch parts[1] {
-        case "module.js": return .bytes(Array(module.javascript.utf8), type: "text/javascript; charset=utf-8", headers: [.cacheControl: Self.shortCache])
-        case "module.css" where module.css != nil: return .bytes(Array(module.css!.utf8), type: "text/css; charset=utf-8", headers: [.cacheControl: Self.shortCache])
-        default: throw Self.widgetNotFound
-        }
+        let current = parts.count == 3 && files.fingerprint(parts[2])?.hash == parts[1]
+        guard let response = files.response(parts[parts.count - 1], for: request, cacheControl: current ? Self.immutable : Self.shortCache,
+                                            extraHeaders: [.accessControlAllowOrigin: "*"]) else { throw Self.widgetNotFound }
+        return response
     }
 
-    /// The widget modules enabled for `site`, as `/widget/init` lists them.
-    func widgetModules(for site: Site) -> JSON {
-        .array(site.plugins.compactMap { id in
-            guard let module = plugins.contributions(of: id)?.widgetModule else { return nil }
-            var entry: [String: JSON] = ["id": .string(id), "script": .string("/widget/plugins/\(id)/module.js"),
-                                         "options": .object(module.options.mapValues(JSON.string))]
-            if module.css != nil { entry["style"] = .string("/widget/plugins/\(id)/module.css") }
+    /// The widget modules enabled for `site` (whose public key is `widgetKey`, if any), in the tier's
+    /// order, as `/widget/init` lists them: id, plugin version, options, and for each file its
+    /// immutable URL and Subresource Integrity value.
+    func widgetModules(for site: Site, widgetKey: String?) -> JSON {
+        let key = widgetKey.map { "?widget_key=" + ($0.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "") } ?? ""
+        return .array(site.plugins.compactMap { id in
+            guard let module = plugins.contributions(of: id)?.widgetModule, let files = moduleAssets[id] else { return nil }
+            func file(_ name: String) -> JSON? {
+                files.fingerprint(name).map { ["url": .string("/widget/plugins/\(id)/\($0.hash)/\(name)" + key), "integrity": .string($0.integrity)] }
+            }
+            var entry: [String: JSON] = ["id": .string(id), "version": plugins.version(of: id).map(JSON.string) ?? .null,
+                                         "options": .object(module.options.mapValues(JSON.string)),
+                                         "script": file("module.js") ?? .null]
+            if let style = file("module.css") { entry["style"] = style }
+            entry["strings"] = .object(Dictionary(uniqueKeysWithValues: module.strings.keys.compactMap { language in
+                file("strings-\(language).json").map { (language, $0) }
+            }))
             return .object(entry)
         })
     }

@@ -13,6 +13,8 @@ public struct WidgetAssets: Sendable {
         let body: [UInt8]
         let gzipped: [UInt8]?
         let etag: String
+        let hash: String
+        let integrity: String
     }
 
     /// Content hash of all files; part of every immutable asset URL (`/widget/v/<version>/…`).
@@ -32,7 +34,12 @@ public struct WidgetAssets: Sendable {
                 raw.append((relative, Array(try Data(contentsOf: URL(fileURLWithPath: full)))))
             }
         }
-        raw.sort { $0.path < $1.path }
+        self.init(files: raw)
+    }
+
+    /// Serves `files` (path → bytes), replacing `__SANCTUM_ASSET_VERSION__` in text files.
+    init(files raw: [(path: String, bytes: [UInt8])]) {
+        let raw = raw.sorted { $0.path < $1.path }
         var hasher = SHA256()
         for file in raw { hasher.update(data: Array(file.path.utf8)); hasher.update(data: file.bytes) }
         let version = String(Secrets.hex(Array(hasher.finalize())).prefix(12))
@@ -43,12 +50,22 @@ public struct WidgetAssets: Sendable {
             if type.hasPrefix("text/") || type.contains("javascript") || type.contains("svg") || type.contains("json") {
                 bytes = Array(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "__SANCTUM_ASSET_VERSION__", with: version).utf8)
             }
-            let etag = "\"" + Secrets.hex(Array(SHA256.hash(data: bytes)).prefix(10).map { $0 }) + "\""
+            let hash = Secrets.hex(Array(SHA256.hash(data: bytes)).prefix(10).map { $0 })
             let gzipped = bytes.count > 512 ? Gzip.compress(bytes).flatMap { $0.count < bytes.count ? $0 : nil } : nil
-            files[file.path] = Asset(contentType: type, body: bytes, gzipped: gzipped, etag: etag)
+            files[file.path] = Asset(contentType: type, body: bytes, gzipped: gzipped, etag: "\"" + hash + "\"", hash: hash,
+                                     integrity: "sha384-" + Data(SHA384.hash(data: bytes)).base64EncodedString())
         }
         self.version = version
         self.files = files
+    }
+
+    /// The paths of all files, sorted.
+    var paths: [String] { files.keys.sorted() }
+
+    /// The content hash of the file at `path` (hex, part of its immutable URL) and its Subresource
+    /// Integrity value (`sha384-…`).
+    func fingerprint(_ path: String) -> (hash: String, integrity: String)? {
+        files[path].map { ($0.hash, $0.integrity) }
     }
 
     /// The asset directory shipped inside the binary's resource bundle.

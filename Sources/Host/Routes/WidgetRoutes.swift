@@ -33,6 +33,7 @@ extension HostEnvironment {
         routes.add("/widget/", [.get]) { request, _ in try self.page("pages/index.html", request) }
         routes.add("/widget/demo", [.get]) { request, _ in try self.page("pages/demo.html", request) }
         routes.add("/widget/init", [.get]) { request, context in try await self.widgetInit(request, context) }
+        routes.add("/widget/modules", [.get]) { request, context in try await self.widgetModuleList(request, context) }
         routes.add("/widget/config", [.get]) { _, _ in self.envelope(Self.widgetConfig) }
         routes.add("/widget/health", [.get]) { _, _ in
             self.envelope(["status": "healthy", "version": "1.0.0", "api_status": "connected"])
@@ -92,8 +93,22 @@ extension HostEnvironment {
             "config": .object(config),
             "assets": ["css": "/widget/static/css/widget.css", "js": "/widget/static/js/chat-widget.js", "icons": "/widget/static/assets/icons/"],
             "api": ["baseUrl": .string(baseURL(request, context)), "endpoint": "/api/v1/"],
-            "plugins": widgetModules(for: site),
+            "plugins": widgetModules(for: site, widgetKey: apiKey),
         ])
+    }
+
+    /// `/widget/modules?widget_key=<key>`: what the widget asks once its bubble is painted — the
+    /// site's modules as `/widget/init` lists them (`data.plugins`), for any origin (CORS `*`,
+    /// unlike `/widget/init`, which keeps the original's headers) and never cached, so a page
+    /// that asks again after a server upgrade gets the current modules. No (or an empty) key: the default site.
+    private func widgetModuleList(_ request: Request, _ context: SanctumContext) async throws -> Response {
+        let widgetKey = Query(request.uri.query)["widget_key"].flatMap { $0.isEmpty ? nil : $0 }
+        let site = sites.site(widgetKey: widgetKey)
+        try await authorizePublic(request, context, site: site)
+        var response = envelope(["plugins": widgetModules(for: site, widgetKey: widgetKey)])
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[.cacheControl] = "no-cache"
+        return response
     }
 
     /// Scheme and host of the request, as the client addressed us.

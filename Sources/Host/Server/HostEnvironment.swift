@@ -39,6 +39,8 @@ public struct HostEnvironment: Sendable {
     public let assets: WidgetAssets
     /// The chat and admin pages (`Resources/site`).
     public let site: WidgetAssets
+    /// The files of each activated plugin's widget module, by plugin id (see `PluginRoutes.swift`).
+    let moduleAssets: [String: WidgetAssets]
     /// Open visitor stream connections per client IP.
     let visitorStreams = AddressSlots()
     /// Open agent and console stream connections per client IP.
@@ -73,6 +75,7 @@ public struct HostEnvironment: Sendable {
         self.logger = logger
         self.assets = assets
         self.site = site
+        moduleAssets = Self.widgetModuleAssets(services.plugins)
         connectionLog = ThrottledLog(logger: logger, clock: services.clock)
     }
 

@@ -58,6 +58,11 @@ public final class PluginRuntime: Service, Sendable {
         entries.first { $0.id == id }?.contributions
     }
 
+    /// The descriptor version of the plugin `id`, if it is activated.
+    package func version(of id: String) -> String? {
+        entries.first { $0.id == id }.map { type(of: $0.plugin).descriptor.version }
+    }
+
     /// Whether any of `enabled` observes messages of `kind`.
     func hasObservers(for kind: MessageKind, enabled: [String]) -> Bool {
         entries.contains { entry in enabled.contains(entry.id) && entry.contributions.observers.contains { $0.kinds.contains(kind) } }

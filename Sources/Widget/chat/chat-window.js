@@ -158,9 +158,9 @@ export function createChatWindow(context, window) {
     const replies = outcome.added.filter((item) => item.kind === 'agent');
     const echoes = outcome.added.filter((item) => item.kind === 'visitor');
     echoes.forEach((item) => view.append(item));
-    outcome.changed.forEach(view.refreshItem);
+    outcome.changed.forEach((item) => { view.refreshItem(item); emit('receipt', { id: item.id, receipt: receiptOf(item) }); });
     if (replies.length) showReplies(replies);
-    else if (outcome.typing !== undefined) view.setTyping(outcome.typing);
+    else if (outcome.typing !== undefined) { view.setTyping(outcome.typing); emit('typing', { active: outcome.typing }); }
     if (outcome.changed.length) {
       const newest = conversation.items.filter((item) => item.kind === 'visitor' && item.status === 'sent').pop();
       if (newest && outcome.changed.includes(newest)) view.announce(text(receiptOf(newest)));

@@ -8,7 +8,16 @@
 export function createChatCodeLoader(document) {
   let factory = null;
   const waiting = [];
+  /** Adds a `<script src>` (async) to the page's head. */
+  const script = (src, onerror) => {
+    const element = document.createElement('script');
+    element.src = src;
+    element.async = true;
+    element.onerror = onerror;
+    document.head.append(element);
+  };
   return {
+    script,
     /** Called by chat.js once it has run: resolves everything waiting for it. */
     register(chatFactory) {
       factory = chatFactory;
@@ -23,11 +32,7 @@ export function createChatCodeLoader(document) {
       return new Promise((resolve, reject) => {
         if (factory) return resolve(factory);
         waiting.push(resolve);
-        const script = document.createElement('script');
-        script.src = scriptUrl;
-        script.async = true;
-        script.onerror = () => reject(new Error('could not load chat.js'));
-        document.head.append(script);
+        script(scriptUrl, () => reject(new Error('could not load chat.js')));
       });
     }
   };

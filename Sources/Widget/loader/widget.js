@@ -64,7 +64,7 @@ export function createWidget(window, document, scriptBase) {
     sheets.brand.replaceSync(brandVariablesCss(config));
     sheets.custom.replaceSync(String(config.customCss || ''));
     if (chat) chat.update(config);
-    parts.root.adoptedStyleSheets = [sheets.bubble, sheets.chat, sheets.brand, chat && chat.sheet, sheets.custom].filter(Boolean);
+    parts.root.adoptedStyleSheets = [sheets.bubble, sheets.chat, sheets.brand, chat && chat.sheet, sheets.modules, sheets.custom].filter(Boolean);
     updateBubble();
   };
 
@@ -78,6 +78,18 @@ export function createWidget(window, document, scriptBase) {
     else window.addEventListener('load', preload, { once: true });
   };
 
+  // Widget modules (docs/widget-modules.md): once the bubble is painted, asks /widget/modules for the
+  // site's modules; only when there are some, loads their runtime (modules.js), which reads
+  // `SanctumChat.__modules` ([modules, sheets]) and adopts their CSS as `sheets.modules`.
+  const loadModules = () => fetch(base() + '/widget/modules?widget_key=' + encodeURIComponent(config.apiKey || ''))
+    .then((response) => response.json())
+    .then(({ data }) => {
+      if (parts && data.plugins.length) {
+        api.__modules = [data.plugins, sheets];
+        chatCode.script(assetUrl('modules.js'));
+      }
+    }).catch(() => {});
+
   const mount = () => {
     parts = createBubble(document);
     sheets = { bubble: newStylesheet(BUBBLE_CSS), brand: newStylesheet(''), custom: newStylesheet('') };
@@ -86,6 +98,7 @@ export function createWidget(window, document, scriptBase) {
     applyConfig();
     document.body.append(parts.host);
     mark('bubble');
+    requestAnimationFrame(() => timers.push(setTimeout(loadModules)));
     afterMount.splice(0).forEach((run) => run());
     schedulePreload();
     if (config.autoOpen) timers.push(setTimeout(() => parts && !state.isOpen && api.open(), AUTO_OPEN_DELAY_MS));

@@ -147,5 +147,16 @@ struct AccessProbe: Plugin {
 extension PluginRegistry {
     /// The shipped plugins plus the probes.
     static let withProbes = PluginRegistry.shipped.adding([PremiumProbe.self, SuffixA.self, SuffixB.self, Misbehaving.self, Refuser.self,
-                                                          Counter.self, Forgetful.self, AccessProbe.self])
+                                                          Counter.self, Forgetful.self, AccessProbe.self, ModuleProbe.self])
+}
+
+/// A widget module with CSS and a German strings file (the module tests).
+struct ModuleProbe: Plugin {
+    static let descriptor = PluginDescriptor(id: "module-probe", version: "2.0.0", capabilities: [.widgetModule], summary: "test: a widget module")
+    static let script = "SanctumChat.module('module-probe', function () {});"
+    init(configuration: NoConfiguration) {}
+    func activate(host: any PluginHost) async throws -> PluginContributions {
+        PluginContributions(widgetModule: WidgetModule(javascript: Self.script, css: ".probe { color: red }",
+                                                       strings: ["de": Data(#"{"hello":"Hallo"}"#.utf8)], options: ["mode": "test"]))
+    }
 }

@@ -1,0 +1,212 @@
+// Entry point of modules.js, the widget-module runtime (docs/widget-modules.md). The loader
+// fetches it only when /widget/modules lists modules for the site, after the bubble is painted,
+// and hands over `SanctumChat.__modules` = [modules in the tier's order, the shadow root's
+// stylesheet slots]. It loads each module's script (Subresource Integrity, in order), CSS (into
+// the shadow root) and language file, and gives each module its API object. Every call into a
+// module is guarded (isolation.js): a broken module is reported once and switched off.
+import { createGuard } from './isolation.js';
+import { createStrings, languageChain } from './module-strings.js';
+import { createModuleStorage } from './module-storage.js';
+
+/** The version of the module API (docs/widget-modules.md). */
+export const MODULE_API_VERSION = '1.0';
+const EVENTS = ['open', 'close', 'message', 'typing', 'receipt', 'unread', 'reset', 'draft'];
+const RUNTIME_CSS = '.sanctum-module-hint{margin:0;padding:4px 12px;font-size:12px;background:var(--warning-bg,#fff8e1);' +
+  'color:var(--warning-text,#5c4400)}.sanctum-module-actions{display:flex;align-items:center;gap:4px}' +
+  '.sanctum-module-action{border:0;background:none;color:inherit;font:inherit;cursor:pointer;padding:4px;border-radius:6px}' +
+  '.sanctum-module-action:focus-visible{outline:2px solid var(--primary-color)}.sanctum-module-decoration{font-size:12px;opacity:.85}' +
+  '.sanctum-module-decoration:empty{display:none}';
+
+function start(window, document) {
+  const widget = window.SanctumChat;
+  const handoff = widget && widget.__modules;
+  if (!handoff || widget.module) return;
+  const [list, sheets] = handoff;
+  const src = document.currentScript ? document.currentScript.src : '';
+  const base = src.slice(0, src.indexOf('/widget/'));
+  const host = document.querySelector('sanctum-chat');
+  const root = host && host.shadowRoot;
+  if (!root) return;
+  const config = () => widget.getConfig();
+  const keyQuery = () => (config().apiKey ? 'widget_key=' + encodeURIComponent(config().apiKey) : '');
+  const report = (...details) => window.console && console.error(...details);
+  const make = (tag, className, attributes) => {
+    const element = document.createElement(tag);
+    element.className = className;
+    for (const [name, value] of Object.entries(attributes || {})) element.setAttribute(name, value);
+    return element;
+  };
+
+  // --- slots in the chat window (created once the window exists)
+  const slots = { hint: make('p', 'sanctum-module-hint', { role: 'status', part: 'module-hint', hidden: '' }),
+    composer: make('div', 'sanctum-module-actions', { part: 'composer-actions' }),
+    header: make('div', 'sanctum-module-actions', { part: 'header-actions' }) };
+  const hints = new Map();
+  const decorators = [];
+  const listeners = [];
+  const renderHints = () => {
+    const texts = Array.from(hints.values()).filter(Boolean);
+    slots.hint.textContent = texts.join(' ');
+    slots.hint.hidden = !texts.length;
+  };
+  const decorated = new WeakMap(); // message row → the decorators it has had
+  const decorate = (row) => {
+    const content = row.querySelector && row.querySelector('.sanctum-message-content');
+    if (!content) return;
+    const done = decorated.get(row) || new Set();
+    decorated.set(row, done);
+    const textElement = row.querySelector('.sanctum-message-text');
+    const message = { type: ['user', 'error'].find((kind) => row.classList.contains(kind)) || 'bot', text: textElement ? textElement.textContent : '' };
+    for (const decorator of decorators) {
+      if (done.has(decorator)) continue;
+      done.add(decorator);
+      const slot = make('div', 'sanctum-module-decoration', { 'data-module': decorator.id });
+      content.append(slot);
+      decorator.guard.call(decorator.fn, message, slot);
+    }
+  };
+  const decorateAll = () => root.querySelectorAll('.sanctum-message').forEach(decorate);
+  const dispatch = (event, data) => listeners.forEach((entry) => entry.event === event && entry.guard.call(entry.fn, data));
+  let attached = false;
+  const attach = () => {
+    const windowElement = root.getElementById('sanctum-chat-window');
+    if (attached || !windowElement) return;
+    attached = true;
+    const form = windowElement.querySelector('form');
+    const input = root.getElementById('sanctum-chat-input');
+    form.before(slots.hint);
+    root.getElementById('sanctum-chat-send').before(slots.composer);
+    root.getElementById('sanctum-chat-close').before(slots.header);
+    input.addEventListener('input', () => dispatch('draft', { text: input.value }));
+    form.addEventListener('submit', () => Promise.resolve().then(() => dispatch('draft', { text: input.value })));
+    const messages = root.getElementById('sanctum-chat-messages');
+    new MutationObserver((records) => records.forEach((record) => record.addedNodes.forEach(decorate)))
+      .observe(messages, { childList: true });
+    decorateAll();
+  };
+  new MutationObserver(attach).observe(root, { childList: true });
+  attach();
+  for (const event of EVENTS) if (event !== 'draft') widget.on(event, (data) => dispatch(event, data));
+
+  // --- styles: the runtime's and each module's CSS, in the tier's order, inside the shadow root
+  const styles = list.map((entry) => (entry.style ? fetchChecked(entry.style).then((response) => response.text(), () => '') : ''));
+  Promise.all(styles).then((texts) => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync([RUNTIME_CSS].concat(texts).join('\n'));
+    sheets.modules = sheet;
+    widget.updateConfig({});
+  });
+
+  function fetchChecked(file) {
+    return window.fetch(base + file.url, Object.assign({ credentials: 'omit' }, file.integrity && { integrity: file.integrity })).then((response) => {
+      if (!response.ok) throw new Error('HTTP ' + response.status + ' for ' + file.url);
+      return response;
+    });
+  }
+
+  // --- the module API
+  const setups = new Map();
+  const createApi = (entry, guard) => {
+    const id = entry.id;
+    const strings = createStrings(() => config().language);
+    const addAction = (slot, spec) => {
+      spec = spec || {};
+      const label = String(spec.label || '');
+      const button = make('button', 'sanctum-module-action', { type: 'button', 'aria-label': label, title: label, 'data-module': id });
+      button.textContent = String(spec.text || label);
+      button.addEventListener('click', () => guard.call(spec.onClick, { draft: api.draft() }));
+      slots[slot].append(button);
+      return () => button.remove();
+    };
+    const api = Object.freeze({
+      id,
+      version: entry.version || null,
+      apiVersion: MODULE_API_VERSION,
+      widgetVersion: widget.version,
+      options: Object.freeze(Object.assign({}, entry.options)),
+      language: () => config().language || 'en',
+      on(event, fn) {
+        if (!EVENTS.includes(event) || typeof fn !== 'function') return () => {};
+        const listener = { event, guard, fn };
+        listeners.push(listener);
+        return () => listeners.includes(listener) && listeners.splice(listeners.indexOf(listener), 1);
+      },
+      addComposerAction: (spec) => addAction('composer', spec),
+      addHeaderAction: (spec) => addAction('header', spec),
+      decorateMessages(fn) {
+        if (typeof fn === 'function') decorators.push({ id, guard, fn });
+        decorateAll();
+      },
+      setHint(text) {
+        hints.set(id, text == null ? '' : String(text));
+        renderHints();
+      },
+      draft: () => { const input = root.getElementById('sanctum-chat-input'); return input ? input.value : ''; },
+      addStrings: (language, table) => strings.add(language, table),
+      t: (key, vars) => strings.t(key, vars),
+      setWidgetStrings: (table) => widget.updateConfig({ strings: Object.assign({}, table, config().strings) }),
+      storage: createModuleStorage(window.localStorage, 'sanctum-chat:module:' + id + ':' + base, () => !!widget.getState().sessionId),
+      fetch(path, init) {
+        const url = base + '/plugins/' + id + (String(path).startsWith('/') ? '' : '/') + path;
+        const query = keyQuery();
+        return window.fetch(query ? url + (url.includes('?') ? '&' : '?') + query : url, Object.assign({ credentials: 'omit' }, init));
+      }
+    });
+    return { api, strings };
+  };
+
+  const loaded = [];
+  const load = (entry, retried) => {
+    const guard = createGuard(entry.id, report, () => {
+      // Its buttons may still wait in slots that are not in the window yet.
+      [root, slots.composer, slots.header].forEach((scope) => scope.querySelectorAll('[data-module="' + entry.id + '"]')
+        .forEach((element) => element.remove()));
+      hints.delete(entry.id);
+      renderHints();
+    });
+    const { api, strings } = createApi(entry, guard);
+    const language = languageChain(config().language).find((candidate) => entry.strings && entry.strings[candidate]);
+    const stringsReady = language
+      ? fetchChecked(entry.strings[language]).then((response) => response.json()).then((table) => strings.add(language, table), () => {})
+      : Promise.resolve();
+    setups.set(entry.id, (setup) => stringsReady.then(() => {
+      loaded.push(entry.id);
+      guard.call(setup, api);
+    }));
+    const script = document.createElement('script');
+    script.src = base + entry.script.url;
+    script.async = false; // run in the tier's order
+    script.crossOrigin = 'anonymous';
+    if (entry.script.integrity) script.integrity = entry.script.integrity;
+    script.onerror = () => {
+      script.remove();
+      if (retried) return report('SanctumChat: module "' + entry.id + '" could not be loaded');
+      // A page from before a server upgrade holds an old URL: ask for the current modules once.
+      window.fetch(base + '/widget/modules' + (keyQuery() && '?' + keyQuery()), { credentials: 'omit' })
+        .then((response) => response.json())
+        .then(({ data }) => {
+          const fresh = data.plugins.find((candidate) => candidate.id === entry.id);
+          if (!fresh || fresh.script.url === entry.script.url) throw new Error('unchanged');
+          load(fresh, true);
+        })
+        .catch(() => report('SanctumChat: module "' + entry.id + '" could not be loaded'));
+    };
+    document.head.append(script);
+  };
+
+  let chain = Promise.resolve();
+  Object.defineProperty(widget, 'module', {
+    configurable: true,
+    /** Called by a module's script: `SanctumChat.module('<plugin id>', (api) => { … })`. */
+    value(id, setup) {
+      const run = setups.get(id);
+      if (!run) return;
+      setups.delete(id);
+      chain = chain.then(() => run(setup));
+    }
+  });
+  Object.defineProperty(widget, '__moduleState', { configurable: true, value: () => ({ loaded: loaded.slice() }) });
+  list.forEach((entry) => load(entry, false));
+}
+
+start(window, document);
