@@ -56,7 +56,9 @@ final class PostgresTestCluster: @unchecked Sendable {
 
     /// Opens a driver on `url`, remembered for ``shutdownAll()``.
     func open(_ url: PostgresURL, eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws -> PostgresChatStore {
-        let store = try await PostgresChatStore(url: url, eventSink: eventSink)
+        var logger = Logger(label: "test.postgres")
+        logger.logLevel = .warning  // failed connection attempts (the TLS test makes some) log at info
+        let store = try await PostgresChatStore(url: url, logger: logger, eventSink: eventSink)
         lock.withLock { opened.append(store) }
         return store
     }
