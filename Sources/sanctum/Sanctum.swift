@@ -48,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("sanctum: config: \(error.description)\n".utf8))
             throw ExitCode(78)
+        } catch let error as PostgresURLError {
+            FileHandle.standardError.write(Data("sanctum: \(error.description)\n".utf8))
+            throw ExitCode(78)
         }
     }
 }
