@@ -17,9 +17,16 @@ struct Sanctum: AsyncParsableCommand {
 /// Options shared by commands that open the database.
 struct DatabaseOptions: ParsableArguments {
     @Option(help: "YAML configuration file.") var config: String?
-    @Option(help: "SQLite database file (default \(SanctumServer.defaultDatabase)).") var database: String?
+    @Option(help: "SQLite database file, or a postgres://user@host/database URL (default: $SANCTUM_DATABASE_URL, the config file, \(SanctumServer.defaultDatabase)).")
+    var database: String?
 
     func loadConfig() throws -> SanctumConfig { try config.map(SanctumConfig.load(path:)) ?? SanctumConfig() }
+
+    /// Opens the database these options name, migrating it.
+    func open() async throws -> OpenedStore {
+        try await SanctumServer.openDriver(SanctumServer.databaseSetting(option: database, config: try loadConfig(),
+                                                                         environment: ProcessInfo.processInfo.environment))
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -41,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("sanctum: config: \(error.description)\n".utf8))
             throw ExitCode(78)
+        } catch let error as PostgresURLError {
+            FileHandle.standardError.write(Data("sanctum: \(error.description)\n".utf8))
+            throw ExitCode(78)
         }
     }
 }
@@ -55,11 +65,11 @@ struct Keys: AsyncParsableCommand {
         @Flag(help: "Rotate only the admin key.") var adminOnly = false
 
         func run() async throws {
-            let store = try await SanctumServer.openStore(path: SanctumServer.databasePath(option: db.database, config: try db.loadConfig()))
+            let opened = try await db.open()
             let kinds = KeyKind.allCases.filter { !($0 == .api && adminOnly) && !($0 == .admin && apiOnly) }
-            let keys = try await KeyStore.rotate(kinds, in: store, now: Date())
+            let keys = try await KeyStore.rotate(kinds, in: opened.store, now: Date())
             for kind in kinds { print("SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(keys[kind]!)") }
-            store.database.close()
+            opened.close()
             FileHandle.standardError.write(Data("sanctum: keys rotated; they are shown once and stored hashed. A running server picks them up on restart.\n".utf8))
         }
     }
@@ -70,9 +80,8 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
-        let path = SanctumServer.databasePath(option: db.database, config: try db.loadConfig())
-        let store = try await SanctumServer.openStore(path: path)
-        store.database.close()
-        print("sanctum: \(path) is at schema version \(SanctumServerInfo.schemaVersion)")
+        let opened = try await db.open()
+        opened.close()
+        print("sanctum: \(opened.location) is at schema version \(opened.schemaVersion)")
     }
 }

@@ -29,12 +29,6 @@ public enum SanctumServer {
     /// The default database file when neither flag nor config names one.
     public static let defaultDatabase = "data/sanctum.db"
 
-    /// The database path from `--database`, the config file, or the default; `sqlite:` prefix allowed.
-    public static func databasePath(option: String?, config: SanctumConfig) -> String {
-        let raw = option ?? config.server?.database ?? defaultDatabase
-        return raw.hasPrefix("sqlite:") ? String(raw.dropFirst("sqlite:".count)) : raw
-    }
-
     /// Opens (creating its folder) and migrates the database at `path`.
     public static func openStore(path: String, eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws -> SQLiteChatStore {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
@@ -60,8 +54,9 @@ public enum SanctumServer {
         if let testClock { clock = { testClock.now() } } else { clock = wallClock }
         let bus = EventBus()
         let metrics = ServerMetrics()
-        let store = try await openStore(path: databasePath(option: options.database, config: config), eventSink: bus.publish)
-        store.database.observeBatches { metrics.recordWriteBatch(size: $0) }
+        let opened = try await openDriver(databaseSetting(option: options.database, config: config, environment: environment),
+                                          logger: logger, eventSink: bus.publish, observeBatches: { metrics.recordWriteBatch(size: $0) })
+        let store = opened.store
         var provided: [KeyKind: String] = [:]
         provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
         provided[.admin] = environment["SANCTUM_ADMIN_KEY"] ?? config.keys?.adminKey
@@ -91,8 +86,7 @@ public enum SanctumServer {
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
         var env = HostEnvironment(services: services, settings: settings, logger: logger,
                                   assets: try assets("widget", environment), site: try assets("site", environment),
-                                  close: { store.database.close() }, testClock: testClock, metrics: metrics,
-                                  writeQueueDepth: { store.database.writeQueueDepth })
+                                  close: opened.close, testClock: testClock, metrics: metrics, writeQueueDepth: opened.writeQueueDepth)
         env.outboundHTTP = outboundHTTP
         return (env, generated, siteKeys)
     }
@@ -173,7 +167,8 @@ public enum SanctumServer {
         let host = options.host ?? config.server?.host ?? "127.0.0.1"
         let port = options.port ?? config.server?.port ?? 8080
         let app = makeApplication(env, host: host, port: port)
-        logger.info("sanctum serving on http://\(host):\(port) with database \(databasePath(option: options.database, config: config))")
+        let database = databaseSetting(option: options.database, config: config, environment: ProcessInfo.processInfo.environment)
+        logger.info("sanctum serving on http://\(host):\(port) with database \(PostgresURL.masked(database))")
         try await app.runService()
         env.close()
     }

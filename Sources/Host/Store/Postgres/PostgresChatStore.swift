@@ -1,0 +1,237 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SanctumServices
+
+/// ``ChatStore`` on PostgreSQL: for several instances sharing one database, or a database the
+/// operator already runs. Same semantics as ``SQLiteChatStore`` (the driver conformance suite
+/// pins them); a pool of connections (`PostgresClient`), bound statements, one transaction per
+/// change, the event log ordered by commit (see ``PostgresDatabase``).
+public final class PostgresChatStore: ChatStore {
+    /// The URL the store was opened with (password masked in its description).
+    public let url: PostgresURL
+    let database: PostgresDatabase
+    /// Receives committed events, in id order (must not block).
+    let eventSink: @Sendable ([ChatEvent]) -> Void
+
+    /// Connects to `url`, migrating its schema forward first.
+    public init(url: PostgresURL, logger: Logger = Logger(label: "sanctum.postgres"),
+                eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws {
+        self.url = url
+        self.eventSink = eventSink
+        database = PostgresDatabase(url: url, logger: logger)
+        do {
+            try await database.checkReachable(within: url.configuration.options.connectTimeout + .seconds(5), url: url)
+            try await PostgresSchema.migrate(database)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int64 { PostgresSchema.currentVersion }
+
+    /// Closes the pool without waiting (queries after this fail).
+    public func close() {
+        database.close()
+    }
+
+    /// Closes the pool and waits until every connection is closed.
+    public func shutdown() async {
+        await database.shutdown()
+    }
+
+    /// A write transaction whose returned events are appended last and published after the commit.
+    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
+        try await database.write(sink: eventSink, body)
+    }
+
+    public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
+                            now: Date) async throws -> PostedMessage {
+        try await write { c in
+            let session = try await Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
+            if let clientMessageID, let existing = try await Self.existingMessage(c, sessionID: sessionID, clientMessageID: clientMessageID) {
+                return (PostedMessage(messageID: existing, uid: session.uid, isNewUser: false, replayed: true), [])
+            }
+            let stamp = Timestamps.database(now)
+            guard let id = try await c.value("""
+                INSERT INTO web_chat_messages (session_id, message, timestamp, client_message_id, site_id, metadata)
+                VALUES (\(sessionID), \(Data(text.utf8)), \(stamp), \(clientMessageID), \(siteID), \(metadata?.storedMetadataText))
+                ON CONFLICT (session_id, client_message_id) WHERE client_message_id IS NOT NULL DO NOTHING RETURNING id
+                """, as: Int64.self) else {
+                // A concurrent retry with the same key committed first.
+                let existing = try await Self.existingMessage(c, sessionID: sessionID, clientMessageID: clientMessageID ?? "") ?? 0
+                return (PostedMessage(messageID: existing, uid: session.uid, isNewUser: false, replayed: true), [])
+            }
+            if !session.created { try await Self.markActive(c, sessionID, stamp) }
+            let event = EventDraft(siteID: siteID, sessionID: sessionID, type: "message",
+                                   data: ChatEvent.messageData(["message_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                                "client_message_id": .optional(clientMessageID)], metadata: metadata), now: now)
+            return (PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created), [event])
+        }
+    }
+
+    private static func existingMessage(_ c: PostgresConnection, sessionID: String, clientMessageID: String) async throws -> Int64? {
+        try await c.value("SELECT id FROM web_chat_messages WHERE session_id = \(sessionID) AND client_message_id = \(clientMessageID)")
+    }
+
+    public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
+        try await database.read { c in
+            try await c.value(Self.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0
+        }
+    }
+
+    /// `select` over the deliverable messages `m`: pending, of the site, not under lease, and not
+    /// behind an earlier message of the same conversation that is under lease (so a lease that
+    /// runs out never lets later messages of that conversation overtake it). With a `page`, the
+    /// rows are ordered, paged and locked for this transaction, skipping rows another transaction
+    /// holds. `select` is constant SQL; every value is bound.
+    private static func deliverable(_ select: String, siteID: String, since: String?, now: Date,
+                                    page: (limit: Int, offset: Int)? = nil) -> PostgresQuery {
+        let time = now.timeIntervalSince1970
+        return """
+            \(unescaped: select) FROM web_chat_messages m
+            WHERE NOT m.processed AND m.site_id = \(siteID) AND (m.lease_until IS NULL OR m.lease_until <= \(time))
+            AND NOT EXISTS (SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
+                            AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id)
+            AND (\(since)::text IS NULL OR m.timestamp > \(since)::text)
+            \(unescaped: page == nil ? "" : "ORDER BY m.timestamp, m.id")
+            LIMIT \(page.map { Int64($0.limit) })::bigint OFFSET \(page.map { Int64($0.offset) })::bigint
+            \(unescaped: page == nil ? "" : "FOR UPDATE OF m SKIP LOCKED")
+            """
+    }
+
+    /// Selects and marks one page in one transaction; `FOR UPDATE SKIP LOCKED` keeps two agents
+    /// taking at once (on any instance) from both getting a message.
+    public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
+        let total = try await pendingCount(siteID: siteID, since: since, now: now)
+        if total == 0 { return InboxPage(messages: [], total: 0) }
+        let stamp = Timestamps.database(now)
+        let leaseUntil = lease.map { now.timeIntervalSince1970 + $0 }
+        return try await write { c in
+            let ids = try await c.rows(Self.deliverable("SELECT m.id", siteID: siteID, since: since, now: now, page: (limit, offset)))
+                .map { try $0.decode(Int64.self) }
+            guard !ids.isEmpty else { return (InboxPage(messages: [], total: total), []) }
+            let messages = try await c.rows("""
+                UPDATE web_chat_messages m SET processed = \(leaseUntil == nil), lease_until = \(leaseUntil)::double precision,
+                    delivered_at = COALESCE(m.delivered_at, \(stamp))
+                WHERE m.id = ANY(\(ids))
+                RETURNING m.id, m.session_id, m.message, m.timestamp, (SELECT s.uid FROM web_chat_sessions s WHERE s.id = m.session_id), m.metadata
+                """).map { row in
+                let (id, session, text, timestamp, uid, metadata) = try row.decode((Int64, String, Data, String, String?, String?).self)
+                return InboxMessage(id: id, sessionID: session, message: String(decoding: text, as: UTF8.self), timestamp: timestamp, uid: uid,
+                                    metadata: StoredMetadata.json(metadata))
+            }.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+            var events: [EventDraft] = []
+            var seen: [String: [Int64]] = [:]
+            for message in messages { seen[message.sessionID, default: []].append(message.id) }
+            for (sessionID, ids) in seen.sorted(by: { $0.key < $1.key }) {
+                events.append(EventDraft(siteID: siteID, sessionID: sessionID, type: "delivered", data: ["message_ids": .array(ids.map(JSON.int))], now: now))
+            }
+            return (InboxPage(messages: messages, total: max(total, Int64(messages.count))), events)
+        }
+    }
+
+    public func acknowledge(siteID: String, messageIDs: [Int64], now: Date) async throws -> Int {
+        guard !messageIDs.isEmpty else { return 0 }
+        let stamp = Timestamps.database(now)
+        return try await database.write { c in
+            try await c.rows("""
+                UPDATE web_chat_messages SET processed = TRUE, lease_until = NULL, delivered_at = COALESCE(delivered_at, \(stamp))
+                WHERE id = ANY(\(Array(Set(messageIDs)))) AND site_id = \(siteID) AND NOT processed RETURNING id
+                """).count
+        }
+    }
+
+    public func postReply(siteID: String, sessionID: String, text: String, metadata: JSON?, messageID: JSON, clientResponseID: String?,
+                          now: Date) async throws -> (id: Int64, replayed: Bool) {
+        try await write { c in
+            if let owner = try await c.value("SELECT site_id FROM web_chat_sessions WHERE id = \(sessionID)", as: String.self) {
+                guard owner == siteID else { throw StoreRefusal.otherSite }
+            } else {
+                let tombstone = try await c.value("SELECT site_id FROM sanctum_session_tombstones WHERE id = \(sessionID)", as: String.self)
+                let hasMessages = try await !c.rows("SELECT 1 FROM web_chat_messages WHERE session_id = \(sessionID) LIMIT 1").isEmpty
+                guard tombstone != nil || hasMessages else { throw StoreRefusal.unknownSession }
+                guard (tombstone ?? defaultSiteID) == siteID else { throw StoreRefusal.otherSite }
+                _ = try await Self.ensureSession(c, id: sessionID, siteID: siteID, ip: nil, now: now)
+            }
+            if let clientResponseID, let existing = try await Self.existingReply(c, sessionID: sessionID, clientResponseID: clientResponseID) {
+                return ((existing, true), [])
+            }
+            let stamp = Timestamps.database(now)
+            guard let id = try await c.value("""
+                INSERT INTO web_chat_responses (session_id, response, timestamp, message_id, client_response_id, metadata)
+                VALUES (\(sessionID), \(Data(text.utf8)), \(stamp), \(StoredScalar.text(of: messageID)), \(clientResponseID),
+                        \(metadata?.storedMetadataText))
+                ON CONFLICT (session_id, client_response_id) WHERE client_response_id IS NOT NULL DO NOTHING RETURNING id
+                """, as: Int64.self) else {
+                return ((try await Self.existingReply(c, sessionID: sessionID, clientResponseID: clientResponseID ?? "") ?? 0, true), [])
+            }
+            try await Self.markActive(c, sessionID, stamp)
+            let event = EventDraft(siteID: siteID, sessionID: sessionID, type: "reply",
+                                   data: ChatEvent.messageData(["response_id": .int(id), "text": .string(text), "timestamp": .string(stamp),
+                                                                "message_id": messageID], metadata: metadata), now: now)
+            return ((id, false), [event])
+        }
+    }
+
+    private static func existingReply(_ c: PostgresConnection, sessionID: String, clientResponseID: String) async throws -> Int64? {
+        try await c.value("SELECT id FROM web_chat_responses WHERE session_id = \(sessionID) AND client_response_id = \(clientResponseID)")
+    }
+
+    public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
+        @Sendable func fetch(_ c: PostgresConnection) async throws -> (owner: String?, replies: [Reply]) {
+            guard let owner = try await c.value("SELECT site_id FROM web_chat_sessions WHERE id = \(sessionID)", as: String.self) else {
+                return (nil, [])
+            }
+            let rows = try await c.rows("""
+                SELECT id, response, timestamp, message_id, metadata FROM web_chat_responses WHERE session_id = \(sessionID)
+                AND (\(since)::text IS NULL OR timestamp > \(since)::text) AND (\(sinceID)::bigint IS NULL OR id > \(sinceID)::bigint)
+                ORDER BY timestamp, id
+                """)
+            return (owner, try rows.map(Self.reply))
+        }
+        var result = try await database.read(fetch)
+        if result.owner == nil {
+            result = try await database.write { c in
+                _ = try await Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
+                return try await fetch(c)
+            }
+        }
+        guard result.owner == siteID else { throw StoreRefusal.otherSite }
+        return result.replies
+    }
+
+    /// A reply from `id, response, timestamp, message_id, metadata`.
+    static func reply(_ row: PostgresRow) throws -> Reply {
+        let (id, text, timestamp, messageID, metadata) = try row.decode((Int64, Data, String, String?, String?).self)
+        return Reply(id: id, response: String(decoding: text, as: UTF8.self), timestamp: timestamp, messageID: StoredScalar.json(from: messageID),
+                     metadata: StoredMetadata.json(metadata))
+    }
+}
+
+/// A reply's `message_id` (null, a number or a string) as stored: its JSON text, or NULL.
+enum StoredScalar {
+    /// The stored text of a scalar; `true`/`false` are stored as 1/0 as SQLite does, containers as NULL.
+    static func text(of value: JSON) -> String? {
+        switch value {
+        case .int, .double, .string: var text = value.serialized; text.removeLast(); return text
+        case .bool(let b): return b ? "1" : "0"
+        default: return nil
+        }
+    }
+
+    /// The JSON value of stored text.
+    static func json(from text: String?) -> JSON {
+        text.flatMap { JSON.parse(Array($0.utf8)) } ?? .null
+    }
+}
+
+/// The `metadata` column of messages and replies: compact JSON text, NULL when there is none.
+enum StoredMetadata {
+    /// The stored text parsed back (`nil` for NULL or text that is not JSON).
+    static func json(_ text: String?) -> JSON? {
+        text.flatMap { JSON.parse(Array($0.utf8)) }
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL schema: the same tables as the SQLite driver's (no legacy baggage: no old
+/// tool reads this database), versioned in `sanctum_schema_migrations` — one row per applied
+/// migration — and migrated forward in one transaction under an advisory lock, so instances
+/// starting together migrate once.
+///
+/// Text that must sort or compare byte by byte (timestamps, keys, ids) is `COLLATE "C"`, whatever
+/// the database's locale; message and reply texts are `BYTEA` (UTF-8) because PostgreSQL text
+/// cannot hold NUL, which visitors may send.
+enum PostgresSchema {
+    /// One migration: a version and its statements (one statement each: bound queries run one at a time).
+    struct Migration: Sendable {
+        let version: Int64
+        let summary: String
+        let statements: [String]
+    }
+
+    /// The migrations, oldest first.
+    static let migrations: [Migration] = [
+        Migration(version: 1, summary: "conversations, events, settings, plugin data", statements: [
+            """
+            CREATE TABLE web_chat_sessions (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                uid TEXT COLLATE "C" UNIQUE,
+                site_id TEXT COLLATE "C" NOT NULL DEFAULT 'default',
+                created_at TEXT COLLATE "C",
+                last_active TEXT COLLATE "C",
+                ip_address TEXT,
+                metadata TEXT
+            )
+            """,
+            "CREATE INDEX sanctum_sessions_last_active ON web_chat_sessions (last_active)",
+            "CREATE INDEX sanctum_sessions_site ON web_chat_sessions (site_id, last_active)",
+            """
+            CREATE TABLE web_chat_messages (
+                id BIGSERIAL PRIMARY KEY,
+                session_id TEXT COLLATE "C" NOT NULL,
+                site_id TEXT COLLATE "C" NOT NULL DEFAULT 'default',
+                message BYTEA NOT NULL,
+                timestamp TEXT COLLATE "C" NOT NULL,
+                processed BOOLEAN NOT NULL DEFAULT FALSE,
+                delivered_at TEXT COLLATE "C",
+                lease_until DOUBLE PRECISION,
+                client_message_id TEXT COLLATE "C"
+            )
+            """,
+            "CREATE INDEX sanctum_messages_session ON web_chat_messages (session_id, id)",
+            "CREATE INDEX sanctum_messages_pending ON web_chat_messages (site_id, timestamp, id) WHERE NOT processed",
+            "CREATE INDEX sanctum_messages_leased ON web_chat_messages (session_id, id) WHERE NOT processed AND lease_until IS NOT NULL",
+            """
+            CREATE UNIQUE INDEX sanctum_messages_client_id ON web_chat_messages (session_id, client_message_id)
+                WHERE client_message_id IS NOT NULL
+            """,
+            """
+            CREATE TABLE web_chat_responses (
+                id BIGSERIAL PRIMARY KEY,
+                session_id TEXT COLLATE "C" NOT NULL,
+                response BYTEA NOT NULL,
+                timestamp TEXT COLLATE "C" NOT NULL,
+                message_id TEXT,
+                client_response_id TEXT COLLATE "C"
+            )
+            """,
+            "CREATE INDEX sanctum_responses_session ON web_chat_responses (session_id, id)",
+            """
+            CREATE UNIQUE INDEX sanctum_responses_client_id ON web_chat_responses (session_id, client_response_id)
+                WHERE client_response_id IS NOT NULL
+            """,
+            """
+            CREATE TABLE sanctum_session_tombstones (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                uid TEXT COLLATE "C",
+                site_id TEXT COLLATE "C" NOT NULL DEFAULT 'default',
+                deleted_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sanctum_read_state (
+                session_id TEXT COLLATE "C" PRIMARY KEY,
+                agent_read_up_to BIGINT NOT NULL DEFAULT 0,
+                visitor_read_up_to BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE sanctum_events (
+                id BIGINT PRIMARY KEY,
+                site_id TEXT COLLATE "C" NOT NULL,
+                session_id TEXT COLLATE "C" NOT NULL,
+                seq BIGINT NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX sanctum_events_session ON sanctum_events (session_id, id)",
+            "CREATE INDEX sanctum_events_site ON sanctum_events (site_id, id)",
+            "CREATE INDEX sanctum_events_age ON sanctum_events (created_at)",
+            // One row: the last event id handed out (see PostgresDatabase, "Event order").
+            "CREATE TABLE sanctum_event_counter (only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row), last_id BIGINT NOT NULL)",
+            "INSERT INTO sanctum_event_counter (last_id) VALUES (0)",
+            """
+            CREATE TABLE system_config (
+                id BIGSERIAL PRIMARY KEY,
+                config_key TEXT COLLATE "C" UNIQUE NOT NULL,
+                config_value TEXT,
+                created_at TEXT,
+                updated_at TEXT
+            )
+            """,
+            """
+            CREATE TABLE sanctum_sites (
+                id TEXT COLLATE "C" PRIMARY KEY,
+                agent_key_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sanctum_plugin_data (
+                plugin_id TEXT COLLATE "C" NOT NULL,
+                key TEXT COLLATE "C" NOT NULL,
+                value BYTEA NOT NULL,
+                updated_at TEXT NOT NULL,
+                expires_at DOUBLE PRECISION,
+                PRIMARY KEY (plugin_id, key)
+            )
+            """,
+            "CREATE INDEX sanctum_plugin_data_expiry ON sanctum_plugin_data (plugin_id, expires_at) WHERE expires_at IS NOT NULL",
+        ]),
+        Migration(version: 2, summary: "message metadata (plugins' namespaced data; NULL when none)", statements: [
+            "ALTER TABLE web_chat_messages ADD COLUMN metadata TEXT",
+            "ALTER TABLE web_chat_responses ADD COLUMN metadata TEXT",
+        ]),
+    ]
+
+    /// The schema version this build writes.
+    static var currentVersion: Int64 { migrations.last?.version ?? 0 }
+
+    /// An arbitrary constant: the advisory lock migrations hold (`pg_advisory_xact_lock`).
+    static let migrationLock: Int64 = 0x5341_4E43_5455_4D01
+
+    /// Brings the database to ``currentVersion``; returns the version it found. Running it on a
+    /// current database changes nothing.
+    @discardableResult
+    static func migrate(_ database: PostgresDatabase) async throws -> Int64 {
+        try await database.write { c in
+            try await c.rows("SELECT pg_advisory_xact_lock(\(migrationLock))")
+            try await c.rows("""
+                CREATE TABLE IF NOT EXISTS sanctum_schema_migrations (
+                    version BIGINT PRIMARY KEY, summary TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """)
+            let found = try await c.rows("SELECT COALESCE(MAX(version), 0) FROM sanctum_schema_migrations")
+                .first?.decode(Int64.self) ?? 0
+            if found > currentVersion {
+                throw PostgresSchemaError(description: "database schema version \(found) is newer than this sanctum (\(currentVersion)); upgrade sanctum")
+            }
+            for migration in migrations where migration.version > found {
+                for statement in migration.statements {
+                    try await c.rows(PostgresQuery(unsafeSQL: statement))
+                }
+                try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (\(migration.version), \(migration.summary))")
+            }
+            return found
+        }
+    }
+}
+
+/// A database this build cannot use.
+struct PostgresSchemaError: Error, CustomStringConvertible {
+    let description: String
+}

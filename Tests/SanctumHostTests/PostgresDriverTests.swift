@@ -1,0 +1,138 @@
+import Foundation
+import SanctumServices
+import XCTest
+@testable import SanctumHost
+
+/// What only the PostgreSQL driver has: several instances on one database, its migrations.
+final class PostgresDriverTests: XCTestCase {
+    /// Two driver instances (two pools, as two servers would have) increment one plugin counter
+    /// 25 times each, all at once: none of the 50 increments is lost.
+    func testTwoInstancesIncrementOneCounter() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        let first = try await cluster.open(url)
+        let second = try await cluster.open(url)
+        let storages = [first, second].map { StorePluginStorage(pluginID: "p", store: $0, clock: { Date() }) }
+        let results = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for storage in storages {
+                for _ in 0..<25 { group.addTask { try await storage.increment("hits") } }
+            }
+            return try await group.reduce(into: [Int64]()) { $0.append($1) }
+        }
+        XCTAssertEqual(results.sorted(), Array(1...50), "each increment saw its own new value")
+        let counted = try await storages[0].counter("hits")
+        XCTAssertEqual(counted, 50)
+        let seenByOther = try await storages[1].counter("hits")
+        XCTAssertEqual(seenByOther, 50)
+        await cluster.shutdownAll()
+    }
+
+    /// Two instances posting at once: event ids follow commit order with no duplicate, and each
+    /// instance's sink gets its own events in id order.
+    func testTwoInstancesShareOneEventLog() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        let sinks = [EventRecorder(), EventRecorder()]
+        let stores = [try await cluster.open(url, eventSink: { sinks[0].record($0) }), try await cluster.open(url, eventSink: { sinks[1].record($0) })]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                for n in 0..<20 {
+                    group.addTask {
+                        _ = try await store.postMessage(siteID: defaultSiteID, sessionID: "session_\(n % 4)", text: "m\(index)-\(n)",
+                                                        clientMessageID: nil, ip: nil, now: Date())
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let events = try await stores[0].events(in: .all, after: 0, limit: 100)
+        XCTAssertEqual(events.map(\.id), Array(1...40), "gapless ids in commit order")
+        for session in 0..<4 {
+            XCTAssertEqual(events.filter { $0.sessionID == "session_\(session)" }.map(\.seq), Array(1...10), "per-conversation sequence")
+        }
+        for sink in sinks {
+            XCTAssertEqual(sink.ids.count, 20)
+            XCTAssertEqual(sink.ids, sink.ids.sorted(), "a sink sees its events in id order")
+        }
+        await cluster.shutdownAll()
+    }
+
+    /// `--database postgres://…` serves from PostgreSQL: a visitor's message reaches the inbox.
+    func testServerRunsOnPostgres() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        try await withServer(database: cluster.urlText(url)) { client, _ in
+            let posted = try await client.post("/api/v1/?action=messages", json: #"{"session_id":"session_pg_1","message":"hello postgres"}"#)
+            XCTAssertEqual(posted.status, .ok, posted.text)
+            let inbox = try await client.get("/api/v1/?action=inbox", key: TestKeys.api)
+            XCTAssertEqual(inbox.status, .ok, inbox.text)
+            XCTAssertTrue(inbox.text.contains("hello postgres"), inbox.text)
+        }
+    }
+
+    /// `sslmode=require` and `verify-ca` (with the cluster's certificate as the root) connect over
+    /// TLS; `verify-ca` with the system's roots refuses the self-signed certificate.
+    func testTLSWhenTheURLAsksForIt() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        guard let certificate = ProcessInfo.processInfo.environment["SANCTUM_TEST_POSTGRES_CA"] else {
+            throw XCTSkip("SANCTUM_TEST_POSTGRES_CA is not set (scripts/postgres-test-cluster sets it)")
+        }
+        for parameters in ["sslmode=require", "sslmode=verify-ca&sslrootcert=\(certificate)"] {
+            let store = try await cluster.open(try PostgresURL(cluster.urlText(url) + "?" + parameters))
+            let encrypted = try await store.database.read { c in
+                try await c.value("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", as: Bool.self)
+            }
+            XCTAssertEqual(encrypted, true, parameters)
+        }
+        let untrusted = try PostgresURL(cluster.urlText(url) + "?sslmode=verify-ca&connect_timeout=5")
+        do {
+            _ = try await cluster.open(untrusted)
+            XCTFail("a self-signed certificate must not pass verify-ca with the system's roots")
+        } catch {}
+        await cluster.shutdownAll()
+    }
+
+    /// A fresh database gets every migration once; opening it again (or several instances at
+    /// once) changes nothing; a database from a newer build is refused.
+    func testMigrations() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        async let a = cluster.open(url)
+        async let b = cluster.open(url)
+        let store = try await a
+        _ = try await b
+        let versions = try await store.database.read { c in
+            try await c.rows("SELECT version FROM sanctum_schema_migrations ORDER BY version").map { try $0.decode(Int64.self) }
+        }
+        XCTAssertEqual(versions, PostgresSchema.migrations.map(\.version), "every migration applied once")
+        XCTAssertEqual(versions.last, PostgresChatStore.schemaVersion)
+        let found = try await PostgresSchema.migrate(store.database)
+        XCTAssertEqual(found, PostgresChatStore.schemaVersion, "a current database is left as it is")
+        let tables = try await store.database.read { c in
+            try await c.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name COLLATE \"C\"")
+                .map { try $0.decode(String.self) }
+        }
+        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_events", "sanctum_plugin_data", "sanctum_read_state", "sanctum_schema_migrations",
+                                "sanctum_session_tombstones", "sanctum_sites", "system_config", "web_chat_messages", "web_chat_responses",
+                                "web_chat_sessions"])
+        try await store.database.write { c in
+            _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (999, 'from the future')")
+        }
+        do {
+            _ = try await cluster.open(url)
+            XCTFail("a newer schema must be refused")
+        } catch {
+            XCTAssertTrue("\(error)".contains("newer than this sanctum"), "\(error)")
+        }
+        await cluster.shutdownAll()
+    }
+}
+
+/// The event ids a sink received, in order.
+private final class EventRecorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var received: [Int64] = []
+    var ids: [Int64] { lock.withLock { received } }
+    func record(_ events: [ChatEvent]) { lock.withLock { received += events.map(\.id) } }
+}
