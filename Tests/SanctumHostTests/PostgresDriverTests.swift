@@ -27,6 +27,51 @@ final class PostgresDriverTests: XCTestCase {
         await cluster.shutdownAll()
     }
 
+    /// The per-site counters behind an inbox poll's and the conversation list's totals stay equal
+    /// to real counts after every kind of write, raw SQL included (what SQLite's
+    /// `PendingCountTests` checks for its driver).
+    func testTheCountersMatchCountsAfterEveryKindOfWrite() async throws {
+        let cluster = try PostgresTestCluster()
+        let store = try await cluster.open(try await cluster.createDatabase())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for i in 0..<30 {
+            let site = i % 3 == 0 ? "other" : defaultSiteID
+            _ = try await store.postMessage(siteID: site, sessionID: "session_\(site)\(i % 5)", text: "m\(i)", clientMessageID: nil, ip: nil, now: now)
+        }
+        func assertMatches(_ step: String) async throws {
+            for site in ["other", defaultSiteID] {
+                let counted: Int64 = try await store.database.read { c in
+                    try await c.value("SELECT COUNT(*) FROM web_chat_messages WHERE NOT processed AND site_id = \(site)") ?? -1
+                }
+                let total = try await store.pendingCount(siteID: site, since: nil, now: now.addingTimeInterval(3600))
+                XCTAssertEqual(total, counted, "\(step): pending of \(site)")
+                let sessions: Int64 = try await store.database.read { c in
+                    try await c.value("SELECT COUNT(*) FROM web_chat_sessions WHERE site_id = \(site)") ?? -1
+                }
+                let listed = try await store.conversations(siteID: site, query: nil, limit: 1, offset: 0).total
+                XCTAssertEqual(listed, sessions, "\(step): conversations of \(site)")
+            }
+        }
+        try await assertMatches("posted")
+        _ = try await store.takeInbox(siteID: defaultSiteID, limit: 4, offset: 0, since: nil, lease: nil, now: now)
+        let leased = try await store.takeInbox(siteID: defaultSiteID, limit: 3, offset: 0, since: nil, lease: 60, now: now)
+        let heldBack = try await store.pendingCount(siteID: defaultSiteID, since: nil, now: now)
+        let afterExpiry = try await store.pendingCount(siteID: defaultSiteID, since: nil, now: now.addingTimeInterval(61))
+        XCTAssertLessThan(heldBack, afterExpiry, "active leases hold their conversations back")
+        _ = try await store.acknowledge(siteID: defaultSiteID, messageIDs: leased.messages.map(\.id), now: now)
+        try await assertMatches("taken, leased, acknowledged")
+        try await store.database.write { c in
+            _ = try await c.rows("UPDATE web_chat_messages SET processed = TRUE WHERE id IN (SELECT id FROM web_chat_messages WHERE NOT processed LIMIT 2)")
+            _ = try await c.rows("UPDATE web_chat_messages SET processed = FALSE WHERE id = 1")
+            _ = try await c.rows("UPDATE web_chat_messages SET site_id = 'other' WHERE id = 2")
+            _ = try await c.rows("DELETE FROM web_chat_messages WHERE session_id = 'session_default4'")
+            _ = try await c.rows("DELETE FROM web_chat_sessions WHERE id = 'session_default4'")
+            _ = try await c.rows("UPDATE web_chat_sessions SET site_id = 'other' WHERE id = 'session_default3'")
+        }
+        try await assertMatches("raw SQL")
+        await cluster.shutdownAll()
+    }
+
     /// Two instances posting at once: event ids follow commit order with no duplicate, and each
     /// instance's sink gets its own events in id order.
     func testTwoInstancesShareOneEventLog() async throws {
@@ -113,9 +158,9 @@ final class PostgresDriverTests: XCTestCase {
             try await c.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name COLLATE \"C\"")
                 .map { try $0.decode(String.self) }
         }
-        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_events", "sanctum_plugin_data", "sanctum_read_state", "sanctum_schema_migrations",
-                                "sanctum_session_tombstones", "sanctum_sites", "system_config", "web_chat_messages", "web_chat_responses",
-                                "web_chat_sessions"])
+        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
+                                "sanctum_schema_migrations", "sanctum_session_counts", "sanctum_session_tombstones", "sanctum_sites", "system_config",
+                                "web_chat_messages", "web_chat_responses", "web_chat_sessions"])
         try await store.database.write { c in
             _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (999, 'from the future')")
         }

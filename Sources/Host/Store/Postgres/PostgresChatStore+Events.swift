@@ -79,10 +79,15 @@ extension PostgresChatStore {
                 AND (\(prefix)::text IS NULL OR starts_with(s.id, \(prefix)::text) OR starts_with(COALESCE(s.uid, ''), \(prefix)::text))
                 ORDER BY s.last_active DESC NULLS LAST, s.id DESC LIMIT \(Int64(limit)) OFFSET \(Int64(offset))
                 """).map(Self.conversation)
-            let total: Int64 = try await c.value("""
-                SELECT COUNT(*) FROM web_chat_sessions s WHERE (\(siteID)::text IS NULL OR s.site_id = \(siteID)::text)
-                AND (\(prefix)::text IS NULL OR starts_with(s.id, \(prefix)::text) OR starts_with(COALESCE(s.uid, ''), \(prefix)::text))
-                """) ?? 0
+            // Without a search the total is the per-site counters' (migration 3), not a count.
+            let total: Int64 = try await prefix == nil
+                ? c.value("""
+                    SELECT COALESCE(SUM(sessions), 0)::bigint FROM sanctum_session_counts WHERE (\(siteID)::text IS NULL OR site_id = \(siteID)::text)
+                    """) ?? 0
+                : c.value("""
+                    SELECT COUNT(*) FROM web_chat_sessions s WHERE (\(siteID)::text IS NULL OR s.site_id = \(siteID)::text)
+                    AND (starts_with(s.id, \(prefix)::text) OR starts_with(COALESCE(s.uid, ''), \(prefix)::text))
+                    """) ?? 0
             return (items, total)
         }
     }

@@ -134,6 +134,72 @@ enum PostgresSchema {
             "ALTER TABLE web_chat_messages ADD COLUMN metadata TEXT",
             "ALTER TABLE web_chat_responses ADD COLUMN metadata TEXT",
         ]),
+        // Totals that do not grow with the data: pending messages and conversations per site,
+        // kept by triggers in rows sharded by id (16 per site), so concurrent writers of one
+        // site rarely meet on a counter row; a read sums a site's rows.
+        Migration(version: 3, summary: "per-site counters of pending messages and conversations", statements: [
+            """
+            CREATE TABLE sanctum_pending_counts (
+                site_id TEXT COLLATE "C" NOT NULL, shard SMALLINT NOT NULL, pending BIGINT NOT NULL,
+                PRIMARY KEY (site_id, shard)
+            )
+            """,
+            """
+            INSERT INTO sanctum_pending_counts (site_id, shard, pending)
+                SELECT site_id, (id % 16)::smallint, COUNT(*) FROM web_chat_messages WHERE NOT processed GROUP BY 1, 2
+            """,
+            """
+            CREATE FUNCTION sanctum_count_pending() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' AND NOT OLD.processed THEN
+                    UPDATE sanctum_pending_counts SET pending = pending - 1 WHERE site_id = OLD.site_id AND shard = OLD.id % 16;
+                END IF;
+                IF TG_OP <> 'DELETE' AND NOT NEW.processed THEN
+                    INSERT INTO sanctum_pending_counts AS p (site_id, shard, pending) VALUES (NEW.site_id, NEW.id % 16, 1)
+                        ON CONFLICT (site_id, shard) DO UPDATE SET pending = p.pending + 1;
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER sanctum_pending_insert AFTER INSERT ON web_chat_messages FOR EACH ROW EXECUTE FUNCTION sanctum_count_pending()",
+            "CREATE TRIGGER sanctum_pending_delete AFTER DELETE ON web_chat_messages FOR EACH ROW EXECUTE FUNCTION sanctum_count_pending()",
+            """
+            CREATE TRIGGER sanctum_pending_update AFTER UPDATE OF processed, site_id ON web_chat_messages FOR EACH ROW
+                WHEN (OLD.processed IS DISTINCT FROM NEW.processed OR OLD.site_id IS DISTINCT FROM NEW.site_id)
+                EXECUTE FUNCTION sanctum_count_pending()
+            """,
+            """
+            CREATE TABLE sanctum_session_counts (
+                site_id TEXT COLLATE "C" NOT NULL, shard SMALLINT NOT NULL, sessions BIGINT NOT NULL,
+                PRIMARY KEY (site_id, shard)
+            )
+            """,
+            """
+            INSERT INTO sanctum_session_counts (site_id, shard, sessions)
+                SELECT site_id, (abs(hashtext(id)) % 16)::smallint, COUNT(*) FROM web_chat_sessions GROUP BY 1, 2
+            """,
+            """
+            CREATE FUNCTION sanctum_count_sessions() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' THEN
+                    UPDATE sanctum_session_counts SET sessions = sessions - 1
+                        WHERE site_id = OLD.site_id AND shard = abs(hashtext(OLD.id)) % 16;
+                END IF;
+                IF TG_OP <> 'DELETE' THEN
+                    INSERT INTO sanctum_session_counts AS c (site_id, shard, sessions) VALUES (NEW.site_id, abs(hashtext(NEW.id)) % 16, 1)
+                        ON CONFLICT (site_id, shard) DO UPDATE SET sessions = c.sessions + 1;
+                END IF;
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER sanctum_sessions_insert AFTER INSERT ON web_chat_sessions FOR EACH ROW EXECUTE FUNCTION sanctum_count_sessions()",
+            "CREATE TRIGGER sanctum_sessions_delete AFTER DELETE ON web_chat_sessions FOR EACH ROW EXECUTE FUNCTION sanctum_count_sessions()",
+            """
+            CREATE TRIGGER sanctum_sessions_move AFTER UPDATE OF site_id, id ON web_chat_sessions FOR EACH ROW
+                WHEN (OLD.site_id IS DISTINCT FROM NEW.site_id OR OLD.id IS DISTINCT FROM NEW.id)
+                EXECUTE FUNCTION sanctum_count_sessions()
+            """,
+        ]),
     ]
 
     /// The schema version this build writes.
