@@ -161,13 +161,7 @@ enum PostgresSchema {
                 RETURN NULL;
             END $$
             """,
-            "CREATE TRIGGER sanctum_pending_insert AFTER INSERT ON web_chat_messages FOR EACH ROW EXECUTE FUNCTION sanctum_count_pending()",
-            "CREATE TRIGGER sanctum_pending_delete AFTER DELETE ON web_chat_messages FOR EACH ROW EXECUTE FUNCTION sanctum_count_pending()",
-            """
-            CREATE TRIGGER sanctum_pending_update AFTER UPDATE OF processed, site_id ON web_chat_messages FOR EACH ROW
-                WHEN (OLD.processed IS DISTINCT FROM NEW.processed OR OLD.site_id IS DISTINCT FROM NEW.site_id)
-                EXECUTE FUNCTION sanctum_count_pending()
-            """,
+        ] + countingTriggers("sanctum_pending", on: "web_chat_messages", function: "sanctum_count_pending", columns: ["processed", "site_id"]) + [
             """
             CREATE TABLE sanctum_session_counts (
                 site_id TEXT COLLATE "C" NOT NULL, shard SMALLINT NOT NULL, sessions BIGINT NOT NULL,
@@ -192,15 +186,22 @@ enum PostgresSchema {
                 RETURN NULL;
             END $$
             """,
-            "CREATE TRIGGER sanctum_sessions_insert AFTER INSERT ON web_chat_sessions FOR EACH ROW EXECUTE FUNCTION sanctum_count_sessions()",
-            "CREATE TRIGGER sanctum_sessions_delete AFTER DELETE ON web_chat_sessions FOR EACH ROW EXECUTE FUNCTION sanctum_count_sessions()",
-            """
-            CREATE TRIGGER sanctum_sessions_move AFTER UPDATE OF site_id, id ON web_chat_sessions FOR EACH ROW
-                WHEN (OLD.site_id IS DISTINCT FROM NEW.site_id OR OLD.id IS DISTINCT FROM NEW.id)
-                EXECUTE FUNCTION sanctum_count_sessions()
-            """,
-        ]),
+        ] + countingTriggers("sanctum_sessions", on: "web_chat_sessions", function: "sanctum_count_sessions", columns: ["site_id", "id"])),
     ]
+
+    /// The triggers that run a counting `function` after every insert and delete on `table`, and
+    /// after updates that change one of `columns`.
+    private static func countingTriggers(_ prefix: String, on table: String, function: String, columns: [String]) -> [String] {
+        let changed = columns.map { "OLD.\($0) IS DISTINCT FROM NEW.\($0)" }.joined(separator: " OR ")
+        return [
+            "CREATE TRIGGER \(prefix)_insert AFTER INSERT ON \(table) FOR EACH ROW EXECUTE FUNCTION \(function)()",
+            "CREATE TRIGGER \(prefix)_delete AFTER DELETE ON \(table) FOR EACH ROW EXECUTE FUNCTION \(function)()",
+            """
+            CREATE TRIGGER \(prefix)_update AFTER UPDATE OF \(columns.joined(separator: ", ")) ON \(table) FOR EACH ROW
+                WHEN (\(changed)) EXECUTE FUNCTION \(function)()
+            """,
+        ]
+    }
 
     /// The schema version this build writes.
     static var currentVersion: Int64 { migrations.last?.version ?? 0 }
