@@ -26,13 +26,17 @@ public struct ChatServices: Sendable {
     public let activity: ActivityTracker
     /// The clock every service reads.
     public let clock: @Sendable () -> Date
+    /// The visitors operators blocked.
+    public let blocks: VisitorBlocks
 
     /// Wires the services over these parts.
     public init(store: any ChatStore, bus: EventBus, keys: KeyStore, limiter: RateLimiter, activity: ActivityTracker, sites: SiteDirectory,
                 plugins: PluginRuntime, defaultSessionTimeout: TimeInterval, clock: @escaping @Sendable () -> Date) {
         let access = AccessControl(keys: keys, sites: sites, limiter: limiter, plugins: plugins, store: store)
         self.access = access
-        conversations = ConversationService(store: store, access: access, plugins: plugins, activity: activity, clock: clock)
+        let blocks = VisitorBlocks(store: store, clock: clock)
+        self.blocks = blocks
+        conversations = ConversationService(store: store, access: access, blocks: blocks, plugins: plugins, activity: activity, clock: clock)
         delivery = AgentDeliveryService(store: store, bus: bus, clock: clock)
         events = EventService(store: store, bus: bus, access: access)
         administration = AdministrationService(store: store, keys: keys, limiter: limiter, defaultSessionTimeout: defaultSessionTimeout, clock: clock)

@@ -293,6 +293,26 @@ def test_search_by_session_and_uid(server, contexts):
     expect(page.locator("#listSummary")).to_contain_text("No conversation matches")
 
 
+def test_an_operator_blocks_a_visitor_from_the_conversation_and_unblocks_them(server, contexts):
+    sid = new_sid("block")
+    visitor_says(server, sid, "buy cheap pills")
+    page = open_console(contexts(), server)
+    sign_in(page, server.admin_key, "Admin")
+    item(page, sid).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#blockVisitor").click()
+    expect(page.locator("#status")).to_contain_text("Visitor blocked")
+    status, body = call(server, "POST", "messages", {"session_id": sid, "message": "more pills"})
+    assert (status, body["error"], body["error_code"]) == (400, "Message could not be sent", "message.refused")
+    page.locator("#navSettings").click()
+    row = page.locator("#blockRows tr", has_text=sid)
+    expect(row).to_be_visible()
+    row.get_by_role("button", name="Unblock " + sid).click()
+    expect(page.locator("#blockRows tr", has_text=sid)).to_have_count(0)
+    assert call(server, "POST", "messages", {"session_id": sid, "message": "sorry"})[0] == 200
+    assert page.js_errors == []
+
+
 def test_wrong_key_is_refused_in_the_status_region(server, contexts):
     page = open_console(contexts(), server)
     page.locator("#keyInput").fill("<b>definitely-not-a-key</b>")

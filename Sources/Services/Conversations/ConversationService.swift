@@ -11,27 +11,31 @@ import PluginDispatch
 public struct ConversationService: Sendable {
     let store: any ChatStore
     let access: AccessControl
+    let blocks: VisitorBlocks
     let plugins: PluginRuntime
     let activity: ActivityTracker
     let clock: @Sendable () -> Date
 
     /// A service over this store, access rules, plugins and clock.
-    public init(store: any ChatStore, access: AccessControl, plugins: PluginRuntime, activity: ActivityTracker,
+    public init(store: any ChatStore, access: AccessControl, blocks: VisitorBlocks, plugins: PluginRuntime, activity: ActivityTracker,
                 clock: @escaping @Sendable () -> Date) {
         self.store = store
         self.access = access
+        self.blocks = blocks
         self.plugins = plugins
         self.activity = activity
         self.clock = clock
     }
 
-    /// A visitor message: authorizers, hooks, store, observers. Another site's session is
-    /// `Invalid session`. A retry with a known `clientMessageID` stores nothing new.
+    /// A visitor message: authorizers, blocks, hooks, store, observers. Another site's session is
+    /// `Invalid session`; a blocked visitor gets ``ServiceError/messageRefused``, which does not
+    /// say why. A retry with a known `clientMessageID` stores nothing new.
     /// `clientMetadata` (the request's hints) reaches the hooks as ``MessageDraft/clientMetadata``
     /// and is never stored; only what transformers attach is.
     public func postVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
                                    clientMetadata: MessageMetadata = MessageMetadata(), request: ClientRequest) async throws -> PostedMessage {
         try await access.authorizePublic(request, site: site)
+        if try await blocks.isBlocked(sessionID: sessionID, ip: request.clientIP) { throw ServiceError.messageRefused }
         let prepared = try await prepare(.visitor, text: text, clientMetadata: clientMetadata, sessionID: sessionID, site: site, request: request)
         let posted: PostedMessage
         do {

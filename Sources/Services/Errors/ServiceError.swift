@@ -44,6 +44,9 @@ public struct ServiceError: Error, Sendable {
     public static let missingSessionID = ServiceError(.invalidInput, "Missing session_id")
     /// `Missing required fields`.
     public static let missingFields = ServiceError(.invalidInput, "Missing required fields")
+    /// A message from a blocked visitor: neutral on purpose (HTTP 400, `error_code`
+    /// `message.refused`), so the visitor learns nothing about the block.
+    public static let messageRefused = ServiceError(.invalidInput, "Message could not be sent", details: ["error_code": "message.refused"])
     /// `Invalid message`: empty after stripping, too long or not a string.
     public static let invalidMessage = ServiceError(.invalidInput, "Invalid message")
 

@@ -13,6 +13,7 @@ import { installReply } from './reply.js';
 import { installShortcuts } from './shortcuts.js';
 import { installSettings } from './settings.js';
 import { installLockouts } from './lockouts.js';
+import { installBlocks } from './blocks.js';
 
 installAccount();
 installViews();
@@ -22,6 +23,7 @@ installReply();
 installShortcuts();
 installSettings();
 installLockouts();
+installBlocks();
 
 // A reload of the tab resumes the session stored in sessionStorage.
 const record = saved();

@@ -63,6 +63,7 @@ export async function openConversation(sessionId, options) {
 }
 
 function describe(conversation) {
+  byId("blockVisitor").hidden = state.role !== "admin";
   const parts = [];
   if (conversation.uid) parts.push("uid " + conversation.uid);
   if (state.role === "admin" && conversation.site_id) parts.push("site " + conversation.site_id);
