@@ -117,11 +117,12 @@ extension HostEnvironment {
 
 extension JSON {
     /// A JSON number with an integral value in `Int64` range (`5` or `5.0`: JSON and JSON Schema
-    /// do not tell them apart), else `nil`.
+    /// do not tell them apart), else `nil`. Integers beyond `Int64` parse as doubles and stay
+    /// refused (the bounds are exclusive: -2⁶³ itself parses as an integer).
     var integerValue: Int64? {
         switch self {
         case .int(let i): i
-        case .double(let d) where d.rounded() == d && d >= -9.223372036854775808e18 && d < 9.223372036854775808e18: Int64(d)
+        case .double(let d) where d.rounded() == d && d > -9.223372036854775808e18 && d < 9.223372036854775808e18: Int64(d)
         default: nil
         }
     }
