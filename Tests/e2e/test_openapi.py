@@ -29,8 +29,8 @@ STABLE_PATH = "/openapi.json"
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # The fixed budget: examples per operation, the seed (reproducible in CI) and a per-request timeout.
-MAX_EXAMPLES = 10
-SEED = 20261202
+MAX_EXAMPLES = int(os.environ.get("OPENAPI_FUZZ_EXAMPLES", "30"))
+SEED = int(os.environ.get("OPENAPI_FUZZ_SEED", "20261202"))
 REQUEST_TIMEOUT = 10
 
 # Session the spec's examples name; created before the run so `typing`, `read`, `history` and
