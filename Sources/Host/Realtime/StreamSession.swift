@@ -152,7 +152,7 @@ extension HostEnvironment {
         do {
             if type == "typing", case .bool(let active)? = frame["active"] {
                 try await services.conversations.typing(identity, sessionID: target, active: active, request: nil)
-            } else if type == "read", case .int(let upTo)? = frame["up_to"], upTo >= 0 {
+            } else if type == "read", let upTo = frame["up_to"]?.integerValue, upTo >= 0 {
                 try await services.conversations.read(identity, sessionID: target, upTo: upTo, request: nil)
             }
         } catch {

@@ -20,6 +20,7 @@ extension HostEnvironment {
             default:
                 var request = request
                 let body = try await request.jsonObject(limit: self.settings.maxBodyBytes, falsy: .missingFields)
+                if let note = body["note"], note.stringValue == nil, note != .null { throw APIError(.badRequest, "note must be text") }
                 let note = body["note"]?.stringValue ?? ""
                 if let uid = body["uid"]?.stringValue, !uid.isEmpty {
                     let found = try await self.store.conversations(siteID: nil, query: uid, limit: 2, offset: 0).items.filter { $0.uid == uid }

@@ -3,11 +3,13 @@ import NIOCore
 import SanctumServices
 
 /// What load balancers and monitoring read: `/healthz` (the process answers), `/readyz` (the
-/// database answers too) and `/metrics` (Prometheus text format, admin key). docs/operations.md.
+/// database answers too), `/metrics` (Prometheus text format, admin key; docs/operations.md) and
+/// `/openapi.json` (the OpenAPI 3.1 description of the whole HTTP API, docs/openapi.yaml).
 extension HostEnvironment {
     /// Adds the operations endpoints to `routes`.
     func addOperationsRoutes(to routes: inout RouteTable) {
         routes.add("/healthz", [.get]) { _, _ in .json(["status": "ok"]) }
+        routes.add("/openapi.json", [.get]) { request, _ in try self.siteFile("openapi.json", request) }
         routes.add("/readyz", [.get]) { _, _ in
             do {
                 _ = try await self.services.events.newestEventID()

@@ -11,7 +11,13 @@ import PluginDispatch
 extension HostEnvironment {
     func addPluginRoutes(to routes: inout RouteTable) {
         let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
-        routes.addPrefix("/plugins/", methods) { request, context in try await self.pluginRoute(request, context) }
+        routes.addPrefix("/plugins/", methods + [.options]) { request, context in
+            guard request.method == .options else { return try await self.pluginRoute(request, context) }
+            // OPTIONS lists the methods the plugin's routes declare for the path, not all the prefix takes.
+            let allow = self.allowedMethods(request.uri.path.dropFirst("/plugins/".count))
+            guard allow != "OPTIONS" else { throw APIError.notFound }
+            return Response(status: .ok, headers: [.allow: allow])
+        }
         routes.addPrefix("/widget/plugins/", [.get]) { request, context in try await self.widgetModule(request, context) }
     }
 
@@ -41,7 +47,9 @@ extension HostEnvironment {
             resolved = try RouteDispatch.resolve(request.uri.path.dropFirst("/plugins/".count), method: method, caller: caller,
                                                  enabled: site.plugins, contributions: plugins.contributions(of:))
         } catch {
-            throw APIError(HTTPResponse.Status(code: error.status), error.message)
+            var refusal = APIError(HTTPResponse.Status(code: error.status), error.message)
+            if error == .methodNotAllowed { refusal.headers[.allow] = allowedMethods(request.uri.path.dropFirst("/plugins/".count)) }
+            throw refusal
         }
         if resolved.route.access == .public { try await authorizePublic(request, context, site: site) }
         var request = request
@@ -69,6 +77,17 @@ extension HostEnvironment {
         let status = HTTPResponse.Status(code: answer.status)
         if input.leftBodyUnread { return .closingConnection(status: status, headers: fields, body: ByteBuffer(data: answer.body), channel: context.channel) }
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+    }
+
+    /// The `Allow` header of a plugin path: the methods its routes declare (RFC 9110 §15.5.6).
+    private func allowedMethods(_ pathBelowPrefix: Substring) -> String {
+        let id = String(pathBelowPrefix.prefix { $0 != "/" })
+        let rest = String(pathBelowPrefix.dropFirst(id.count))
+        let path = rest.isEmpty ? "/" : rest
+        var methods = Set((plugins.contributions(of: id)?.routes ?? []).filter { $0.path == path }.map(\.method))
+        if methods.contains("GET") { methods.insert("HEAD") }
+        methods.insert("OPTIONS")
+        return methods.sorted().joined(separator: ", ")
     }
 
     /// The characters a query value keeps as they are (RFC 3986 unreserved).

@@ -25,7 +25,7 @@ extension HostEnvironment {
         var request = request
         let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .missingFields)
         let sessionID = try validSessionID(body)
-        guard case .int(let upTo)? = body["up_to"], upTo >= 0 else { throw APIError(.badRequest, "Invalid up_to: must be a non-negative integer") }
+        guard let upTo = body["up_to"]?.integerValue, upTo >= 0 else { throw APIError(.badRequest, "Invalid up_to: must be a non-negative integer") }
         let caller = try caller(request, context, widgetKey: body["widget_key"]?.stringValue)
         try await services.conversations.read(caller, sessionID: sessionID, upTo: upTo, request: clientRequest(request, context))
         return envelope(.object([:]))
@@ -54,7 +54,7 @@ extension HostEnvironment {
             throw APIError(.badRequest, "Invalid message_ids: must be an array of at most 1000 integers")
         }
         let ids = try raw.map { value throws(APIError) -> Int64 in
-            guard case .int(let id) = value else { throw APIError(.badRequest, "Invalid message_ids: must be an array of at most 1000 integers") }
+            guard let id = value.integerValue else { throw APIError(.badRequest, "Invalid message_ids: must be an array of at most 1000 integers") }
             return id
         }
         let count = try await services.delivery.acknowledge(site: site, messageIDs: ids)
@@ -113,5 +113,18 @@ extension HostEnvironment {
     private func requireAgentOrAdmin(_ request: Request, _ context: SanctumContext) throws(APIError) -> Caller {
         guard request.headers[.authorization] != nil else { throw APIError(.unauthorized, "Authentication required") }
         return try caller(request, context, widgetKey: nil)
+    }
+}
+
+extension JSON {
+    /// A JSON number with an integral value in `Int64` range (`5` or `5.0`: JSON and JSON Schema
+    /// do not tell them apart), else `nil`. Integers beyond `Int64` parse as doubles and stay
+    /// refused (the bounds are exclusive: -2⁶³ itself parses as an integer).
+    var integerValue: Int64? {
+        switch self {
+        case .int(let i): i
+        case .double(let d) where d.rounded() == d && d > -9.223372036854775808e18 && d < 9.223372036854775808e18: Int64(d)
+        default: nil
+        }
     }
 }

@@ -68,11 +68,13 @@ struct SanctumResponder: HTTPResponder {
         }
         let method = request.method == .head ? HTTPRequest.Method.get : request.method
         if let handler = handlers[method] { return try await handler(request, context) }
-        if request.method == .options {
-            let allowed = Set(handlers.keys.map(\.rawValue) + (handlers[.get] != nil ? ["HEAD"] : []) + ["OPTIONS"])
-            return Response(status: .ok, headers: [.allow: allowed.sorted().joined(separator: ", ")])
-        }
-        throw APIError.methodNotAllowed
+        let allowed = Set(handlers.keys.map(\.rawValue) + (handlers[.get] != nil ? ["HEAD"] : []) + ["OPTIONS"])
+        let allow = allowed.sorted().joined(separator: ", ")
+        if request.method == .options { return Response(status: .ok, headers: [.allow: allow]) }
+        // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
+        var refusal = APIError.methodNotAllowed
+        refusal.headers[.allow] = allow
+        throw refusal
     }
 
     /// 308 for repeated slashes and for slash-declared routes requested without the slash.
