@@ -50,7 +50,7 @@ final class EventListener: Sendable {
                 }
             } catch {
                 if Task.isCancelled { return }
-                if health.set(reachable: false) { logger.error("lost the database connection (reconnecting): \(error)") }
+                if health.set(reachable: false) { logger.error("lost the database connection (reconnecting): \(String(reflecting: error))") }
             }
             failures += 1
             let delay = min(backoff.first * (1 << min(failures - 1, 5)), backoff.last)

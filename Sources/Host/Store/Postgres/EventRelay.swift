@@ -88,7 +88,7 @@ final class EventRelay: Sendable {
                 try await readAll()
             } catch {
                 if state.withLock({ $0.stopped }) { break }
-                logger.debug("event catch-up read failed, retrying: \(error)")
+                logger.debug("event catch-up read failed, retrying: \(String(reflecting: error))")
                 try? await Task.sleep(for: Self.retryDelay)
                 state.withLock { $0.readAgain = true }
             }
