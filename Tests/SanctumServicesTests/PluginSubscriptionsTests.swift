@@ -122,6 +122,29 @@ final class PluginSubscriptionsTests: XCTestCase {
         XCTAssertEqual(texts(recorder.batches), ["new"])
     }
 
+    func testTwoInstancesOnOneStoreRunASubscriptionOneAtATimeAndTheOtherTakesOver() async throws {
+        let recorder = Recorder()
+        let first = setUp(recorder: recorder)
+        var logger = Logger(label: "subscriptions-test")
+        logger.logLevel = .critical
+        let second = PluginSubscriptions(services: first.fixture.services, logger: logger) { _ in }
+        try await first.fixture.post("session_a", "one")
+        let running = Task { await first.runner.follow(first.subscription, of: "hooks") }
+        for _ in 0..<2000 where recorder.batches.isEmpty { try await Task.sleep(for: .milliseconds(5)) }
+        let standing = Task { await second.follow(first.subscription, of: "hooks") }
+        for text in ["two", "three"] { try await first.fixture.post("session_a", text) }
+        for _ in 0..<2000 where texts(recorder.batches).count < 3 { try await Task.sleep(for: .milliseconds(5)) }
+        try await Task.sleep(for: .milliseconds(200))
+        XCTAssertEqual(texts(recorder.batches), ["one", "two", "three"], "the standby instance delivered nothing")
+        running.cancel()
+        await running.value
+        try await first.fixture.post("session_a", "four")
+        for _ in 0..<2000 where texts(recorder.batches).count < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        standing.cancel()
+        await standing.value
+        XCTAssertEqual(texts(recorder.batches), ["one", "two", "three", "four"], "the other instance took over from the stored cursor")
+    }
+
     func testASubscriptionSeesTheStoredMetadataOfAMessage() async throws {
         let recorder = Recorder()
         let setup = setUp(recorder: recorder)

@@ -49,7 +49,8 @@ class Server:
 def start_server(database: str | None = None, extra_env: dict | None = None, port: int | None = None,
                  config: str | None = None, open_files: int | None = None) -> Server:
     """Starts `sanctum serve` on 127.0.0.1 (with `--config config` when given) and waits until
-    /widget/health answers. `extra_env` overrides the environment, keys included; `open_files`
+    /widget/health answers. `database` is a SQLite path (default: a fresh one) or a
+    `postgres://` URL (the log then goes to a temporary folder). `extra_env` overrides the environment, keys included; `open_files`
     starts it under `ulimit -n` (soft and hard, so the server cannot raise it)."""
     binary = os.environ.get("SANCTUM_BIN", str(ROOT / ".build" / "debug" / "sanctum"))
     port = port or free_port()
@@ -64,7 +65,9 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
         SANCTUM_TEST_CLOCK="1",
     )
     env.update(extra_env or {})
-    log = open(database + ".log", "ab")
+    is_url = database.startswith(("postgres://", "postgresql://"))
+    log_path = os.path.join(tempfile.mkdtemp(prefix="sanctum-e2e-"), "sanctum.log") if is_url else database + ".log"
+    log = open(log_path, "ab")
     limit = ["bash", "-c", f'ulimit -n {open_files} && exec "$@"', "bash"] if open_files else []
     process = subprocess.Popen(
         limit + [binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--database", database]
@@ -75,7 +78,7 @@ def start_server(database: str | None = None, extra_env: dict | None = None, por
     deadline = time.time() + 30
     while time.time() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"sanctum exited with {process.returncode}; see {database}.log")
+            raise RuntimeError(f"sanctum exited with {process.returncode}; see {log_path}")
         try:
             with urllib.request.urlopen(base + "/widget/health", timeout=1) as r:
                 if r.status == 200:

@@ -64,6 +64,8 @@ public struct APIError: Error, Sendable {
     static let notFound = APIError(.notFound, "Endpoint not found")
     static let methodNotAllowed = APIError(.methodNotAllowed, "Method not allowed")
     static let internalError = APIError(.internalServerError, "Internal server error")
+    /// The database cannot be reached (the instance reconnects by itself): retry shortly.
+    static let databaseUnavailable = APIError(.serviceUnavailable, "Database unavailable", headers: [.retryAfter: "1"])
     static let unsupportedMediaType = APIError(.unsupportedMediaType, "Unsupported Media Type: send the body as application/json")
     static func bodyTooLarge(_ limit: Int) -> APIError { APIError(.contentTooLarge, "Request body too large (limit \(limit) bytes)") }
 }

@@ -51,6 +51,9 @@ struct SanctumResponder: HTTPResponder {
         } catch let error as ServiceError {
             response = .error(APIError(error))
             grantsCORS = grantsCORS && error.grantsCORS
+        } catch where DatabaseOutage.covers(error) {
+            logger.warning("database unavailable on \(request.method) \(path): \(error)")
+            response = .error(.databaseUnavailable)
         } catch {
             logger.error("unhandled error on \(request.method) \(path): \(error)")
             response = .error(.internalError)

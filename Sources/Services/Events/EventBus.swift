@@ -4,8 +4,8 @@ import Synchronization
 
 /// Fans committed events out to subscribers in commit order.
 ///
-/// ``publish(_:)`` runs on the database writer thread right after each commit, so it never
-/// blocks: every subscriber has a bounded buffer, and a subscriber that falls ``bufferLimit``
+/// ``publish(_:)`` runs right after each commit (on SQLite's writer thread; on PostgreSQL also
+/// for other instances' commits, read from the shared log), so it never blocks: every subscriber has a bounded buffer, and a subscriber that falls ``bufferLimit``
 /// events behind is cut off (its stream ends with ``Subscription/overflowed`` set). It then
 /// reconnects with its last event id and replays from the store: memory stays bounded and
 /// nothing is lost.

@@ -5,10 +5,14 @@ import ServiceLifecycle
 
 /// Runs the plugins' durable ``EventSubscription``s: each reads the event log from its stored
 /// cursor, hands its handler the events of the sites whose tier enables the plugin, and stores
-/// the cursor only after the handler returned — at least once, across restarts.
+/// the cursor only after the handler returned — at least once, across restarts. With several
+/// instances on one database, one instance at a time runs each subscription (``SubscriptionLease``).
 public struct PluginSubscriptions: Service {
-    /// Longest wait for new events before the log is read again (a safety net: the bus wakes it).
-    static let idleWait: Duration = .seconds(30)
+    /// Longest wait for new events before the log is read again (a safety net: the bus wakes
+    /// it); shorter than ``SubscriptionLease/duration``, so an idle holder keeps its lease.
+    static let idleWait: Duration = .seconds(10)
+    /// Between attempts of an instance that stands by to take a subscription's lease over.
+    static let standbyWait: Duration = .seconds(5)
     /// Backoff after a failed batch: doubles from the first to the last value.
     static let backoff: (first: Duration, last: Duration) = (.seconds(1), .seconds(60))
 
@@ -19,6 +23,8 @@ public struct PluginSubscriptions: Service {
     let logger: Logger
     let clock: @Sendable () -> Date
     let sleep: @Sendable (Duration) async throws -> Void
+    /// This instance's lease holder id.
+    let instance = UUID().uuidString
 
     /// The subscriptions of `services`' plugins; `sleep` keeps the backoff (tests hand in their clock's).
     public init(services: ChatServices, logger: Logger,
@@ -45,8 +51,16 @@ public struct PluginSubscriptions: Service {
         }
     }
 
-    /// Follows one subscription until the task is cancelled.
+    /// Follows one subscription until the task is cancelled, while this instance holds its
+    /// lease; gives the lease up at the end.
     func follow(_ subscription: EventSubscription, of pluginID: String) async {
+        let lease = SubscriptionLease(store: store, pluginID: pluginID, holder: instance, clock: clock)
+        await follow(subscription, of: pluginID, holding: lease)
+        // The task is cancelled by now: release from one that is not.
+        await Task { await lease.release(subscription) }.value
+    }
+
+    private func follow(_ subscription: EventSubscription, of pluginID: String, holding lease: SubscriptionLease) async {
         let cursors = SubscriptionCursors(store: store, pluginID: pluginID, clock: clock)
         let enabledSites = Set(sites.all.filter { $0.plugins.contains(pluginID) }.map(\.id))
         let wanted: @Sendable (ChatEvent) -> Bool = { event in
@@ -56,6 +70,11 @@ public struct PluginSubscriptions: Service {
         var stored: Int64?  // the cursor as last read or saved: the store is read once per run
         while !Task.isCancelled {
             do {
+                guard try await lease.hold(subscription) else {
+                    stored = nil  // another instance moves the cursor: read it again on taking over
+                    try await Task.sleep(for: Self.standbyWait)
+                    continue
+                }
                 let cursor: Int64
                 if let stored { cursor = stored } else { cursor = try await cursors.position(of: subscription) }
                 stored = cursor

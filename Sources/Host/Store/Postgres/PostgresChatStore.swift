@@ -7,26 +7,39 @@ import SanctumServices
 /// operator already runs. Same semantics as ``SQLiteChatStore`` (the driver conformance suite
 /// pins them); a pool of connections (`PostgresClient`), bound statements, one transaction per
 /// change, the event log ordered by commit (see ``PostgresDatabase``).
+///
+/// Every instance on the database hands the event sink every instance's events, once each and
+/// in id order: its own commits directly, the others' when their `NOTIFY` arrives on its
+/// LISTEN connection (``EventListener``, ``EventRelay``).
 public final class PostgresChatStore: ChatStore {
     /// The URL the store was opened with (password masked in its description).
     public let url: PostgresURL
     let database: PostgresDatabase
-    /// Receives committed events, in id order (must not block).
-    let eventSink: @Sendable ([ChatEvent]) -> Void
+    /// Hands committed events (of every instance) to the event sink, in id order.
+    let relay: EventRelay
+    private let listener: EventListener
 
-    /// Connects to `url`, migrating its schema forward first.
+    /// Connects to `url`, migrating its schema forward first, and starts listening for the
+    /// events of every instance: `eventSink` receives them in id order (it must not block).
     public init(url: PostgresURL, logger: Logger = Logger(label: "sanctum.postgres"),
                 eventSink: @escaping @Sendable ([ChatEvent]) -> Void = { _ in }) async throws {
         self.url = url
-        self.eventSink = eventSink
-        database = PostgresDatabase(url: url, logger: logger)
+        let database = PostgresDatabase(url: url, logger: logger)
+        self.database = database
+        let newest: Int64
         do {
             try await database.checkReachable(within: url.configuration.options.connectTimeout + .seconds(5), url: url)
             try await PostgresSchema.migrate(database)
+            newest = try await database.read { c in try await EventLog.range(on: c).newest }
         } catch {
             await database.shutdown()
             throw error
         }
+        // The relay reads through the pool directly: it must catch up as soon as the listener is back.
+        relay = EventRelay(after: newest, sink: eventSink, read: { cursor, limit in
+            try await database.client.withConnection { c in try await EventLog.events(in: .all, after: cursor, limit: limit, on: c) }
+        }, logger: logger)
+        listener = EventListener(client: database.client, relay: relay, health: database.health, logger: logger)
     }
 
     /// The schema version this build writes.
@@ -34,17 +47,24 @@ public final class PostgresChatStore: ChatStore {
 
     /// Closes the pool without waiting (queries after this fail).
     public func close() {
+        stopListening()
         database.close()
     }
 
     /// Closes the pool and waits until every connection is closed.
     public func shutdown() async {
+        stopListening()
         await database.shutdown()
+    }
+
+    private func stopListening() {
+        listener.stop()
+        relay.stop()
     }
 
     /// A write transaction whose returned events are appended last and published after the commit.
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
-        try await database.write(sink: eventSink, body)
+        try await database.write(sink: { [relay] events in relay.committedHere(events) }, body)
     }
 
     public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,

@@ -13,10 +13,17 @@ import SanctumServices
 /// event ids are assigned in commit order across every instance on the database, and a reader
 /// that follows the log by id never skips an event committed late. Within this process, such
 /// writes also hold ``eventOrder`` from the append until their events have been handed to the
-/// sink, so the sink sees them in id order.
+/// sink, so the sink sees them in id order. The same transaction sends
+/// `NOTIFY sanctum_events, '<last id>'` (``EventListener``): other instances hear of the events
+/// at the commit and read them from the log by id.
+///
+/// **Outages.** While ``health`` says the database is away (the listener lost its connection),
+/// ``read(_:)`` and ``write(_:)`` throw ``DatabaseUnavailable`` without waiting on the pool.
 final class PostgresDatabase: Sendable {
     /// The pool.
     let client: PostgresClient
+    /// Whether the database is reachable, as the LISTEN connection last found it.
+    let health = DatabaseHealth()
     private let running: Task<Void, Never>
     private let eventOrder = AsyncLock()
 
@@ -55,7 +62,8 @@ final class PostgresDatabase: Sendable {
 
     /// Runs `body` on a pooled connection outside any transaction.
     func read<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(connection) }
+        try health.check()
+        return try await client.withConnection { connection in try await body(connection) }
     }
 
     /// Runs `body` in a transaction. The events it returns are appended at its end (see the type's
@@ -72,6 +80,7 @@ final class PostgresDatabase: Sendable {
                 await eventOrder.lock()
                 holdsOrder.set()
                 let events = try await EventLog.append(drafts, on: connection)
+                if let last = events.last { try await connection.rows("SELECT pg_notify(\(EventListener.channel), \(String(last.id)))") }
                 return (value, events)
             }
             if holdsOrder.isSet {
@@ -94,7 +103,8 @@ final class PostgresDatabase: Sendable {
     /// Runs `body` between `BEGIN` and `COMMIT` on a pooled connection; anything thrown rolls the
     /// transaction back and is rethrown as it is (a ``StoreRefusal`` stays one).
     private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+        try health.check()
+        return try await client.withConnection { connection in
             try await connection.rows("BEGIN")
             do {
                 let value = try await body(connection)
