@@ -15,7 +15,11 @@
 # messages the drain scenario starts from), BENCH_STEADY_BACKLOG (100000: pending messages written
 # straight into the database before the last scenario, which polls one message at a time so the
 # backlog stays in place: a poll's cost against the backlog, compared with the empty inbox), BENCH_PIN=1 (server on the last core, wrk and curl on
-# the others: steadier figures for A/B comparisons; scripts/bench-ab.sh sets it).
+# the others: steadier figures for A/B comparisons; scripts/bench-ab.sh sets it), BENCH_DATABASE=postgres://…
+# (serve from that PostgreSQL database instead of a temporary SQLite file: it must be empty and
+# thrown away after; the steady backlog is written with psql; scripts/bench-drivers.sh runs both
+# drivers against a throwaway cluster), BENCH_SUMMARY_FILE=path (append one tab-separated line per
+# scenario: driver, scenario, req/s, p50 ms, p99 ms, server CPU µs per request).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +33,12 @@ STEADY_BACKLOG="${BENCH_STEADY_BACKLOG:-100000}"
 SERVER_CPUS=(); CLIENT_CPUS=()
 if [ "${BENCH_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
     SERVER_CPUS=(taskset -c "$(( $(nproc) - 1 ))"); CLIENT_CPUS=(taskset -c "0-$(( $(nproc) - 2 ))")
+fi
+
+DRIVER=sqlite
+if [ -n "${BENCH_DATABASE:-}" ]; then
+    DRIVER=postgres
+    command -v psql >/dev/null 2>&1 || { echo "bench-api: BENCH_DATABASE needs psql (Debian: apt-get install -y postgresql-client)" >&2; exit 1; }
 fi
 
 for tool in wrk curl swift; do
@@ -53,7 +63,7 @@ fi
 [ -x "$BIN" ] || { echo "bench-api: no release binary at $BIN" >&2; exit 1; }
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sanctum-bench.XXXXXX")"
-DB="$WORK/bench.db"
+DB="${BENCH_DATABASE:-$WORK/bench.db}"
 PID=""
 cleanup() {
     if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
@@ -86,7 +96,7 @@ free_port() {
 PORT="${BENCH_PORT:-$(free_port)}"
 BASE="http://127.0.0.1:$PORT"
 
-echo "== starting $BIN on $BASE (database $DB)"
+echo "== starting $BIN on $BASE (database $(sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#' <<<"$DB"))"
 "${SERVER_CPUS[@]}" "$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "$PORT" --database "$DB" >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do
@@ -119,6 +129,21 @@ trim_backlog() { # target, pending now
 # schema version 6 count them as the server would), for a backlog far larger than HTTP posts
 # could build in a benchmark's time.
 seed_backlog() {
+    if [ "$DRIVER" = postgres ]; then
+        # The same rows through psql; the triggers of migration 3 count them as the server would.
+        psql -q -v ON_ERROR_STOP=1 "$DB" <<SQL
+BEGIN;
+INSERT INTO web_chat_sessions (id, uid, created_at, last_active, ip_address, metadata, site_id)
+    SELECT 'session_seed' || i, lpad(to_hex(i), 16, '0'), '2026-01-01 00:00:00', '2026-01-01 00:00:00', '127.0.0.1', '{}', 'default'
+    FROM generate_series(0, 999) i ON CONFLICT DO NOTHING;
+INSERT INTO web_chat_messages (session_id, message, timestamp, processed, site_id)
+    SELECT 'session_seed' || (i % 1000), convert_to('a seeded backlog message', 'UTF8'), '2026-01-01 00:00:01', FALSE, 'default'
+    FROM generate_series(0, $1 - 1) i;
+COMMIT;
+ANALYZE web_chat_messages;
+SQL
+        return
+    fi
     python3 - "$DB" "$1" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=30)
@@ -213,17 +238,26 @@ RSS_PEAK="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$PID/status")"
 RSS_NOW="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$PID/status")"
 SESSIONS_TOTAL="$(curl -fsS -H "Authorization: Bearer $SANCTUM_ADMIN_KEY" "$BASE/api/v1/?action=sessions&active=false&limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2)"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
-DB_SIZE="$(du -b "$DB" | cut -f1)"
-WAL_SIZE="$( [ -f "$DB-wal" ] && du -b "$DB-wal" | cut -f1 || echo 0)"
+if [ "$DRIVER" = postgres ]; then
+    DB_SIZE="$(psql -At "$DB" -c 'SELECT pg_database_size(current_database())')"; WAL_SIZE="n/a"
+else
+    DB_SIZE="$(du -b "$DB" | cut -f1)"
+    WAL_SIZE="$( [ -f "$DB-wal" ] && du -b "$DB-wal" | cut -f1 || echo 0)"
+fi
 
 echo
-echo "== results ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
+echo "== results, $DRIVER ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
 printf '| %-40s | %10s | %9s | %9s | %14s | %-22s |\n' "scenario" "req/s" "p50 ms" "p99 ms" "server CPU µs" "errors"
 printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..24})"
 for i in "${!NAMES[@]}"; do
     printf '| %-40s | %10s | %9s | %9s | %14s | %-22s |\n' "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${CPU[$i]}" "${ERRS[$i]}"
 done
-echo "(server CPU µs: the server's user + system CPU time per request during the scenario)"
+echo "(server CPU µs: the server's user + system CPU time per request during the scenario$([ "$DRIVER" = postgres ] && echo '; the CPU of the PostgreSQL processes is not included'))"
+if [ -n "${BENCH_SUMMARY_FILE:-}" ]; then
+    for i in "${!NAMES[@]}"; do
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$DRIVER" "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${CPU[$i]}" >> "$BENCH_SUMMARY_FILE"
+    done
+fi
 echo
 for i in "${!NAMES[@]}"; do echo "  ${NAMES[$i]}: ${NOTES[$i]}"; done
 echo

@@ -76,12 +76,47 @@ struct Keys: AsyncParsableCommand {
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Migrate a database (for example an existing bridge database) in place.")
+    static let configuration = CommandConfiguration(
+        abstract: "Migrate a database (for example an existing bridge database) in place, or copy a SQLite database into PostgreSQL.",
+        discussion: """
+            sanctum migrate [--database FILE|URL]: brings the database's schema up to date.
+            sanctum migrate --from FILE --to postgres://…: copies the SQLite database (which a running server may be using) \
+            into an empty PostgreSQL database and verifies the copy table by table; exits 1 if any table differs.
+            """)
     @OptionGroup var db: DatabaseOptions
+    @Option(help: "SQLite database to copy from (with --to).") var from: String?
+    @Option(help: "postgres:// URL of the database to copy into (with --from).") var to: String?
+    @Flag(help: "With --from/--to: replace whatever the target database holds.") var force = false
+
+    func validate() throws {
+        guard (from == nil) == (to == nil) else { throw ValidationError("--from and --to go together") }
+        if let to, !PostgresURL.isPostgres(to) { throw ValidationError("--to takes a postgres:// URL") }
+        if from != nil, db.database != nil { throw ValidationError("--database does not go with --from/--to") }
+    }
 
     func run() async throws {
+        if let from, let to {
+            try await copy(from: from, to: to)
+            return
+        }
         let opened = try await db.open()
         opened.close()
         print("sanctum: \(opened.location) is at schema version \(opened.schemaVersion)")
+    }
+
+    private func copy(from: String, to: String) async throws {
+        let report: DatabaseCopy.Report
+        do {
+            report = try await DatabaseCopy.run(from: from, to: try PostgresURL(to), force: force)
+        } catch let error where error is DatabaseCopyError || error is PostgresURLError {
+            FileHandle.standardError.write(Data("sanctum: \(error)\n".utf8))
+            throw ExitCode(78)  // refused: the target holds data, no such file, a bad URL
+        }
+        print(report.rendered)
+        guard report.verified else {
+            FileHandle.standardError.write(Data("sanctum: the copy does not match its source (MISMATCH above)\n".utf8))
+            throw ExitCode(1)
+        }
+        print("sanctum: copied \(from) (schema version \(report.sourceSchemaVersion)) into \(try PostgresURL(to)) and verified every table")
     }
 }

@@ -36,19 +36,25 @@ enum EventLog {
 
     /// Events in `scope` after `cursor`, oldest first, at most `limit`.
     static func events(in scope: EventScope, after cursor: Int64, limit: Int, on c: PostgresConnection) async throws -> [ChatEvent] {
+        let query = replay(scope, after: cursor, limit: limit)
+        return try await c.rows(query).map { row in
+            let (id, seq, site, session, type, data, created) = try row.decode((Int64, Int64, String, String, String, String, Double).self)
+            return ChatEvent(id: id, seq: seq, siteID: site, sessionID: session, type: type,
+                             data: JSON.parse(Array(data.utf8)) ?? .object([:]), at: Date(timeIntervalSince1970: created))
+        }
+    }
+
+    /// The replay query of `scope`: an index range read in id order (`sanctum_events_session`,
+    /// `sanctum_events_site` or the primary key), never a sort.
+    static func replay(_ scope: EventScope, after cursor: Int64, limit: Int) -> PostgresQuery {
         let columns = "id, seq, site_id, session_id, type, data, created_at"
-        let query: PostgresQuery = switch scope {
+        return switch scope {
         case .session(let id, let site):
             "SELECT \(unescaped: columns) FROM sanctum_events WHERE session_id = \(id) AND site_id = \(site) AND id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
         case .site(let id):
             "SELECT \(unescaped: columns) FROM sanctum_events WHERE site_id = \(id) AND id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
         case .all:
             "SELECT \(unescaped: columns) FROM sanctum_events WHERE id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
-        }
-        return try await c.rows(query).map { row in
-            let (id, seq, site, session, type, data, created) = try row.decode((Int64, Int64, String, String, String, String, Double).self)
-            return ChatEvent(id: id, seq: seq, siteID: site, sessionID: session, type: type,
-                             data: JSON.parse(Array(data.utf8)) ?? .object([:]), at: Date(timeIntervalSince1970: created))
         }
     }
 

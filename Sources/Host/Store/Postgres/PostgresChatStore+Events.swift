@@ -66,28 +66,9 @@ extension PostgresChatStore {
     public func conversations(siteID: String?, query: String?, limit: Int, offset: Int) async throws -> (items: [ConversationSummary], total: Int64) {
         let prefix = query.flatMap { $0.isEmpty ? nil : $0 }
         return try await database.read { c in
-            let items = try await c.rows("""
-                SELECT s.id, s.uid, s.site_id, s.last_active,
-                  (SELECT COUNT(*) FROM web_chat_messages m WHERE m.session_id = s.id),
-                  (SELECT COUNT(*) FROM web_chat_responses r WHERE r.session_id = s.id),
-                  (SELECT COUNT(*) FROM web_chat_messages m WHERE m.session_id = s.id AND m.id > COALESCE(rs.agent_read_up_to, 0)),
-                  lm.message, lm.timestamp, lr.response, lr.timestamp
-                FROM web_chat_sessions s LEFT JOIN sanctum_read_state rs ON rs.session_id = s.id
-                LEFT JOIN LATERAL (SELECT message, timestamp FROM web_chat_messages WHERE session_id = s.id ORDER BY id DESC LIMIT 1) lm ON TRUE
-                LEFT JOIN LATERAL (SELECT response, timestamp FROM web_chat_responses WHERE session_id = s.id ORDER BY id DESC LIMIT 1) lr ON TRUE
-                WHERE (\(siteID)::text IS NULL OR s.site_id = \(siteID)::text)
-                AND (\(prefix)::text IS NULL OR starts_with(s.id, \(prefix)::text) OR starts_with(COALESCE(s.uid, ''), \(prefix)::text))
-                ORDER BY s.last_active DESC NULLS LAST, s.id DESC LIMIT \(Int64(limit)) OFFSET \(Int64(offset))
-                """).map(Self.conversation)
-            // Without a search the total is the per-site counters' (migration 3), not a count.
-            let total: Int64 = try await prefix == nil
-                ? c.value("""
-                    SELECT COALESCE(SUM(sessions), 0)::bigint FROM sanctum_session_counts WHERE (\(siteID)::text IS NULL OR site_id = \(siteID)::text)
-                    """) ?? 0
-                : c.value("""
-                    SELECT COUNT(*) FROM web_chat_sessions s WHERE (\(siteID)::text IS NULL OR s.site_id = \(siteID)::text)
-                    AND (starts_with(s.id, \(prefix)::text) OR starts_with(COALESCE(s.uid, ''), \(prefix)::text))
-                    """) ?? 0
+            let items = try await c.rows(PostgresConversationQueries.page(siteID: siteID, prefix: prefix, limit: limit, offset: offset))
+                .map(Self.conversation)
+            let total: Int64 = try await c.value(PostgresConversationQueries.total(siteID: siteID, prefix: prefix)) ?? 0
             return (items, total)
         }
     }
@@ -107,27 +88,24 @@ extension PostgresChatStore {
 
     public func conversationHistory(siteID: String?, sessionID: String) async throws -> ConversationHistory? {
         try await database.read { c in
-            guard let session = try await c.rows("SELECT uid, site_id FROM web_chat_sessions WHERE id = \(sessionID)").first?.decode((String?, String).self),
+            guard let session = try await c.rows(PostgresConversationQueries.session(sessionID)).first?.decode((String?, String).self),
                   siteID == nil || session.1 == siteID else { return nil }
             var read: (Int64, Int64) = (0, 0)
-            if let row = try await c.rows("SELECT agent_read_up_to, visitor_read_up_to FROM sanctum_read_state WHERE session_id = \(sessionID)").first {
+            if let row = try await c.rows(PostgresConversationQueries.readState(sessionID)).first {
                 read = try row.decode((Int64, Int64).self)
             }
-            var items = try await c.rows("""
-                SELECT id, message, timestamp, processed OR delivered_at IS NOT NULL OR lease_until IS NOT NULL, metadata
-                FROM web_chat_messages WHERE session_id = \(sessionID)
-                """).map { row in
+            var items = try await c.rows(PostgresConversationQueries.historyMessages(sessionID)).map { row in
                 let (id, text, timestamp, delivered, metadata) = try row.decode((Int64, Data, String, Bool, String?).self)
                 return HistoryItem(type: "message", id: id, text: String(decoding: text, as: UTF8.self), timestamp: timestamp,
                                    status: id <= read.0 ? "read" : delivered ? "delivered" : "sent", metadata: StoredMetadata.json(metadata))
             }
-            items += try await c.rows("SELECT id, response, timestamp, metadata FROM web_chat_responses WHERE session_id = \(sessionID)").map { row in
+            items += try await c.rows(PostgresConversationQueries.historyReplies(sessionID)).map { row in
                 let (id, text, timestamp, metadata) = try row.decode((Int64, Data, String, String?).self)
                 return HistoryItem(type: "reply", id: id, text: String(decoding: text, as: UTF8.self), timestamp: timestamp,
                                    status: id <= read.1 ? "read" : "sent", metadata: StoredMetadata.json(metadata))
             }
             items.sort { ($0.timestamp, $0.type == "message" ? 0 : 1, $0.id) < ($1.timestamp, $1.type == "message" ? 0 : 1, $1.id) }
-            let last: Int64 = try await c.value("SELECT MAX(id) FROM sanctum_events WHERE session_id = \(sessionID)") ?? 0
+            let last: Int64 = try await c.value(PostgresConversationQueries.lastEvent(sessionID)) ?? 0
             return ConversationHistory(sessionID: sessionID, uid: session.0, siteID: session.1, items: items,
                                        agentReadUpTo: read.0, visitorReadUpTo: read.1, lastEventID: last)
         }

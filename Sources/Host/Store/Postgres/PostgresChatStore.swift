@@ -101,41 +101,11 @@ public final class PostgresChatStore: ChatStore {
     /// `since`, the messages newer than it are counted (the pending index bounds that to them).
     public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
         try await database.read { c in
-            if since != nil { return try await c.value(Self.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0 }
-            let time = now.timeIntervalSince1970
-            let pending: Int64 = try await c.value("SELECT COALESCE(SUM(pending), 0)::bigint FROM sanctum_pending_counts WHERE site_id = \(siteID)") ?? 0
+            if since != nil { return try await c.value(PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0 }
+            let pending: Int64 = try await c.value(PostgresPendingQueries.counter(siteID: siteID)) ?? 0
             guard pending > 0 else { return 0 }
-            let held: Int64 = try await c.value("""
-                SELECT COUNT(*) FROM web_chat_messages m
-                WHERE m.session_id IN (SELECT session_id FROM web_chat_messages
-                                       WHERE NOT processed AND lease_until IS NOT NULL AND lease_until > \(time))
-                AND NOT m.processed AND m.site_id = \(siteID)
-                AND ((m.lease_until IS NOT NULL AND m.lease_until > \(time)) OR EXISTS (
-                    SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
-                    AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id))
-                """) ?? 0
-            return pending - held
+            return pending - (try await c.value(PostgresPendingQueries.heldByLeases(siteID: siteID, now: now)) ?? 0)
         }
-    }
-
-    /// `select` over the deliverable messages `m`: pending, of the site, not under lease, and not
-    /// behind an earlier message of the same conversation that is under lease (so a lease that
-    /// runs out never lets later messages of that conversation overtake it). With a `page`, the
-    /// rows are ordered, paged and locked for this transaction, skipping rows another transaction
-    /// holds. `select` is constant SQL; every value is bound.
-    private static func deliverable(_ select: String, siteID: String, since: String?, now: Date,
-                                    page: (limit: Int, offset: Int)? = nil) -> PostgresQuery {
-        let time = now.timeIntervalSince1970
-        return """
-            \(unescaped: select) FROM web_chat_messages m
-            WHERE NOT m.processed AND m.site_id = \(siteID) AND (m.lease_until IS NULL OR m.lease_until <= \(time))
-            AND NOT EXISTS (SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
-                            AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id)
-            AND (\(since)::text IS NULL OR m.timestamp > \(since)::text)
-            \(unescaped: page == nil ? "" : "ORDER BY m.timestamp, m.id")
-            LIMIT \(page.map { Int64($0.limit) })::bigint OFFSET \(page.map { Int64($0.offset) })::bigint
-            \(unescaped: page == nil ? "" : "FOR UPDATE OF m SKIP LOCKED")
-            """
     }
 
     /// Selects and marks one page in one transaction; `FOR UPDATE SKIP LOCKED` keeps two agents
@@ -146,7 +116,7 @@ public final class PostgresChatStore: ChatStore {
         let stamp = Timestamps.database(now)
         let leaseUntil = lease.map { now.timeIntervalSince1970 + $0 }
         return try await write { c in
-            let ids = try await c.rows(Self.deliverable("SELECT m.id", siteID: siteID, since: since, now: now, page: (limit, offset)))
+            let ids = try await c.rows(PostgresPendingQueries.deliverable("SELECT m.id", siteID: siteID, since: since, now: now, page: (limit, offset)))
                 .map { try $0.decode(Int64.self) }
             guard !ids.isEmpty else { return (InboxPage(messages: [], total: total), []) }
             let messages = try await c.rows("""
