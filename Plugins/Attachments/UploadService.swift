@@ -55,13 +55,13 @@ struct UploadService: Sendable {
         if type.isImage {
             let strip = configuration.stripMetadata && type != .gif
             do {
-                size = try ImageSanitizer.process(type, input: received, output: strip ? stripped : nil)
+                size = try await BlockingWork.run { [received, stripped] in try ImageSanitizer.process(type, input: received, output: strip ? stripped : nil) }
             } catch {
                 throw AttachmentError.unreadableImage
             }
             if strip { stored = stripped }
         }
-        let (digest, storedSize) = try Self.digest(of: stored)
+        let (digest, storedSize) = try await BlockingWork.run { [stored] in try Self.digest(of: stored) }
         let record = AttachmentRecord(id: AttachmentLibrary.newID(), digest: digest, name: name, type: type, size: storedSize,
                                       width: size?.width, height: size?.height, siteID: request.site.id, sessionID: session,
                                       uploadedBy: request.caller == .visitor ? "visitor" : "agent", createdAt: host.now(), scan: scan)
