@@ -6,6 +6,7 @@ import PackageDescription
 /// its tests in `Tests/<Name>Tests`, and a library product of the same name for organisations
 /// that build their own binary. `sanctum plugin new <id>` adds to this list.
 let compiledPlugins = [
+    "Attachments",
     "DomainAllowlist",
     "LinkGuard",
     "WordFilter",

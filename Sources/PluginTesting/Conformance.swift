@@ -50,7 +50,7 @@ public enum PluginConformance {
         for capability in used.subtracting(descriptor.capabilities) {
             fail("capabilities", "contributes \(capability.rawValue) without declaring it")
         }
-        for capability in descriptor.capabilities.subtracting(used).subtracting([.storage]) {
+        for capability in descriptor.capabilities.subtracting(used).subtracting([.storage, .outboundHTTP, .sockets]) {
             fail("capabilities", "declares \(capability.rawValue) but contributes none")
         }
         let names = contributions.validators.map(\.name) + contributions.transformers.map(\.name)
