@@ -8,6 +8,7 @@ import PackageDescription
 let compiledPlugins = [
     "DomainAllowlist",
     "LinkGuard",
+    "Notifications",
     "WordFilter",
 ]
 
@@ -113,7 +114,7 @@ let package = Package(
             name: "SanctumHostTests",
             dependencies: [
                 "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginDispatch", "PluginTesting",
-                "DomainAllowlist", "WordFilter",
+                "DomainAllowlist", "Notifications", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

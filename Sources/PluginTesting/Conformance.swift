@@ -50,7 +50,8 @@ public enum PluginConformance {
         for capability in used.subtracting(descriptor.capabilities) {
             fail("capabilities", "contributes \(capability.rawValue) without declaring it")
         }
-        for capability in descriptor.capabilities.subtracting(used).subtracting([.storage]) {
+        // Host services (storage, outbound HTTP, sockets) are used, not contributed: declaring them is not checked here.
+        for capability in descriptor.capabilities.subtracting(used).subtracting([.storage, .outboundHTTP, .sockets]) {
             fail("capabilities", "declares \(capability.rawValue) but contributes none")
         }
         let names = contributions.validators.map(\.name) + contributions.transformers.map(\.name)

@@ -1,5 +1,6 @@
 import DomainAllowlist
 import LinkGuard
+import Notifications
 import SanctumHost
 import WordFilter
 
@@ -12,6 +13,7 @@ extension PluginRegistry {
     static let compiledIn = PluginRegistry([
         DomainAllowlist.self,
         LinkGuard.self,
+        Notifications.self,
         WordFilter.self,
     ])
 }

@@ -3,6 +3,7 @@ import { byId } from './dom.js';
 import { state } from './state.js';
 import { loadConfig } from './settings.js';
 import { loadLockouts } from './lockouts.js';
+import { loadWebhooks } from './webhooks.js';
 import { markRead } from './conversation-view.js';
 
 /** Shows the conversations or (admin only) the settings view. */
@@ -16,6 +17,7 @@ export function showView(name) {
   if (name === "settings") {
     loadConfig();
     loadLockouts();
+    loadWebhooks();
   } else markRead();
 }
 

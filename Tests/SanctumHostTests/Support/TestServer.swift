@@ -1,5 +1,6 @@
 import DomainAllowlist
 import Foundation
+import Notifications
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -11,7 +12,7 @@ import XCTest
 extension PluginRegistry {
     /// What the `sanctum` binary compiles in (`Sources/sanctum/CompiledPlugins.swift`): the host
     /// itself depends on no plugin, so its tests compose their servers the same way.
-    static let shipped = PluginRegistry([DomainAllowlist.self, WordFilter.self])
+    static let shipped = PluginRegistry([DomainAllowlist.self, Notifications.self, WordFilter.self])
 }
 
 /// Keys every test server starts with.
