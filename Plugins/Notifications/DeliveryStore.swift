@@ -64,7 +64,9 @@ struct DeliveryStore: Sendable {
             delivery.leaseUntil = until
             return delivery.encoded()
         }
-        guard let delivery = Delivery.decode(stored), delivery.leaseOwner == owner, delivery.leaseUntil == until else { return nil }
+        // Dates are stored in milliseconds: compare the lease end within that precision.
+        guard let delivery = Delivery.decode(stored), delivery.leaseOwner == owner,
+              let leaseUntil = delivery.leaseUntil, abs(leaseUntil.timeIntervalSince(until)) < 0.002 else { return nil }
         return delivery
     }
 

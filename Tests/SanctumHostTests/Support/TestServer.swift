@@ -1,9 +1,9 @@
 import DomainAllowlist
 import Foundation
-import Notifications
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Notifications
 import WordFilter
 import XCTest
 @testable import SanctumHost
