@@ -9,6 +9,7 @@ let compiledPlugins = [
     "Attachments",
     "DomainAllowlist",
     "LinkGuard",
+    "Notifications",
     "WordFilter",
 ]
 
@@ -114,7 +115,7 @@ let package = Package(
             name: "SanctumHostTests",
             dependencies: [
                 "SanctumHost", "SanctumServices", "StoreConformance", "PluginAPI", "PluginDispatch", "PluginTesting",
-                "DomainAllowlist", "WordFilter",
+                "DomainAllowlist", "Notifications", "WordFilter",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

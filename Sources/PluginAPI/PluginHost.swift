@@ -40,6 +40,9 @@ public protocol PluginHost: Sendable {
     /// the ``PluginCapability/sockets`` capability: without it every call throws
     /// ``CapabilityNotDeclared``. Since PluginAPI 2.2.
     var sockets: any PluginSocketConnector { get }
+    /// SHA-256, HMAC-SHA256 and secure random bytes from the host's cryptography library (webhook
+    /// signatures). No capability needed. Since PluginAPI 2.3.
+    var crypto: any PluginCrypto { get }
 }
 
 extension PluginHost {
@@ -53,10 +56,14 @@ extension PluginHost {
     /// A connector that fails every connection with ``PluginSocketError/connectionFailed(_:)``: the
     /// default of a host written for PluginAPI 2.1, which had no sockets.
     public var sockets: any PluginSocketConnector { MissingHostService() }
+
+    /// Cryptography that throws ``PluginCryptoUnavailable`` from every call: the default of a
+    /// host written for PluginAPI 2.2, which had none.
+    public var crypto: any PluginCrypto { MissingHostService() }
 }
 
 /// What a host written for an older PluginAPI offers for the services it does not implement.
-struct MissingHostService: PluginHTTPClient, PluginSocketConnector {
+struct MissingHostService: PluginHTTPClient, PluginSocketConnector, PluginCrypto {
     func send(_ request: PluginHTTPRequest) async throws -> PluginHTTPResponse {
         throw PluginHTTPError.connectionFailed("this host does not offer outbound HTTP")
     }
@@ -65,6 +72,10 @@ struct MissingHostService: PluginHTTPClient, PluginSocketConnector {
                                           _ body: (any PluginSocket) async throws -> Result) async throws -> Result {
         throw PluginSocketError.connectionFailed("this host does not offer sockets")
     }
+
+    func hmacSHA256(key: Data, message: Data) throws -> Data { throw PluginCryptoUnavailable() }
+    func sha256(_ data: Data) throws -> Data { throw PluginCryptoUnavailable() }
+    func randomBytes(_ count: Int) throws -> Data { throw PluginCryptoUnavailable() }
 }
 
 /// An event a plugin publishes.

@@ -87,6 +87,8 @@ struct DeclaredCapabilitiesHost: PluginHost {
     var sockets: any PluginSocketConnector {
         declared.contains(.sockets) ? base.sockets : UndeclaredNetwork()
     }
+
+    var crypto: any PluginCrypto { base.crypto }
 }
 
 /// The HTTP client and sockets of a plugin that did not declare them: every call throws.

@@ -50,6 +50,7 @@ public enum PluginConformance {
         for capability in used.subtracting(descriptor.capabilities) {
             fail("capabilities", "contributes \(capability.rawValue) without declaring it")
         }
+        // Host services (storage, outbound HTTP, sockets) are used, not contributed: declaring them is not checked here.
         for capability in descriptor.capabilities.subtracting(used).subtracting([.storage, .outboundHTTP, .sockets]) {
             fail("capabilities", "declares \(capability.rawValue) but contributes none")
         }

@@ -85,6 +85,10 @@ public final class MockHost: PluginHost, Sendable {
     /// The mock clock (moved by ``advance(by:)``).
     public func now() -> Date { clock.withLock { $0 } }
 
+    /// SHA-256 and HMAC-SHA256 in plain Swift (``MockCrypto``), byte-identical to the server's;
+    /// always allowed, as in the server (it reaches nothing outside the process).
+    public var crypto: any PluginCrypto { MockCrypto() }
+
     /// The storage given to ``allowStorage(_:)``; before that, an unexpected call and a storage
     /// that throws on every call.
     public var storage: any PluginStorage {

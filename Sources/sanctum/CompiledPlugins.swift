@@ -1,6 +1,7 @@
 import Attachments
 import DomainAllowlist
 import LinkGuard
+import Notifications
 import SanctumHost
 import WordFilter
 
@@ -14,6 +15,7 @@ extension PluginRegistry {
         Attachments.self,
         DomainAllowlist.self,
         LinkGuard.self,
+        Notifications.self,
         WordFilter.self,
     ])
 }

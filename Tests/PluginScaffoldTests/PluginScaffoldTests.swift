@@ -31,10 +31,10 @@ final class PluginScaffoldTests: XCTestCase {
         XCTAssertTrue(try read("Plugins/SpamShield/SpamShield.swift").contains("public struct SpamShield: Plugin"))
         XCTAssertTrue(try read("Plugins/SpamShield/SpamShield.swift").contains("id: \"spam-shield\""))
         XCTAssertTrue(try read("Tests/SpamShieldTests/SpamShieldTests.swift").contains("final class SpamShieldTests: XCTestCase"))
-        XCTAssertTrue(try read("Package.swift").contains("    \"LinkGuard\",\n    \"SpamShield\",\n    \"WordFilter\",\n]"))
+        XCTAssertTrue(try read("Package.swift").contains("    \"Notifications\",\n    \"SpamShield\",\n    \"WordFilter\",\n]"))
         let registry = try read("Sources/sanctum/CompiledPlugins.swift")
         XCTAssertTrue(registry.contains("import SanctumHost\nimport SpamShield\nimport WordFilter\n"))
-        XCTAssertTrue(registry.contains("        LinkGuard.self,\n        SpamShield.self,\n        WordFilter.self,\n    ])"))
+        XCTAssertTrue(registry.contains("        Notifications.self,\n        SpamShield.self,\n        WordFilter.self,\n    ])"))
         XCTAssertTrue(try read("docs/plugins/README.md").contains("- [`spam-shield`](spam-shield.md): Refuses spam\n- [`word-filter`]"))
     }
 

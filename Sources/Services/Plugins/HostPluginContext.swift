@@ -39,6 +39,9 @@ package struct HostPluginContext: PluginHost {
 
     package func now() -> Date { clock() }
 
+    /// swift-crypto's SHA-256 and HMAC for the plugin (PluginAPI 2.3).
+    package var crypto: any PluginCrypto { HostPluginCrypto() }
+
     package var storage: any PluginStorage { StorePluginStorage(pluginID: pluginID, store: store, clock: clock) }
 
     /// Appends the event to the durable event log (type `plugin`), from where the stream, the

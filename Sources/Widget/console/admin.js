@@ -1,6 +1,6 @@
 // Entry point of site/admin.js, the operator console (/admin/, docs/console.md): conversations
 // live over the stream, replies with typing and receipts, and — for the admin key only —
-// sessions cleanup, configuration (secrets masked) and key lockouts. Every piece of data is rendered with
+// sessions cleanup, configuration (secrets masked), key lockouts and webhook deliveries. Every piece of data is rendered with
 // textContent. The live channel comes from console-live.js (window.SanctumLive), which
 // admin.html loads first.
 import { byId } from './dom.js';
@@ -14,6 +14,7 @@ import { installShortcuts } from './shortcuts.js';
 import { installSettings } from './settings.js';
 import { installLockouts } from './lockouts.js';
 import { installBlocks } from './blocks.js';
+import { installWebhooks } from './webhooks.js';
 
 installAccount();
 installViews();
@@ -24,6 +25,7 @@ installShortcuts();
 installSettings();
 installLockouts();
 installBlocks();
+installWebhooks();
 
 // A reload of the tab resumes the session stored in sessionStorage.
 const record = saved();

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Notifications
 import WordFilter
 import XCTest
 @testable import SanctumHost
@@ -11,7 +12,7 @@ import XCTest
 extension PluginRegistry {
     /// What the `sanctum` binary compiles in (`Sources/sanctum/CompiledPlugins.swift`): the host
     /// itself depends on no plugin, so its tests compose their servers the same way.
-    static let shipped = PluginRegistry([DomainAllowlist.self, WordFilter.self])
+    static let shipped = PluginRegistry([DomainAllowlist.self, Notifications.self, WordFilter.self])
 }
 
 /// Keys every test server starts with.
