@@ -182,8 +182,10 @@ def test_throwing_hanging_missing_and_unparsable_modules_never_break_the_chat(mo
     assert any("/plugins/link-guard/stats?widget_key=" + SHOP_KEY in u for u in page.requested)
 
     page.locator("#sanctum-chat-bubble").click()
+    # The header action appears once the chat window has been built (on a loaded machine, a moment later).
+    wait_until(lambda: page.locator("button.sanctum-module-action[aria-label='Stats']").count() == 1,
+               message="the fetcher module's header action")
     assert page.locator("[data-module='thrower']").count() == 0, "a broken module's interface is removed"
-    assert page.locator("button.sanctum-module-action[aria-label='Stats']").count() == 1
     send(page, "still works")
     wait_until(lambda: page.evaluate("SanctumChat.getState().messageCount") == 1 and
                page.evaluate("SanctumChat.getState().pendingCount") == 0, message="message sent")

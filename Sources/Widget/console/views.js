@@ -4,7 +4,6 @@ import { state } from './state.js';
 import { loadConfig } from './settings.js';
 import { loadLockouts } from './lockouts.js';
 import { loadBlocks } from './blocks.js';
-import { loadWebhooks } from './webhooks.js';
 import { markRead } from './conversation-view.js';
 
 /** Shows the conversations or (admin only) the settings view. */
@@ -19,7 +18,6 @@ export function showView(name) {
     loadConfig();
     loadLockouts();
     loadBlocks();
-    loadWebhooks();
   } else markRead();
 }
 
