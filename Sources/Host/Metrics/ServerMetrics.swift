@@ -15,10 +15,13 @@ public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
     private let requestMetrics = Mutex<[RequestKey: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    private let hookMetrics = Mutex<[HookKey: (timer: CoreMetrics.Timer, failures: CoreMetrics.Counter?)]>([:])
+    private let writeBatches: CoreMetrics.Recorder
     private let longPolls = Mutex(0)
     private let totals = Mutex<[String: Int]>([:])
 
     private struct RequestKey: Hashable { var route: String, method: String, status: Int }
+    private struct HookKey: Hashable { var plugin: String, hook: String }
 
     /// Metrics with latency buckets from 1 ms to 30 s.
     public init() {
@@ -27,6 +30,7 @@ public final class ServerMetrics: Sendable {
             .map { Duration.milliseconds(Int64($0 * 1000)) }
         factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
         self.factory = factory
+        writeBatches = CoreMetrics.Recorder(label: "sanctum_write_batch_size", factory: factory)
     }
 
     /// Counts one answered request and its latency, by route (`MetricsRoute`), method and status.
@@ -42,22 +46,30 @@ public final class ServerMetrics: Sendable {
             return made
         }
         counter.increment()
-        timer.recordNanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        timer.record(duration: duration)
     }
 
     /// Records one hook call of a plugin: its latency, and whether it failed or missed its budget.
+    /// Like requests, each plugin and hook's metrics are made once (hooks run on the message path).
     func recordHook(plugin: String, hook: String, duration: Duration, failed: Bool) {
-        let dimensions = [("plugin", plugin), ("hook", hook)]
-        CoreMetrics.Timer(label: "sanctum_plugin_hook_duration_seconds", dimensions: dimensions, factory: factory)
-            .record(duration: duration)
-        if failed {
-            CoreMetrics.Counter(label: "sanctum_plugin_hook_failures_total", dimensions: dimensions, factory: factory).increment()
+        let key = HookKey(plugin: plugin, hook: hook)
+        let (timer, failures) = hookMetrics.withLock { metrics in
+            let dimensions = [("plugin", plugin), ("hook", hook)]
+            var entry = metrics[key] ?? (CoreMetrics.Timer(label: "sanctum_plugin_hook_duration_seconds", dimensions: dimensions, factory: factory), nil)
+            // The failure counter appears with a plugin's first failure, as before.
+            if failed, entry.failures == nil {
+                entry.failures = CoreMetrics.Counter(label: "sanctum_plugin_hook_failures_total", dimensions: dimensions, factory: factory)
+            }
+            metrics[key] = entry
+            return entry
         }
+        timer.record(duration: duration)
+        if failed { failures?.increment() }
     }
 
     /// Records the size of one committed write batch (group commit).
     func recordWriteBatch(size: Int) {
-        CoreMetrics.Recorder(label: "sanctum_write_batch_size", factory: factory).record(size)
+        writeBatches.record(size)
     }
 
     /// Runs `body`, counted as a waiting long-poll while it runs when `waits` is true.
