@@ -6,6 +6,7 @@ import PackageDescription
 /// its tests in `Tests/<Name>Tests`, and a library product of the same name for organisations
 /// that build their own binary. `sanctum plugin new <id>` adds to this list.
 let compiledPlugins = [
+    "Analytics",
     "Attachments",
     "DomainAllowlist",
     "LinkGuard",
@@ -15,6 +16,8 @@ let compiledPlugins = [
 
 /// A plugin's `Plugins/<Name>/Resources/` folder (its widget module's files, for example) is
 /// copied into the plugin's bundle, so `Bundle.module` finds it (`WidgetModule(bundle: .module, …)`).
+/// SwiftPM caches this manifest's result by its text: a plugin that gains a `Resources/` folder
+/// (Attachments did) needs this file's text to change once, or the cached result still lacks it.
 func pluginResources(_ name: String) -> [Resource]? {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Plugins/\(name)/Resources")
     return FileManager.default.fileExists(atPath: folder.path) ? [.copy("Resources")] : nil

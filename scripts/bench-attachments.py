@@ -20,12 +20,29 @@ import socket
 import statistics
 import sys
 import tempfile
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "Tests", "e2e"))
 from conftest import start_server  # noqa: E402
+
+
+# Asks /widget/health every 20 ms and prints each latency (ms) until terminated.
+PROBE = """
+import http.client, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    conn = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    started = time.perf_counter()
+    conn.request("GET", "/widget/health")
+    conn.getresponse().read()
+    print((time.perf_counter() - started) * 1000, flush=True)
+    conn.close()
+    time.sleep(0.02)
+"""
 
 
 def rss_kib(pid):
@@ -93,17 +110,11 @@ def main():
                 peak[0] = max(peak[0], rss_kib(server.process.pid))
                 time.sleep(0.02)
 
-        def probe():
-            while not done.is_set():
-                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-                started = time.time()
-                conn.request("GET", "/widget/health")
-                conn.getresponse().read()
-                health.append((time.time() - started) * 1000)
-                conn.close()
-                time.sleep(0.02)
+        # The probe runs in its own process: in this one, 100 upload threads share the GIL and a
+        # probe thread waited for it far longer than the server took to answer.
+        probe = subprocess.Popen([sys.executable, "-c", PROBE, str(server.port)], stdout=subprocess.PIPE, text=True)
 
-        helpers = [threading.Thread(target=sample), threading.Thread(target=probe)]
+        helpers = [threading.Thread(target=sample)]
         for helper in helpers:
             helper.start()
         results = []
@@ -117,6 +128,8 @@ def main():
         done.set()
         for helper in helpers:
             helper.join()
+        probe.terminate()
+        health = [float(line) for line in probe.communicate()[0].split()]
 
         statuses = {}
         for code, _ in results:

@@ -35,9 +35,9 @@ public actor AttachmentLibrary {
 
     private func addNow(_ record: AttachmentRecord, file: URL) async throws {
         try await blobs.adopt(file, digest: record.digest)
-        try await storage.set(Data(), for: Self.referenceKey(record))
-        try await storage.set(Data(), for: Self.conversationKey(record))
-        try await storage.set(try JSONEncoder().encode(record), for: "file:\(record.id)")
+        // The reference, the conversation's index entry and the record: one atomic write.
+        try await storage.apply([.set(Data(), for: Self.referenceKey(record)), .set(Data(), for: Self.conversationKey(record)),
+                                 .set(try JSONEncoder().encode(record), for: "file:\(record.id)")])
     }
 
     /// The record `id`, or `nil`.

@@ -12,8 +12,8 @@ import Synchronization
 /// that read only the text. `docs/plugins/attachments.md` is the reference.
 public struct Attachments: Plugin {
     public static let descriptor = PluginDescriptor(
-        id: "attachments", version: "0.1.0", minimumAPIVersion: PluginAPIVersion(2, 2),
-        capabilities: [.validateMessages, .transformMessages, .routes, .storage, .sockets],
+        id: "attachments", version: "0.1.0", minimumAPIVersion: PluginAPIVersion(2, 4),
+        capabilities: [.validateMessages, .transformMessages, .routes, .storage, .sockets, .subscribeEvents, .widgetModule],
         summary: "File attachments: per-tier limits, real-type checks, metadata stripping, optional malware scanning, reference-counted blobs and signed downloads")
 
     let configuration: Configuration
@@ -47,7 +47,18 @@ public struct Attachments: Plugin {
                                       downloads: DownloadService(library: library, links: links, clock: clock),
                                       library: library, links: links, clock: clock)
         let messages = MessageAttachments(library: library, links: links, maxFilesPerMessage: configuration.maxFilesPerMessage)
-        return PluginContributions(validators: [messages.validator], transformers: [messages.transformer], routes: routes.all)
+        // The host's own deletions (erase, retention, idle cleanup) delete the conversation's files.
+        let deletions = EventSubscription.conversationDeletions("conversation-deletions") { deleted in
+            for conversation in deleted {
+                _ = try await library.deleteConversation(site: conversation.siteID, session: conversation.sessionID)
+            }
+        }
+        // The widget module (Resources/widget): attach button, drag and drop, paste, upload
+        // progress with cancel, previews and the error texts (docs/plugins/attachments.md#widget).
+        let widgetModule = try WidgetModule(bundle: .module, script: "widget/module.js", style: "widget/module.css",
+                                            strings: ["de": "widget/de.json"])
+        return PluginContributions(validators: [messages.validator], transformers: [messages.transformer], routes: routes.all,
+                                   widgetModule: widgetModule, subscriptions: [deletions])
     }
 
     /// Collects orphaned blobs every ``Configuration/orphanGraceSeconds`` until the server stops.

@@ -62,15 +62,31 @@ extension Attachments {
             self.allowedTypes = allowedTypes
         }
 
-        /// Decodes the keys given; each key left out keeps its default (a tier the file adds names
-        /// only what differs).
+        /// Decodes the keys given, in snake_case (`max_file_bytes`) or the Swift spelling; each key
+        /// left out keeps its default (a tier the file adds names only what differs).
+        ///
+        /// Both spellings are needed: the host turns snake_case keys into the Swift spelling only
+        /// where the encoded defaults have the key, and the entries of ``Configuration/tiers``
+        /// (a dictionary, empty by default) have none — so `tiers.free.max_file_bytes` arrives as written.
         public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            func value<T: Decodable>(_ type: T.Type, _ snake: String, _ swift: String) throws -> T? {
+                try container.decodeIfPresent(type, forKey: AnyKey(snake)) ?? container.decodeIfPresent(type, forKey: AnyKey(swift))
+            }
             let defaults = Limits()
-            maxFileBytes = try container.decodeIfPresent(Int.self, forKey: .maxFileBytes) ?? defaults.maxFileBytes
-            filesPerConversationPerDay = try container.decodeIfPresent(Int.self, forKey: .filesPerConversationPerDay)
+            maxFileBytes = try value(Int.self, "max_file_bytes", "maxFileBytes") ?? defaults.maxFileBytes
+            filesPerConversationPerDay = try value(Int.self, "files_per_conversation_per_day", "filesPerConversationPerDay")
                 ?? defaults.filesPerConversationPerDay
-            allowedTypes = try container.decodeIfPresent([String].self, forKey: .allowedTypes) ?? defaults.allowedTypes
+            allowedTypes = try value([String].self, "allowed_types", "allowedTypes") ?? defaults.allowedTypes
+        }
+
+        /// A key of either spelling.
+        private struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ name: String) { stringValue = name }
+            init?(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
         }
 
         /// Whether real type `type` may be uploaded.

@@ -64,7 +64,7 @@ final class FileReader {
 }
 
 /// Appends to a new file; ``finish()`` flushes it to disk (`fsync`) before the caller renames it.
-final class FileWriter {
+final class FileWriter: @unchecked Sendable {  // one task at a time: the upload that made it
     private let handle: FileHandle
     /// Bytes written so far.
     private(set) var count = 0

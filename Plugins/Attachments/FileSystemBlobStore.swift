@@ -15,6 +15,12 @@ public struct FileSystemBlobStore: BlobStore {
 
     public func adopt(_ file: URL, digest: String) async throws {
         let target = try path(digest)
+        try await BlockingWork.run { try Self.moveIntoPlace(file, target: target) }  // rename and fsync: off the pool
+    }
+
+    /// Renames the finished `file` to `target` (or drops it when the content is there already)
+    /// and fsyncs the directory.
+    private static func moveIntoPlace(_ file: URL, target: URL) throws {
         let manager = FileManager.default
         try manager.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         if manager.fileExists(atPath: target.path) {

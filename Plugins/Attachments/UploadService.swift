@@ -74,9 +74,9 @@ struct UploadService: Sendable {
         let writer = try FileWriter(file)
         for try await chunk in body {
             guard writer.count + chunk.count <= limit else { throw AttachmentError.tooLarge(limit) }
-            try writer.write(chunk)
+            try await BlockingWork.write { try writer.write(chunk) }
         }
-        try writer.finish()
+        try await BlockingWork.run { try writer.finish() }  // fsync: off the concurrency pool
     }
 
     /// `clean`, `off`, or `skipped` (scanner down and failing open, logged); throws for an infected

@@ -22,6 +22,11 @@ extension Notifications {
         public var breakerCooldownSeconds = 30.0
         /// Days the attempt log of a finished (delivered or dead) delivery is kept.
         public var logRetentionDays = 7
+        /// What the widget module does for visitors of every site (sound, title count, browser
+        /// notifications).
+        public var visitor = VisitorAlerts()
+        /// Per-site changes to ``visitor``.
+        public var visitorSites: [SiteVisitorAlerts] = []
 
         /// The defaults: no webhooks.
         public init() {}
@@ -41,16 +46,19 @@ extension Notifications {
         public var secret: String
         /// Event types to send (`message.created`, `link-guard.*`, `*`); empty: every type.
         public var events: [String]
+        /// Old secrets during a rotation: each also signs (a second `v1=`) until its `until`.
+        public var previousSecrets: [RetiringSecret]
 
         /// A receiver of `site`'s events.
-        public init(site: String, url: String, secret: String, events: [String] = []) {
+        public init(site: String, url: String, secret: String, events: [String] = [], previousSecrets: [RetiringSecret] = []) {
             self.site = site
             self.url = url
             self.secret = secret
             self.events = events
+            self.previousSecrets = previousSecrets
         }
 
-        private enum CodingKeys: String, CodingKey { case site, url, secret, events }
+        private enum CodingKeys: String, CodingKey { case site, url, secret, events, previousSecrets = "previous_secrets" }
 
         /// Decodes a webhook whose `events` may be left out.
         public init(from decoder: any Decoder) throws {
@@ -59,6 +67,12 @@ extension Notifications {
             url = try container.decode(String.self, forKey: .url)
             secret = try container.decode(String.self, forKey: .secret)
             events = try container.decodeIfPresent([String].self, forKey: .events) ?? []
+            previousSecrets = try container.decodeIfPresent([RetiringSecret].self, forKey: .previousSecrets) ?? []
+        }
+
+        /// The secrets that sign at `now`: the current one first, then old ones whose overlap runs.
+        func signingSecrets(at now: Date) -> [String] {
+            [secret] + previousSecrets.filter { ($0.end.map { now < $0 }) ?? false }.map(\.secret)
         }
 
         /// Whether events of `type` go to this endpoint.
@@ -66,6 +80,28 @@ extension Notifications {
             events.isEmpty || events.contains { pattern in
                 pattern == "*" || pattern == type || (pattern.hasSuffix(".*") && type.hasPrefix(pattern.dropLast()))
             }
+        }
+    }
+
+    /// An old webhook secret that still signs until `until` (RFC 3339), so a receiver can switch
+    /// to the new secret without missing a delivery.
+    public struct RetiringSecret: Codable, Sendable, Equatable {
+        /// The old secret.
+        public var secret: String
+        /// The end of the overlap, RFC 3339 (`2026-12-03T12:00:00Z`).
+        public var until: String
+
+        /// An old `secret` that signs until `until`.
+        public init(secret: String, until: String) {
+            self.secret = secret
+            self.until = until
+        }
+
+        /// `until` as an instant; `nil` when it is not RFC 3339 (validation refuses that).
+        var end: Date? {
+            let fractional = ISO8601DateFormatter()
+            fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            return ISO8601DateFormatter().date(from: until) ?? fractional.date(from: until)
         }
     }
 
@@ -77,6 +113,7 @@ extension Notifications {
 
     /// Checks what decoding cannot: URLs, secrets and positive limits.
     static func validate(_ configuration: Configuration) throws {
+        try validateVisitor(configuration)
         for (index, webhook) in configuration.webhooks.enumerated() {
             let key = "plugins.notifications.webhooks[\(index)]"
             guard let url = URL(string: webhook.url), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
@@ -84,6 +121,14 @@ extension Notifications {
             }
             guard webhook.secret.utf8.count >= 16 else {
                 throw InvalidConfiguration(description: "\(key).secret must have at least 16 characters")
+            }
+            for (position, old) in webhook.previousSecrets.enumerated() {
+                guard old.secret.utf8.count >= 16 else {
+                    throw InvalidConfiguration(description: "\(key).previous_secrets[\(position)].secret must have at least 16 characters")
+                }
+                guard old.end != nil else {
+                    throw InvalidConfiguration(description: "\(key).previous_secrets[\(position)].until must be an RFC 3339 time such as 2026-12-03T12:00:00Z")
+                }
             }
         }
         let limits: [(String, Double)] = [

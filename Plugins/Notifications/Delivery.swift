@@ -69,6 +69,15 @@ struct Delivery: Codable, Sendable, Equatable {
         leaseUntil = nil
     }
 
+    /// When `owner` may send it: when it is due and no other instance's lease holds it.
+    func freeAt(for owner: String) -> Date {
+        let heldUntil = leaseOwner == nil || leaseOwner == owner ? nil : leaseUntil
+        return max(nextAttemptAt, heldUntil ?? .distantPast)
+    }
+
+    /// Whether `owner` may send it at `now`.
+    func isFree(for owner: String, at now: Date) -> Bool { freeAt(for: owner) <= now }
+
     /// The endpoint and position a delivery id names (`nil` for text that is not one).
     static func parse(id: String) -> (endpoint: String, position: EventPosition)? {
         let parts = id.split(separator: "_")

@@ -18,7 +18,11 @@ struct DeliveryRoutes: Sendable {
 
     /// `GET /plugins/notifications/deliveries?site_id=<site>[&state=pending|delivered|dead][&limit=N]`.
     func list(_ request: PluginRequest) async throws -> PluginResponse {
-        let limit = min(max(Int(request.query["limit"] ?? "") ?? 50, 1), 500)
+        let rawLimit = request.query["limit"]
+        if let rawLimit, !(1...6).contains(rawLimit.count) || !rawLimit.allSatisfy({ ("0"..."9").contains($0) }) {
+            return try .json(APIError(error: "limit must be a number"), status: 400)
+        }
+        let limit = min(max(Int(rawLimit ?? "") ?? 50, 1), 500)
         let state = request.query["state"]
         if let state, Delivery.State(rawValue: state) == nil {
             return try .json(APIError(error: "state must be pending, delivered or dead"), status: 400)

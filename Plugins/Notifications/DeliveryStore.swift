@@ -34,14 +34,20 @@ struct DeliveryStore: Sendable {
 
     static func logKey(endpoint: String, position: EventPosition) -> String { "l:\(endpoint):\(position.key)" }
 
-    /// Queues `delivery` unless it is finished already (a batch handed over again); whether it is
-    /// pending now. A delivery queued before is left as it is.
-    @discardableResult
-    func enqueue(_ delivery: Delivery) async throws -> Bool {
-        if try await storage.value(for: Self.logKey(endpoint: delivery.endpoint, position: delivery.position)) != nil { return false }
-        let fresh = delivery.encoded()
-        try await storage.update(Self.pendingKey(delivery)) { existing in existing ?? fresh }
-        return true
+    /// Queues `deliveries` and remembers the conversations in `announced` as seen, in one atomic
+    /// write; a delivery finished already (a batch handed over again) is left out, one queued
+    /// before is left as it is. Returns the deliveries that are pending now.
+    func enqueue(_ deliveries: [Delivery], announced: [(site: String, session: String)]) async throws -> [Delivery] {
+        var pending: [Delivery] = []
+        for delivery in deliveries where try await storage.value(for: Self.logKey(endpoint: delivery.endpoint, position: delivery.position)) == nil {
+            pending.append(delivery)
+        }
+        let writes = pending.map { delivery in
+            let fresh = delivery.encoded()
+            return PluginStorageWrite.update(Self.pendingKey(delivery)) { existing in existing ?? fresh }
+        } + announced.map { PluginStorageWrite.set(Data("1".utf8), for: Self.seenKey(site: $0.site, session: $0.session), expiresAfter: Self.seenFor) }
+        if !writes.isEmpty { try await storage.apply(writes) }
+        return pending
     }
 
     /// The pending deliveries of `endpoint`, oldest first.
@@ -53,21 +59,35 @@ struct DeliveryStore: Sendable {
         }
     }
 
-    /// Claims the delivery at `key` for `owner` until `until` if it is due and nobody else holds
-    /// it; the claimed delivery, or `nil`.
-    func claim(_ key: String, owner: String, now: Date, until: Date) async throws -> Delivery? {
-        let stored = try await storage.update(key) { data in
-            guard var delivery = Delivery.decode(data) else { return data }
-            let heldByOther = delivery.leaseOwner != nil && delivery.leaseOwner != owner && (delivery.leaseUntil ?? .distantPast) > now
-            guard delivery.nextAttemptAt <= now, !heldByOther else { return data }
-            delivery.leaseOwner = owner
-            delivery.leaseUntil = until
-            return delivery.encoded()
+    /// What ``claim(_:owner:now:until:)`` found at a key.
+    enum ClaimOutcome {
+        /// Claimed: the delivery is this instance's until the lease ends.
+        case claimed(Delivery)
+        /// Finished (or replayed under another key) meanwhile.
+        case gone
+        /// Not due, or leased by another instance, until then.
+        case notBefore(Date)
+    }
+
+    /// Claims, in one atomic write, the deliveries at `keys` for `owner` until `until`: those
+    /// that are due and that nobody else holds.
+    func claim(_ keys: [String], owner: String, now: Date, until: Date) async throws -> [ClaimOutcome] {
+        let writes = keys.map { key in
+            PluginStorageWrite.update(key) { data in
+                guard var delivery = Delivery.decode(data), delivery.isFree(for: owner, at: now) else { return data }
+                delivery.leaseOwner = owner
+                delivery.leaseUntil = until
+                return delivery.encoded()
+            }
         }
-        // Dates are stored in milliseconds: compare the lease end within that precision.
-        guard let delivery = Delivery.decode(stored), delivery.leaseOwner == owner,
-              let leaseUntil = delivery.leaseUntil, abs(leaseUntil.timeIntervalSince(until)) < 0.002 else { return nil }
-        return delivery
+        return try await storage.apply(writes).map { stored in
+            guard let delivery = Delivery.decode(stored) else { return .gone }
+            // Dates are stored in milliseconds: compare the lease end within that precision.
+            if delivery.leaseOwner == owner, let leaseUntil = delivery.leaseUntil, abs(leaseUntil.timeIntervalSince(until)) < 0.002 {
+                return .claimed(delivery)
+            }
+            return .notBefore(delivery.freeAt(for: owner))
+        }
     }
 
     /// Records a failed attempt and when to try next.
@@ -85,9 +105,10 @@ struct DeliveryStore: Sendable {
         var finished = delivery
         finished.record(attempt)
         finished.state = state
-        try await storage.set(finished.encoded(), for: Self.logKey(endpoint: delivery.endpoint, position: delivery.position),
-                              expiresAfter: logRetention)
-        try await storage.remove(key)
+        try await storage.apply([
+            .set(finished.encoded(), for: Self.logKey(endpoint: delivery.endpoint, position: delivery.position), expiresAfter: logRetention),
+            .remove(key),
+        ])
     }
 
     /// Every delivery of `endpoint`, pending and finished, newest first, at most `limit`.
@@ -120,8 +141,7 @@ struct DeliveryStore: Sendable {
         delivery.queuedAt = now
         delivery.nextAttemptAt = now
         if key.hasPrefix("l:") {
-            try await storage.set(delivery.encoded(), for: Self.pendingKey(delivery))
-            try await storage.remove(key)
+            try await storage.apply([.set(delivery.encoded(), for: Self.pendingKey(delivery)), .remove(key)])
         } else {
             try await storage.update(key) { data in
                 guard var pending = Delivery.decode(data) else { return data }
@@ -135,11 +155,11 @@ struct DeliveryStore: Sendable {
 
     /// Whether the plugin has queued events of visitor conversation `session` of `site` before.
     func hasSeen(site: String, session: String) async throws -> Bool {
-        try await storage.value(for: "seen:\(site):\(session)") != nil
+        try await storage.value(for: Self.seenKey(site: site, session: session)) != nil
     }
 
-    /// Remembers (for 90 days) that conversation `session` of `site` has been announced.
-    func markSeen(site: String, session: String) async throws {
-        try await storage.set(Data("1".utf8), for: "seen:\(site):\(session)", expiresAfter: .seconds(90 * 86_400))
-    }
+    static func seenKey(site: String, session: String) -> String { "seen:\(site):\(session)" }
+
+    /// How long a conversation is remembered as announced.
+    static let seenFor: Duration = .seconds(90 * 86_400)
 }

@@ -20,10 +20,16 @@ final class Doorbell: Sendable {
         waiter?.resume()
     }
 
+    /// Whether a ring is kept for the next wait (tests).
+    var isRung: Bool { state.withLock { $0.rung } }
+
     /// Returns when rung (at once if rung since the last wait), after `timeout`, or when cancelled.
     func wait(upTo timeout: Duration) async {
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            // A timer cancelled because the wait ended early must not ring: its ring would be
+            // kept for the next wait, which would return at once and leave another such timer,
+            // so an idle worker would spin.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
             self?.ring()
         }
         defer { timer.cancel() }

@@ -23,6 +23,9 @@ struct DeliverySettings: Sendable {
     static let maxResponseBytes = 16 * 1024
     /// How often a worker looks for due retries when nothing rings.
     static let poll: Duration = .seconds(1)
+    /// Longest a round of deliveries waits for a gap in the server's chat traffic: on a saturated
+    /// server deliveries go on at a few rounds a second instead of taking time from the chat.
+    static let yieldAtMost: Duration = .milliseconds(250)
     /// How often a worker reads its whole queue from storage again (seconds).
     static let rescan: TimeInterval = 30
 }
@@ -75,6 +78,7 @@ final class EndpointWorker: Sendable {
     func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
+                await host.yieldToTraffic(upTo: DeliverySettings.yieldAtMost)
                 for (key, delivery) in await startDue() {
                     group.addTask { await self.attempt(key: key, delivery) }
                 }
@@ -88,18 +92,45 @@ final class EndpointWorker: Sendable {
         state.withLock { $0.queues.insert(key) }
     }
 
-    /// Claims the due deliveries that may go now and marks their conversations in flight.
+    /// Claims the due deliveries that may go now and marks their conversations in flight. The
+    /// heads are read first (off the database's writer: what is not due is remembered in
+    /// `notBefore`, what is finished is forgotten), then the free ones are claimed in one write.
     func startDue() async -> [(String, Delivery)] {
         let now = host.now()
         await rescanIfStale(now: now)
-        let (mode, busy, heads) = state.withLock { ($0.breaker.mode(at: now), $0.inFlight, $0.queues.heads(excluding: $0.inFlight)) }
-        let limit = mode == .closed ? settings.maxInFlight : (mode == .halfOpen ? 1 : 0)
+        let (slots, heads) = state.withLock { state in
+            let mode = state.breaker.mode(at: now)
+            let slots = (mode == .closed ? settings.maxInFlight : (mode == .halfOpen ? 1 : 0)) - state.inFlight.count
+            // Twice the free slots: some heads read below may turn out not due yet.
+            return (slots, state.queues.heads(excluding: state.inFlight, limit: slots * 2) { (state.notBefore[$0.key] ?? .distantPast) <= now })
+        }
+        var free: [DeliveryStore.PendingKey] = []
+        for head in heads where free.count < slots {
+            guard let stored = try? await store.storage.value(for: head.key) else { continue }
+            guard let delivery = Delivery.decode(stored) else {
+                state.withLock { _ = $0.queues.remove(head) }  // finished elsewhere
+                continue
+            }
+            if delivery.isFree(for: settings.instance, at: now) {
+                free.append(head)
+            } else {
+                state.withLock { $0.notBefore[head.key] = delivery.freeAt(for: settings.instance) }
+            }
+        }
+        guard !free.isEmpty else { return [] }
+        let until = now.addingTimeInterval(TimeInterval(settings.timeout.components.seconds) + 5)
+        guard let outcomes = try? await store.claim(free.map(\.key), owner: settings.instance, now: now, until: until) else { return [] }
         var started: [(String, Delivery)] = []
-        for head in heads where busy.count + started.count < limit {
-            if let notBefore = state.withLock({ $0.notBefore[head.key] }), notBefore > now { continue }
-            guard let delivery = try? await claim(head, now: now) else { continue }
-            state.withLock { _ = $0.inFlight.insert(head.conversation) }
-            started.append((head.key, delivery))
+        state.withLock { state in
+            for (head, outcome) in zip(free, outcomes) {
+                switch outcome {
+                case .claimed(let delivery):
+                    state.inFlight.insert(head.conversation)
+                    started.append((head.key, delivery))
+                case .gone: state.queues.remove(head)
+                case .notBefore(let date): state.notBefore[head.key] = date
+                }
+            }
         }
         return started
     }
@@ -113,22 +144,6 @@ final class EndpointWorker: Sendable {
             $0.queues = PendingQueues(pending)
             $0.lastScan = now
         }
-    }
-
-    private func claim(_ pending: DeliveryStore.PendingKey, now: Date) async throws -> Delivery? {
-        let key = pending.key
-        guard let stored = Delivery.decode(try await store.storage.value(for: key)) else {
-            state.withLock { $0.queues.remove(pending) }  // finished elsewhere
-            return nil
-        }
-        let heldUntil = stored.leaseOwner == settings.instance ? nil : stored.leaseUntil
-        let free = max(stored.nextAttemptAt, heldUntil ?? .distantPast)
-        if free > now {
-            state.withLock { $0.notBefore[key] = free }
-            return nil
-        }
-        let until = now.addingTimeInterval(TimeInterval(settings.timeout.components.seconds) + 5)
-        return try await store.claim(key, owner: settings.instance, now: now, until: until)
     }
 
     /// Sends `delivery` once and records the outcome.
@@ -177,7 +192,8 @@ final class EndpointWorker: Sendable {
         var failure: String?
         do {
             let body = Data(delivery.body.utf8)
-            let signature = try WebhookSignature(crypto: host.crypto).header(body: body, secret: endpoint.webhook.secret, at: startedAt)
+            let signature = try WebhookSignature(crypto: host.crypto).header(body: body, secrets: endpoint.webhook.signingSecrets(at: startedAt),
+                                                                             at: startedAt)
             let request = PluginHTTPRequest(method: "POST", url: endpoint.url, headers: [
                 "content-type": "application/json",
                 "user-agent": "Sanctum-Webhooks/\(Notifications.descriptor.version)",

@@ -2,7 +2,8 @@ import Foundation
 import PluginAPI
 import Synchronization
 
-/// Operator webhooks: every site's conversation events, signed, to the site's endpoints — at
+/// Visitor alerts in the widget (a widget module: one chime across the visitor's tabs, browser
+/// notifications, the unread count in the title) and operator webhooks: every site's conversation events, signed, to the site's endpoints — at
 /// least once, from the durable event log through the plugin's own cursor, retried with
 /// backoff for up to a day, in order per conversation, behind a breaker per endpoint, with an
 /// attempt log and manual replay for the operator (`docs/plugins/notifications.md`).
@@ -10,9 +11,9 @@ public struct Notifications: Plugin {
     /// Id `notifications`; it reads the event log, keeps its queue in storage, sends HTTP and
     /// serves the admin routes.
     public static let descriptor = PluginDescriptor(
-        id: "notifications", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 3),
-        capabilities: [.subscribeEvents, .storage, .outboundHTTP, .routes],
-        summary: "Signed operator webhooks for conversation, message and plugin events, with retries, a breaker per endpoint and an attempt log")
+        id: "notifications", version: "1.1.0", minimumAPIVersion: PluginAPIVersion(2, 4),
+        capabilities: [.subscribeEvents, .storage, .outboundHTTP, .routes, .widgetModule],
+        summary: "Visitor alerts in the widget (one chime across tabs, browser notifications, title count) and signed operator webhooks with retries, a breaker per endpoint and an attempt log")
 
     let configuration: Configuration
     /// The workers made at activation, run by ``run(host:)``.
@@ -42,9 +43,11 @@ public struct Notifications: Plugin {
         workers.list.withLock { $0 = endpoints }
         let queue = WebhookQueue(store: store, workers: endpoints, now: host.now)
         return PluginContributions(
-            routes: DeliveryRoutes(store: store, workers: endpoints, now: host.now).routes,
+            routes: DeliveryRoutes(store: store, workers: endpoints, now: host.now).routes + [Self.visitorOptionsRoute(configuration)],
+            widgetModule: try Self.widgetModule(configuration),
             subscriptions: [
                 EventSubscription("webhooks", types: WebhookQueue.loggedTypes, batchSize: 100, start: .newest) { batch in
+                    await host.yieldToTraffic(upTo: DeliverySettings.yieldAtMost)
                     try await queue.enqueue(batch)
                 },
             ])

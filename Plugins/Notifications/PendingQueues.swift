@@ -29,10 +29,22 @@ struct PendingQueues: Sendable {
         queues[key.conversation] = queue.isEmpty ? nil : queue
     }
 
-    /// The oldest pending delivery of each conversation not in `busy`, oldest first.
-    func heads(excluding busy: Set<String>) -> [DeliveryStore.PendingKey] {
-        queues.compactMap { conversation, queue in busy.contains(conversation) ? nil : queue.first }
-            .sorted { $0.position < $1.position }
+    /// The oldest pending delivery of each conversation not in `busy` that `isReady` accepts,
+    /// oldest first, at most `limit` of them: one pass over the conversations keeping the
+    /// `limit` oldest, so a round costs no sort of the whole queue.
+    func heads(excluding busy: Set<String>, limit: Int, where isReady: (DeliveryStore.PendingKey) -> Bool = { _ in true }) -> [DeliveryStore.PendingKey] {
+        guard limit > 0 else { return [] }
+        var oldest: [DeliveryStore.PendingKey] = []
+        for (conversation, queue) in queues {
+            guard let head = queue.first, !busy.contains(conversation), isReady(head) else { continue }
+            if oldest.count == limit {
+                guard head.position < oldest[limit - 1].position else { continue }
+                oldest.removeLast()
+            }
+            let index = oldest.firstIndex { head.position < $0.position } ?? oldest.endIndex
+            oldest.insert(head, at: index)
+        }
+        return oldest
     }
 
     /// How many deliveries are pending.

@@ -11,22 +11,31 @@ struct WebhookQueue: Sendable {
     let workers: [EndpointWorker]
     let now: @Sendable () -> Date
 
-    /// Queues the deliveries of `batch` and wakes the endpoints that got some.
+    /// Queues the deliveries of `batch` in one storage write and wakes the endpoints that got some.
     func enqueue(_ batch: [LoggedEvent]) async throws {
-        var touched = Set<String>()
+        var deliveries: [Delivery] = []
+        var announced: [(site: String, session: String)] = []
+        var announcedHere = Set<String>()
         for logged in batch {
             let endpoints = workers.filter { $0.endpoint.webhook.site == logged.siteID }
             guard !endpoints.isEmpty else { continue }
             var announce = false
-            if logged.type == "message" { announce = try await !store.hasSeen(site: logged.siteID, session: logged.sessionID) }
+            if logged.type == "message", announcedHere.insert("\(logged.siteID)\n\(logged.sessionID)").inserted {
+                announce = try await !store.hasSeen(site: logged.siteID, session: logged.sessionID)
+                if announce { announced.append((logged.siteID, logged.sessionID)) }
+            }
             for event in WebhookEvent.events(from: logged, firstOfConversation: announce) {
                 for worker in endpoints where worker.endpoint.webhook.wants(event.type) {
-                    let delivery = Delivery(event: event, endpoint: worker.endpoint.id, now: now())
-                    if try await store.enqueue(delivery) { worker.noteQueued(DeliveryStore.PendingKey(delivery)) }
-                    touched.insert(worker.endpoint.id)
+                    deliveries.append(Delivery(event: event, endpoint: worker.endpoint.id, now: now()))
                 }
             }
-            if announce { try await store.markSeen(site: logged.siteID, session: logged.sessionID) }
+        }
+        let queued = try await store.enqueue(deliveries, announced: announced)
+        var touched = Set<String>()
+        for delivery in queued {
+            guard let worker = workers.first(where: { $0.endpoint.id == delivery.endpoint }) else { continue }
+            worker.noteQueued(DeliveryStore.PendingKey(delivery))
+            touched.insert(worker.endpoint.id)
         }
         for worker in workers where touched.contains(worker.endpoint.id) { worker.wake() }
     }

@@ -11,7 +11,7 @@ public struct PluginAPIVersion: Sendable, Hashable, Comparable, CustomStringConv
     public var patch: Int
 
     /// The version this build of PluginAPI implements.
-    public static let current = PluginAPIVersion(2, 3, 0)
+    public static let current = PluginAPIVersion(2, 4, 0)
 
     /// A version; `patch` defaults to 0.
     public init(_ major: Int, _ minor: Int, _ patch: Int = 0) {

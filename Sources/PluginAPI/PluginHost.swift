@@ -43,6 +43,12 @@ public protocol PluginHost: Sendable {
     /// SHA-256, HMAC-SHA256 and secure random bytes from the host's cryptography library (webhook
     /// signatures). No capability needed. Since PluginAPI 2.3.
     var crypto: any PluginCrypto { get }
+    /// Returns once the server is answering no visitor or agent request (waiting long-polls and
+    /// open streams do not count), or after `maximum`, whichever comes first. Background work
+    /// (webhook deliveries, rollups) calls it between rounds, so on a saturated server it runs
+    /// in the gaps instead of taking CPU and database time from the chat; `maximum` bounds the
+    /// delay, so it never starves. Since PluginAPI 2.4.
+    func yieldToTraffic(upTo maximum: Duration) async
 }
 
 extension PluginHost {
@@ -60,6 +66,10 @@ extension PluginHost {
     /// Cryptography that throws ``PluginCryptoUnavailable`` from every call: the default of a
     /// host written for PluginAPI 2.2, which had none.
     public var crypto: any PluginCrypto { MissingHostService() }
+
+    /// Returns at once: the default of a host written for PluginAPI 2.3, which did not track its
+    /// traffic (and of test hosts, where nothing competes).
+    public func yieldToTraffic(upTo maximum: Duration) async {}
 }
 
 /// What a host written for an older PluginAPI offers for the services it does not implement.

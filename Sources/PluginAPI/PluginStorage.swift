@@ -38,6 +38,16 @@ public protocol PluginStorage: Sendable {
     @discardableResult
     func update(_ key: String, expiresAfter timeToLive: Duration?,
                 _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data?
+
+    /// Runs `writes` in order as ONE atomic step: all of them or none (a throwing transform or a
+    /// refused key changes nothing and its error is rethrown); a later write of a key sees the
+    /// earlier ones, and no other write of the store interleaves. One call costs about as much
+    /// as one ``update(_:expiresAfter:_:)``, so batching the writes that belong together (an item
+    /// moved from one key to another, a batch of queued items and their cursor) is both safer
+    /// and much faster than writing them one by one. Returns each write's new value (`nil` for a
+    /// removed key). Since PluginAPI 2.4.
+    @discardableResult
+    func apply(_ writes: [PluginStorageWrite]) async throws -> [Data?]
 }
 
 extension PluginStorage {
@@ -53,6 +63,13 @@ extension PluginStorage {
     public func update(_ key: String, expiresAfter timeToLive: Duration?,
                        _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
         throw PluginStorageError.unsupported("update(_:expiresAfter:_:)")
+    }
+
+    /// Refuses with ``PluginStorageError/unsupported(_:)``: a storage written before PluginAPI 2.4
+    /// has no atomic batches. The host's and `PluginTesting`'s storages implement it.
+    @discardableResult
+    public func apply(_ writes: [PluginStorageWrite]) async throws -> [Data?] {
+        throw PluginStorageError.unsupported("apply(_:)")
     }
 
     /// ``update(_:expiresAfter:_:)`` of a key that never expires.

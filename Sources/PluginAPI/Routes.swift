@@ -54,11 +54,16 @@ public struct PluginRequest: Sendable {
     public var site: SiteInfo
     /// Who calls: always one the route's ``PluginRoute/access`` admits. Since PluginAPI 2.1.
     public var caller: PluginCaller
+    /// The caller's IP address as the host sees it (behind `trusted_proxies`, the forwarded
+    /// one), for limits per client; `nil` when unknown. Keep it out of storage: limit by a keyed
+    /// hash of it (``PluginCrypto/hmacSHA256(key:message:)`` with a random key). Since PluginAPI 2.4.
+    public var clientAddress: String?
 
     /// A request (the host builds these; tests build their own). Without `bodyStream`, the stream
     /// yields `body` as one chunk.
     public init(method: String, path: String, query: [String: String] = [:], headers: [String: String] = [:],
-                body: Data = Data(), bodyStream: PluginBodyStream? = nil, site: SiteInfo, caller: PluginCaller = .visitor) {
+                body: Data = Data(), bodyStream: PluginBodyStream? = nil, site: SiteInfo, caller: PluginCaller = .visitor,
+                clientAddress: String? = nil) {
         self.method = method
         self.path = path
         self.query = query
@@ -67,6 +72,7 @@ public struct PluginRequest: Sendable {
         self.bodyStream = bodyStream ?? PluginBodyStream(body)
         self.site = site
         self.caller = caller
+        self.clientAddress = clientAddress
     }
 }
 

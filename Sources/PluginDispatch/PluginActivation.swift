@@ -79,6 +79,7 @@ struct DeclaredCapabilitiesHost: PluginHost {
     }
 
     func publish(_ event: PluginEvent) async { await base.publish(event) }
+    func yieldToTraffic(upTo maximum: Duration) async { await base.yieldToTraffic(upTo: maximum) }
 
     var http: any PluginHTTPClient {
         declared.contains(.outboundHTTP) ? base.http : UndeclaredNetwork()

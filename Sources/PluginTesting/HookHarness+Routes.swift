@@ -19,6 +19,9 @@ extension HookHarness {
     /// throws gives 500 and the error is logged to ``MockHost/logs``. Refusals carry the server's
     /// JSON body `{"error": …, "success": false}`.
     ///
+    /// `clientAddress` is the caller's IP the route sees (``PluginRequest/clientAddress``; a
+    /// documentation address by default).
+    ///
     /// `chunks`, when given, is the body as it arrives in pieces (`body` is then ignored): a
     /// route with a ``PluginRouteBody/streamed(maxBytes:)`` body reads them one by one from
     /// ``PluginRequest/bodyStream``, a buffered route gets them joined. A streamed route answers
@@ -26,7 +29,7 @@ extension HookHarness {
     /// runs, or when the chunks pass the cap, whatever the handler returns.
     public func call(_ method: String, _ path: String, as caller: PluginCaller = .visitor, site: SiteInfo? = nil,
                      query: [String: String] = [:], headers: [String: String] = [:], body: Data = Data(),
-                     chunks: [Data]? = nil, origin: String? = nil) async -> PluginResponse {
+                     chunks: [Data]? = nil, origin: String? = nil, clientAddress: String? = "203.0.113.7") async -> PluginResponse {
         let site = site ?? self.site
         let enabled = enabledPlugins(for: site)
         let method = method.uppercased() == "HEAD" ? "GET" : method.uppercased()
@@ -47,7 +50,7 @@ extension HookHarness {
         let input = RouteInput(route: resolved.route, body: body, chunks: chunks)
         if let limit = input.limit, limit.refuses(declaredLength: headers["content-length"]) { return Self.error(413, limit.message) }
         let request = PluginRequest(method: method, path: resolved.path, query: query, headers: headers, body: input.body,
-                                    bodyStream: input.stream, site: site, caller: caller)
+                                    bodyStream: input.stream, site: site, caller: caller, clientAddress: clientAddress)
         let answer: PluginResponse
         do {
             answer = try await resolved.route.handle(request)

@@ -24,3 +24,20 @@ extension HookHarness {
         return LoggedEvent(id: id, type: type, siteID: site.id, sessionID: sessionID, at: host.now(), data: json)
     }
 }
+
+extension HookHarness {
+    /// Tells the activated plugins that conversations of the harness's ``site`` were deleted, as
+    /// the server does after an erase, a retention run or the idle cleanup: one
+    /// `conversation_deleted` event per session, handed to every subscription that takes that
+    /// type (PluginAPI 2.4). A handler's error is rethrown.
+    public func deleteConversations(_ sessionIDs: [String], reason: String = "erase", firstEventID: Int64 = 1) async throws {
+        let events = sessionIDs.enumerated().map { offset, session in
+            DeletedConversation(siteID: site.id, sessionID: session, reason: reason).loggedEvent(id: firstEventID + Int64(offset), at: host.now())
+        }
+        for id in enabledPlugins(for: site) {
+            for subscription in contributions[id]?.subscriptions ?? [] where subscription.types.isEmpty || subscription.types.contains(DeletedConversation.eventType) {
+                try await subscription.handle(events)
+            }
+        }
+    }
+}

@@ -63,9 +63,36 @@ public actor InMemoryPluginStorage: PluginStorage {
         return new
     }
 
+    /// Runs `writes` in order, all or nothing: the actor applies them to a copy without a
+    /// suspension point and keeps the copy only when every write succeeded.
+    @discardableResult
+    public func apply(_ writes: [PluginStorageWrite]) throws -> [Data?] {
+        let now = clock()
+        var copy = entries
+        let results = try writes.map { write -> Data? in
+            try PluginStorageLimits.check(key: write.key)
+            let current = live(write.key, at: now, in: copy)
+            switch write.change {
+            case .set(let value, let timeToLive):
+                copy[write.key] = Entry(value: value, expiresAt: try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) })
+                return value
+            case .remove:
+                copy[write.key] = nil
+                return nil
+            case .update(let timeToLive, let transform):
+                let expiryIfNew = try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) }
+                let new = try transform(current?.value)
+                copy[write.key] = new.map { Entry(value: $0, expiresAt: current.map(\.expiresAt) ?? expiryIfNew) }
+                return new
+            }
+        }
+        entries = copy
+        return results
+    }
+
     /// The entry of `key`, or `nil` when it is absent or expired at `now`.
-    private func live(_ key: String, at now: Date) -> Entry? {
-        guard let entry = entries[key] else { return nil }
+    private func live(_ key: String, at now: Date, in entries: [String: Entry]? = nil) -> Entry? {
+        guard let entry = (entries ?? self.entries)[key] else { return nil }
         if let expiresAt = entry.expiresAt, expiresAt <= now { return nil }
         return entry
     }

@@ -134,4 +134,5 @@ struct RefusingStorage: PluginStorage {
     func update(_ key: String, expiresAfter timeToLive: Duration?, _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
         throw Refused()
     }
+    func apply(_ writes: [PluginStorageWrite]) async throws -> [Data?] { throw Refused() }
 }

@@ -28,6 +28,12 @@ public struct ChatServices: Sendable {
     public let clock: @Sendable () -> Date
     /// The visitors operators blocked.
     public let blocks: VisitorBlocks
+    /// The audit log of admin actions.
+    public let audit: AuditLog
+    /// Export and erase of a visitor's data.
+    public let privacy: PrivacyService
+    /// Identity verification: visitors' proofs and verified users' conversations.
+    public let identity: IdentityService
 
     /// Wires the services over these parts.
     public init(store: any ChatStore, bus: EventBus, keys: KeyStore, limiter: RateLimiter, activity: ActivityTracker, sites: SiteDirectory,
@@ -36,10 +42,14 @@ public struct ChatServices: Sendable {
         self.access = access
         let blocks = VisitorBlocks(store: store, clock: clock)
         self.blocks = blocks
+        let audit = AuditLog(store: store, clock: clock)
+        self.audit = audit
+        privacy = PrivacyService(store: store, audit: audit, clock: clock)
         conversations = ConversationService(store: store, access: access, blocks: blocks, plugins: plugins, activity: activity, clock: clock)
         delivery = AgentDeliveryService(store: store, bus: bus, clock: clock)
         events = EventService(store: store, bus: bus, access: access)
         administration = AdministrationService(store: store, keys: keys, limiter: limiter, defaultSessionTimeout: defaultSessionTimeout, clock: clock)
+        identity = IdentityService(store: store, clock: clock)
         self.store = store
         self.bus = bus
         self.sites = sites

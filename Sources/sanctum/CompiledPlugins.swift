@@ -1,3 +1,4 @@
+import Analytics
 import Attachments
 import DomainAllowlist
 import LinkGuard
@@ -12,6 +13,7 @@ extension PluginRegistry {
     /// organisation's own binary lists its own (see "Your own sanctum binary" in `docs/plugins.md`).
     /// `sanctum plugin new <id>` adds its plugin here (and its import above), in alphabetical order.
     static let compiledIn = PluginRegistry([
+        Analytics.self,
         Attachments.self,
         DomainAllowlist.self,
         LinkGuard.self,

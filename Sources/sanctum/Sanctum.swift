@@ -63,12 +63,29 @@ struct Keys: AsyncParsableCommand {
         @OptionGroup var db: DatabaseOptions
         @Flag(help: "Rotate only the agent API key.") var apiOnly = false
         @Flag(help: "Rotate only the admin key.") var adminOnly = false
+        @Option(help: "Keep the old keys valid this long (e.g. 24h, 30m, 2d): prints the config lines that do it.") var overlap: String?
 
         func run() async throws {
             let opened = try await db.open()
             let kinds = KeyKind.allCases.filter { !($0 == .api && adminOnly) && !($0 == .admin && apiOnly) }
-            let keys = try await KeyStore.rotate(kinds, in: opened.store, now: Date())
+            let seconds = try overlap.map { text -> TimeInterval in
+                guard let value = KeyOverlap.seconds(text) else { throw ValidationError("--overlap: expected a duration such as 24h, 30m or 2d") }
+                return value
+            }
+            let old = Dictionary(try await opened.store.configuration().compactMap { row in
+                KeyKind(rawValue: row.key).flatMap { kind in row.value.storedText.map { (kind, $0) } }
+            }, uniquingKeysWith: { first, _ in first })
+            let now = Date()
+            let keys = try await KeyStore.rotate(kinds, in: opened.store, now: now)
             for kind in kinds { print("SANCTUM_\(kind == .api ? "API" : "ADMIN")_KEY=\(keys[kind]!)") }
+            if let seconds {
+                let until = ISO8601DateFormatter().string(from: now.addingTimeInterval(seconds))
+                print("# keep the old keys valid until \(until): add to the config file's `keys:` and restart")
+                for kind in kinds {
+                    guard let hash = old[kind], Secrets.isHashed(hash) else { continue }
+                    print("previous_\(kind.rawValue)s: [{ hash: \"\(hash)\", until: \"\(until)\" }]")
+                }
+            }
             opened.close()
             FileHandle.standardError.write(Data("sanctum: keys rotated; they are shown once and stored hashed. A running server picks them up on restart.\n".utf8))
         }
@@ -118,5 +135,15 @@ struct Migrate: AsyncParsableCommand {
             throw ExitCode(1)
         }
         print("sanctum: copied \(from) (schema version \(report.sourceSchemaVersion)) into \(try PostgresURL(to)) and verified every table")
+    }
+}
+
+/// Durations of `sanctum keys rotate --overlap`: a number followed by `s`, `m`, `h` or `d`.
+enum KeyOverlap {
+    /// The seconds in `text` (`90s`, `30m`, `24h`, `2d`), `nil` when it is not such a duration.
+    static func seconds(_ text: String) -> TimeInterval? {
+        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        guard let unit = text.last.flatMap({ units[$0] }), let value = Double(text.dropLast()), value > 0, value.isFinite else { return nil }
+        return value * unit
     }
 }

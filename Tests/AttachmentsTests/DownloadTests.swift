@@ -28,7 +28,10 @@ final class DownloadTests: XCTestCase {
         let tampered = upload.url.replacingOccurrences(of: "expires=", with: "expires=9")
         expectEqual(AttachmentsFixture.errorCode(await fixture.fetch(tampered)), "attachment.invalid_link")
         let otherSite = SiteInfo(id: "globex", tier: "premium")
-        expectEqual(await fixture.fetch(upload.url, site: otherSite).status, 404)
+        expectEqual(await fixture.fetch(upload.url, site: otherSite).status, 200,
+                    "a signed link covers its site: it works without that site's widget key (the console's links)")
+        let forged = upload.url.replacingOccurrences(of: "id=\(upload.id)", with: "id=\(String(upload.id.reversed()))")
+        expectEqual(await fixture.fetch(forged, site: otherSite).status, 404, "another id under the same signature is not found")
         expectEqual(await fixture.fetch(upload.agentURL, as: .agent, site: otherSite).status, 404)
         expectEqual(await fixture.fetch(upload.agentURL, as: .admin, site: otherSite).status, 200)
         fixture.host.advance(by: 61)

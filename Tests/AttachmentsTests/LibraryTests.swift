@@ -21,6 +21,22 @@ final class LibraryTests: XCTestCase {
         XCTAssertEqual(visitor.status, 401)
     }
 
+    /// The host's own deletions (erase, retention, idle cleanup) reach the plugin as
+    /// `conversation_deleted` events of its durable subscription (PluginAPI 2.4).
+    func testTheHostsConversationDeletionsDeleteTheFiles() async throws {
+        let fixture = try await AttachmentsFixture()
+        let alices = try await fixture.uploaded(ImageFixtures.pdf, name: "a.pdf", type: "application/pdf", session: "session_alice")
+        let bobs = try await fixture.uploaded(ImageFixtures.png(), name: "b.png", type: "image/png", session: "session_bob")
+        XCTAssertEqual(try fixture.blobCount(), 2)
+        try await fixture.harness.deleteConversations(["session_alice"], reason: "erase")
+        expectEqual(await fixture.fetch(alices.agentURL, as: .agent).status, 404)
+        expectEqual(await fixture.fetch(bobs.agentURL, as: .agent).status, 200)
+        XCTAssertEqual(try fixture.blobCount(), 1, "alice's blob file is deleted")
+        expectEqual(try await fixture.host.storage.keys(prefix: "conv:\(fixture.harness.site.id):session_alice:"), [])
+        try await fixture.harness.deleteConversations(["session_alice", "session_bob"], reason: "retention", firstEventID: 2)
+        XCTAssertEqual(try fixture.blobCount(), 0, "a repeated deletion is harmless (at least once), the next one deletes bob's")
+    }
+
     func testCollectsBlobsNoRecordReferencesOnceTheyAreOlderThanTheGracePeriod() async throws {
         let fixture = try await AttachmentsFixture { $0.orphanGraceSeconds = 600 }
         let kept = try await fixture.uploaded(ImageFixtures.pdf, name: "a.pdf", type: "application/pdf")

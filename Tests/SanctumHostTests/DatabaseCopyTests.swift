@@ -73,6 +73,8 @@ final class DatabaseCopyTests: XCTestCase {
         XCTAssertEqual(targetConfig.map { "\($0.key)=\($0.value.storedText ?? "")" }, sourceConfig.map { "\($0.key)=\($0.value.storedText ?? "")" })
         let sourceKeys = try await source.siteKeys(), targetKeys = try await target.siteKeys()
         XCTAssertEqual(targetKeys, sourceKeys)
+        let sourceUsers = try await source.identities(sessionIDs: ["session_a"]), targetUsers = try await target.identities(sessionIDs: ["session_a"])
+        XCTAssertEqual(targetUsers, sourceUsers, "verified users")
         for key in ["counter", "binary", "expiring"] {
             let a = try await source.pluginValue(pluginID: "p", key: key, now: now)
             let b = try await target.pluginValue(pluginID: "p", key: key, now: now)
@@ -173,6 +175,8 @@ final class DatabaseCopyTests: XCTestCase {
         try await store.markRead(siteID: defaultSiteID, sessionID: "session_a", by: .visitor, upTo: 1, now: now)
         try await store.recordTyping(siteID: defaultSiteID, sessionID: "session_b", from: .visitor, active: true, now: now)
         try await store.appendPluginEvent(siteID: "other", pluginID: "p", name: "hello", attributes: ["k": "v"], now: now)
+        _ = try await store.claimSession(siteID: defaultSiteID, identity: VerifiedIdentity(userID: "42", name: "Ada", email: nil),
+                                         presented: "session_a", fresh: "session_fresh", now: now)
         try await store.setConfiguration([("session_timeout", .int(86400)), ("cors_origins", .string("*"))], now: now)
         try await store.setSiteKey(siteID: "other", hash: "sha256:abc", now: now)
         try await store.setPluginValue(pluginID: "p", key: "counter", value: Data("41".utf8), expiresAt: nil, now: now)

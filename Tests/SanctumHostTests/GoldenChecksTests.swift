@@ -227,14 +227,14 @@ class GoldenChecksTests: XCTestCase {
         }
     }
 
-    /// 8. Responses: session creation, item shape, `since`.
+    /// 8. Responses: no session creation (issue 9), item shape, `since`.
     func testResponses() async throws {
         try await withServer(database: Self.makeDatabase()) { client, _ in
             let fresh = try await client.get("/api/v1/?action=responses&session_id=session_poll")
             XCTAssertEqual(fresh.status, .ok)
             XCTAssertEqual(fresh.data, ["session_id": "session_poll", "responses": []])
             let firstMessage = try await client.message("session_poll", "hello")
-            XCTAssertEqual(firstMessage.data["is_new_user"], false, "responses created the session")
+            XCTAssertEqual(firstMessage.data["is_new_user"], true, "a bare poll creates no session (issue 9; the bridge created one)")
             try await client.post("/api/v1/?action=outbox", json: #"{"session_id":"session_poll","response":"one"}"#, key: TestKeys.api)
             let all = try await client.get("/api/v1/responses?session_id=session_poll").data["responses"]!.array
             XCTAssertEqual(all.count, 1)

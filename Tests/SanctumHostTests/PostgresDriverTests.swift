@@ -199,7 +199,7 @@ final class PostgresDriverTests: XCTestCase {
                 .map { try $0.decode(String.self) }
         }
         XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
-                                "sanctum_schema_migrations", "sanctum_session_counts", "sanctum_session_tombstones", "sanctum_sites", "system_config",
+                                "sanctum_schema_migrations", "sanctum_session_counts", "sanctum_session_tombstones", "sanctum_sites", "sanctum_verified_users", "system_config",
                                 "web_chat_messages", "web_chat_responses", "web_chat_sessions"])
         try await store.database.write { c in
             _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (999, 'from the future')")

@@ -15,10 +15,15 @@ final class ConversationServiceTests: XCTestCase {
         XCTAssertEqual(inbox, ["hello"])
     }
 
-    func testAnotherSitesSessionIsAnInvalidSessionForWrites() async throws {
+    func testAnotherSitesSessionLooksFreshToAVisitorAndIsInvalidForAgents() async throws {
         let f = ServiceFixture()
-        try await f.post("session_acme", "hi", site: f.acme)
-        await assertRefusal("Invalid session") { try await f.post("session_acme", "intruder") }
+        let acme = try await f.post("session_acme", "hi", site: f.acme)
+        let intruder = try await f.post("session_acme", "intruder")
+        XCTAssertTrue(intruder.isNewUser, "the answer of a fresh id (issue 9)")
+        XCTAssertNotEqual(intruder.uid, acme.uid)
+        XCTAssertEqual(intruder.uid.count, 16)
+        let inbox = try await f.take(f.acme)
+        XCTAssertEqual(inbox, ["hi"], "nothing was stored")
         await assertRefusal("Invalid session") {
             _ = try await f.services.conversations.postAgentReply(site: f.defaultSite, sessionID: "session_acme", text: "x", messageID: .null,
                                                                  clientResponseID: nil, request: ServiceFixture.visitor)
@@ -38,7 +43,7 @@ final class ConversationServiceTests: XCTestCase {
         XCTAssertEqual(foreign, [], "the same answer as a session of this site without replies")
         XCTAssertEqual(fresh, [])
         let after = try await f.store.sessions(activeSince: nil, limit: 100, offset: 0)
-        XCTAssertEqual(after.total, before.total + 1, "only the unknown id was created (BRIDGE-API.md §2.6), not the foreign one")
+        XCTAssertEqual(after.total, before.total, "a bare poll creates no session (issue 9), foreign or unknown")
         XCTAssertEqual(after.sessions.first { $0.id == "session_acme" }, before.sessions.first { $0.id == "session_acme" },
                        "acme's session is untouched")
         let owner = try await f.store.siteOfSession("session_acme")

@@ -253,10 +253,15 @@ extension StoreConformance {
         try await post(t, "session_c", "two")
         _ = try await t.store.postReply(siteID: defaultSiteID, sessionID: "session_c", text: "r", messageID: .null, clientResponseID: nil, now: at(1))
         let newest = try await t.store.eventRange().newest
-        let counts = try await t.store.clearAll()
-        t.expectEqual(counts, DataCounts(sessions: 1, messages: 2, responses: 1), "counts before the clear")
+        try await post(t, "session_acme", "a", site: "acme")
+        let counts = try await t.store.clearAll(now: at(1))
+        t.expectEqual(counts, DataCounts(sessions: 2, messages: 3, responses: 1), "counts before the clear")
         t.expectEqual(try await t.store.conversations(siteID: nil, query: nil, limit: 10, offset: 0).total, 0, "nothing left")
-        t.expectEqual(try await t.store.events(in: .all, after: 0, limit: 10).count, 0, "events cleared")
+        let left = try await t.store.events(in: .all, after: 0, limit: 10)
+        t.expectEqual(left.map(\.data), [ChatEvent.conversationDeletedData(sessionID: "session_acme", reason: "clear"),
+                                        ChatEvent.conversationDeletedData(sessionID: "session_c", reason: "clear")],
+                      "the conversations' events are cleared; plugins are told, one event per conversation")
+        t.expectEqual(left.map(\.siteID), ["acme", defaultSiteID], "each of its site")
         try await post(t, "session_c", "after", at: 2)
         let next = try await t.store.events(in: .all, after: 0, limit: 10)
         t.expect((next.first?.id ?? 0) > newest, "event ids keep growing after a clear")

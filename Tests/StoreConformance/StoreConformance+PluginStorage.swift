@@ -101,3 +101,39 @@ extension StoreConformance {
         } catch PluginStorageError.invalidTimeToLive {}
     }
 }
+
+extension StoreConformance {
+    @Sendable static func pluginBatch(_ t: StoreUnderTest) async throws {
+        let clock = TestClock()
+        let storage = StorePluginStorage(pluginID: "p", store: t.store, clock: clock.read)
+        try await storage.set(Data("queued".utf8), for: "pending/1")
+        let results = try await storage.apply([
+            .set(Data("done".utf8), for: "log/1", expiresAfter: .seconds(60)),
+            .remove("pending/1"),
+            .update("count") { _ in Data("1".utf8) },
+            .update("count") { old in old.map { $0 + Data("+".utf8) } },
+        ])
+        t.expectEqual(results, [Data("done".utf8), nil, Data("1".utf8), Data("1+".utf8)], "each write's new value; a later write sees an earlier one")
+        t.expectEqual(try await storage.keys(prefix: ""), ["count", "log/1"], "moved from pending to the log")
+        struct Refused: Error {}
+        do {
+            try await storage.apply([.set(Data("x".utf8), for: "a"), .remove("count"), .update("log/1") { _ in throw Refused() }])
+            t.expect(false, "a throwing transform's error is rethrown")
+        } catch is Refused {}
+        do {
+            try await storage.apply([.set(Data("x".utf8), for: "a"), .set(Data(), for: String(repeating: "k", count: 257))])
+            t.expect(false, "a key over the limit is refused")
+        } catch PluginStorageError.keyTooLong {}
+        t.expectEqual(try await storage.keys(prefix: ""), ["count", "log/1"], "a refused batch changes nothing")
+        clock.advance(61)
+        t.expectEqual(try await storage.keys(prefix: ""), ["count"], "a batch's time to live applies")
+        let concurrent = try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<20 {
+                group.addTask { try await storage.apply([.update("a") { ($0 ?? Data()) + Data("a".utf8) }, .update("b") { ($0 ?? Data()) + Data("b".utf8) }]) }
+            }
+            try await group.waitForAll()
+            return try await storage.apply([.update("a") { $0 }, .update("b") { $0 }])
+        }
+        t.expectEqual(concurrent.map { $0?.count }, [20, 20], "concurrent batches all apply")
+    }
+}

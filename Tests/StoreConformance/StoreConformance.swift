@@ -50,8 +50,14 @@ public struct StoreConformance: Sendable {
         ("plugin storage", pluginStorage),
         ("plugin storage: 50 parallel increments lose nothing", parallelIncrements),
         ("plugin storage: atomic update", pluginUpdate),
+        ("plugin storage: atomic batches", pluginBatch),
         ("plugin storage: expiry on the injected clock", pluginExpiry),
+        ("verified users and their conversations", verifiedUsers),
         ("clear all", clearAll),
+        ("erase conversations", eraseConversations),
+        ("retention candidates", retentionCandidates),
+        ("idle cleanup tells plugins", cleanupTellsPlugins),
+        ("a bare poll creates nothing", pollCreatesNothing),
     ]
 
     /// Runs every check on a fresh store; a failing check is reported with its name.

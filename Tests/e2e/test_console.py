@@ -313,6 +313,31 @@ def test_an_operator_blocks_a_visitor_from_the_conversation_and_unblocks_them(se
     assert page.js_errors == []
 
 
+def test_an_operator_exports_and_erases_a_conversation_and_sees_the_audit_log(server, contexts):
+    sid = new_sid("erase")
+    visitor_says(server, sid, "please forget me")
+    page = open_console(contexts(accept_downloads=True), server)
+    sign_in(page, server.admin_key, "Admin")
+    item(page, sid).click()
+    with page.expect_download() as download:
+        page.locator("#exportConversation").click()
+    assert download.value.suggested_filename == f"sanctum-export-{sid}.json"
+    exported = json.loads(open(download.value.path(), encoding="utf-8").read())
+    assert [m["text"] for m in exported["messages"]] == ["please forget me"]
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#eraseConversation").click()
+    expect(page.locator("#status")).to_contain_text("Erased: 1 messages")
+    expect(item(page, sid)).to_have_count(0)
+    expect(page.locator("#chat")).to_be_hidden()
+    status, body = call(server, "GET", "history", key=server.admin_key, params="&session_id=" + sid)
+    assert status == 404, body
+    page.locator("#navSettings").click()
+    expect(page.locator("#auditRows tr", has_text="privacy.erase")).to_contain_text(sid)
+    expect(page.locator("#auditRows tr", has_text="privacy.export")).to_contain_text(sid)
+    assert "please forget me" not in page.locator("#auditRows").inner_text()
+    assert page.js_errors == []
+
+
 def test_wrong_key_is_refused_in_the_status_region(server, contexts):
     page = open_console(contexts(), server)
     page.locator("#keyInput").fill("<b>definitely-not-a-key</b>")

@@ -38,6 +38,13 @@ REQUEST_TIMEOUT = 10
 # `session_messages` have something to answer about.
 EXAMPLE_SESSION = "session_example_0001"
 
+# The fuzzed server's webhook endpoint, and the delivery the spec's `id` examples name: the
+# first event of a fresh database (the example session's first message), part 0
+# (`conversation.created`), to the endpoint whose id is SHA-256("default\n<url>")[:12].
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
+WEBHOOK_SECRET = "whsec_openapi_fuzz_0123456789"
+EXAMPLE_DELIVERY = "dlv_2304f75c4230_1_0"
+
 # Narrow exclusions: (check, operation paths, why). Mirrored in the document's description.
 EXCLUSIONS = [
     ("positive_data_acceptance", ["/api/v1/outbox", "/api/v1/typing", "/api/v1/read"],
@@ -48,12 +55,22 @@ EXCLUSIONS = [
      "without a WebSocket handshake the stream is always 426, whatever the parameters"),
     ("negative_data_rejection", ["/api/v1/stream"],
      "without a WebSocket handshake the stream is always 426, whatever the parameters"),
+    ("positive_data_acceptance", ["/plugins/attachments/upload", "/plugins/attachments/file", "/plugins/attachments/link"],
+     "an upload is judged by its content (real type, size, scanner), a file or link needs the id of an upload (state, not shape)"),
     ("positive_data_acceptance", ["/admin/api/blocks"],
      "an address range is validated by parsing it (IPv4 or IPv6 with a prefix length), which no pattern expresses exactly"),
+    ("positive_data_acceptance", ["/plugins/analytics/summary", "/plugins/analytics/export/daily.csv",
+                                  "/plugins/analytics/export/conversations.csv", "/plugins/analytics/export/widget.csv"],
+     "from/to are dates or times parsed in the site's time zone with a range check (before, at most 400 days), which no pattern expresses"),
 ]
 # Operations that cannot answer 2xx over plain HTTP (the 101 needs a WebSocket handshake;
 # test_realtime.py covers the stream).
-NO_2XX_EXPECTED = {("GET", "/api/v1/stream")}
+NO_2XX_EXPECTED = {("GET", "/api/v1/stream"),
+                   # An upload is accepted only for a real file whose content, extension and type agree
+                   # (never a generated body); a file or link only for an id an upload made (state):
+                   # Tests/e2e/test_attachments.py and test_widget_attachments.py cover their 2xx.
+                   ("POST", "/plugins/attachments/upload"), ("GET", "/plugins/attachments/file"),
+                   ("GET", "/plugins/attachments/link")}
 
 # Routes the server registers that are not part of the HTTP API: HTML pages, scripts and
 # static assets (docs/widget.md), and the test-only clock (SANCTUM_TEST_CLOCK=1).
@@ -127,18 +144,18 @@ def swift_routes() -> tuple[set[str], set[str]]:
 
 # Plugins whose routes are documented in their own pages but not yet in docs/openapi.yaml (and
 # so not fuzzed): listed here by folder, with the page, until the spec covers them.
-NOT_YET_IN_SPEC = {"Notifications": "docs/plugins/notifications.md", "Attachments": "docs/plugins/attachments.md"}
+NOT_YET_IN_SPEC: dict[str, str] = {}
 
 
 def shipped_plugin_routes() -> set[tuple[str, str]]:
     """`/plugins/<id><path>` of every plugin under Plugins/ (but the ones in NOT_YET_IN_SPEC)."""
     routes = set()
     for folder in sorted(p for p in (ROOT / "Plugins").iterdir() if p.is_dir() and p.name not in NOT_YET_IN_SPEC):
-        for source in folder.rglob("*.swift"):
-            text = source.read_text()
-            ids = re.findall(r'PluginDescriptor\(\s*id: "([^"]+)"', text)
+        texts = [source.read_text() for source in sorted(folder.rglob("*.swift"))]
+        ids = [found for text in texts for found in re.findall(r'PluginDescriptor\(\s*id: "([^"]+)"', text)]
+        for text in texts:
             for method, path in re.findall(r'PluginRoute\("(\w+)", "([^"]+)"', text):
-                assert ids, f"{source}: a route without a descriptor id"
+                assert len(ids) == 1, f"Plugins/{folder.name}: routes need exactly one descriptor id in the folder, found {ids}"
                 routes.add((method, f"/plugins/{ids[0]}{path}"))
     return routes
 
@@ -169,8 +186,12 @@ def fuzz_server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("openapi")
     config = folder / "sanctum.yaml"
     config.write_text("rate_limits:\n  enabled: false\n"
-                      "tiers:\n  standard: { plugins: [link-guard] }\n"
-                      "default_site:\n  tier: standard\n")
+                      "tiers:\n  standard: { plugins: [link-guard, notifications, attachments, analytics] }\n"
+                      "default_site:\n  tier: standard\n"
+                      "outbound: { allowed_hosts: [127.0.0.1] }\n"
+                      f"plugins:\n  attachments: {{ directory: {folder / 'attachments'} }}\n"
+                      # nothing listens on the discard port: deliveries stay pending, retried
+                      f"  notifications:\n    webhooks:\n      - {{ site: default, url: \"{WEBHOOK_URL}\", secret: {WEBHOOK_SECRET} }}\n")
     server = start_server(database=str(folder / "sanctum.db"), config=str(config))
     yield server
     server.stop()
@@ -211,6 +232,23 @@ def schemathesis_config(server, folder: Path) -> Path:
     return path
 
 
+def wait_for_example_delivery(server):
+    """The webhook delivery the spec's examples name exists (queued from the event log)."""
+    import hashlib
+    endpoint = hashlib.sha256(f"default\n{WEBHOOK_URL}".encode()).hexdigest()[:12]
+    assert EXAMPLE_DELIVERY.startswith(f"dlv_{endpoint}_"), f"the spec's delivery examples must name endpoint {endpoint}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            status, _, _ = call(server, "GET", "/plugins/notifications/delivery?id=" + EXAMPLE_DELIVERY, key=server.admin_key)
+            if status == 200:
+                return
+        except urllib.error.HTTPError as error:
+            if error.code != 404 or time.monotonic() > deadline:
+                raise AssertionError(f"the example delivery {EXAMPLE_DELIVERY} was not queued ({error.code})") from error
+        time.sleep(0.2)
+
+
 def test_schemathesis_finds_no_violation_and_reaches_every_operation(fuzz_server, tmp_path):
     st = shutil.which("st") or shutil.which("schemathesis")
     if st is None:
@@ -221,6 +259,7 @@ def test_schemathesis_finds_no_violation_and_reaches_every_operation(fuzz_server
     server = fuzz_server
     call(server, "POST", "/api/v1/messages", {"session_id": EXAMPLE_SESSION, "message": "Hello"})
     call(server, "POST", "/api/v1/outbox", {"session_id": EXAMPLE_SESSION, "response": "Hi there"}, key=server.api_key)
+    wait_for_example_delivery(server)
 
     har = tmp_path / "run.har"
     junit = tmp_path / "junit.xml"

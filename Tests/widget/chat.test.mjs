@@ -8,6 +8,7 @@ import { mergeItems, mergeReplies, pendingCount, trimItems } from '../../Sources
 import { parseServerTime } from '../../Sources/Widget/chat/server-time.js';
 import { pollDelay, retryDelay } from '../../Sources/Widget/chat/backoff.js';
 import { classify, flushOutbox } from '../../Sources/Widget/chat/outbox.js';
+import { createSender } from '../../Sources/Widget/chat/sender.js';
 import { createStore, migrateLegacyRecord } from '../../Sources/Widget/chat/store.js';
 import { colorScheme, contrast } from '../../Sources/Widget/chat/theme.js';
 import { createElement } from '../../Sources/Widget/chat/dom.js';
@@ -157,6 +158,30 @@ test('flushOutbox leaves an item alone when it changed while its request was in 
   await flushOutbox(items, async (item) => { item.status = 'failed'; return { status: 200, ok: true, data: { message_id: 1 } }; });
   assert.equal(items[0].status, 'failed');
   assert.equal(items[0].id, undefined);
+});
+
+test('the sender posts a message\'s metadata hints with every attempt; replies keep their metadata', async () => {
+  const hint = { attachments: { ids: ['f1'] } };
+  const conversation = { sessionId: 'session_abc', items: [Object.assign(pending('photo.png', 'c1'), { metadata: hint })] };
+  const bodies = [];
+  let online = false;
+  const server = { request: async (method, action, query, body) => {
+    bodies.push(body);
+    return online ? { status: 200, ok: true, data: { message_id: 3 } } : { status: 0, ok: false, error: 'network error' };
+  } };
+  const sender = createSender({ conversation, server, keyParams: () => ({ widget_key: 'pk' }), isOnline: () => true,
+    isDestroyed: () => false, onItemChange: () => {}, emit: () => {} });
+  await sender.flush();
+  sender.stop(); // no timed retry in a unit test: flush again by hand
+  online = true;
+  await sender.flush();
+  assert.equal(bodies.length, 2);
+  for (const body of bodies) {
+    assert.deepEqual(body, { session_id: 'session_abc', message: 'photo.png', client_message_id: 'c1', metadata: hint, widget_key: 'pk' });
+  }
+  assert.equal(pendingCount(conversation.items), 0);
+  const files = { attachments: { files: [{ id: 'f2', name: 'a.png' }] } };
+  assert.deepEqual(mergeReplies([], 0, [{ id: 1, response: 'see', metadata: files }]).added[0].metadata, files);
 });
 
 test('trimItems drops the oldest non-pending items only', () => {

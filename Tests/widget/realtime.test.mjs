@@ -68,6 +68,23 @@ test('applyEvent: message events echo the visitor’s own messages, de-duplicate
   assert.equal(c.items.filter((i) => i.kind === 'visitor').length, 3);
 });
 
+test('applyEvent: a new device replaying a verified conversation from its first event shows it in order, on the right sides', () => {
+  const c = newConversation({ sessionId: 'session_x' });
+  const replay = [
+    ev(1, 'message', { message_id: 1, text: 'first', client_message_id: 'cm_1', timestamp: AT }),
+    ev(2, 'message', { message_id: 2, text: 'second', client_message_id: 'cm_2', timestamp: AT }),
+    ev(3, 'delivered', { message_ids: [1, 2] }),
+    reply(4, 1, 'answer'),
+    ev(5, 'read', { by: 'agent', up_to: 2 })
+  ];
+  for (const event of replay) applyEvent(c, event, NOW);
+  assert.deepEqual(c.items.map((i) => [i.kind, i.text]), [['visitor', 'first'], ['visitor', 'second'], ['agent', 'answer']]);
+  assert.deepEqual(c.items.filter((i) => i.kind === 'visitor').map(receiptOf), ['read', 'read']);
+  assert.equal(c.lastEventId, 5);
+  assert.equal(c.replyCursor, 1);
+  for (const event of replay) assert.equal(applyEvent(c, event, NOW), null, 'a second replay adds nothing');
+});
+
 test('receipts: sent → delivered → read, never backwards, also for ids learned later', () => {
   const a = userItem('cm_a', 10), b = userItem('cm_b', 11), p = userItem('cm_p', undefined, 'pending');
   const c = newConversation({ items: [a, b, p] });

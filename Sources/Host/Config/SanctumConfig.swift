@@ -74,7 +74,14 @@ public struct SanctumConfig: Sendable, Decodable {
         public var apiKey: String?
         public var adminKey: String?
         public var widgetKey: String?
-        enum CodingKeys: String, CodingKey { case apiKey = "api_key", adminKey = "admin_key", widgetKey = "widget_key" }
+        /// Old API keys still accepted during a rotation (`{key | hash, until}`).
+        public var previousAPIKeys: [RetiringKey]?
+        /// Old admin keys still accepted during a rotation (`{key | hash, until}`).
+        public var previousAdminKeys: [RetiringKey]?
+        enum CodingKeys: String, CodingKey {
+            case apiKey = "api_key", adminKey = "admin_key", widgetKey = "widget_key"
+            case previousAPIKeys = "previous_api_keys", previousAdminKeys = "previous_admin_keys"
+        }
     }
 
     /// A tier: the plugins it enables, in hook order.
@@ -94,9 +101,18 @@ public struct SanctumConfig: Sendable, Decodable {
         public var allowedOrigins: [String]?
         /// Branding and other settings handed to plugins and the widget.
         public var branding: [String: String]?
+        /// Conversations inactive for more days than this are erased (docs/privacy.md); `nil`: kept.
+        public var retentionDays: Int?
+        /// Identity verification: the secret the site's server signs users with, and strict mode.
+        public var identity: Identity?
+        /// Old widget keys still accepted during a rotation (`{key, until}`).
+        public var previousWidgetKeys: [RetiringKey]?
+        /// Old agent keys still accepted during a rotation (`{key | hash, until}`).
+        public var previousAgentKeys: [RetiringKey]?
 
         enum CodingKeys: String, CodingKey {
-            case id, tier, widgetKey = "widget_key", allowedOrigins = "allowed_origins", branding
+            case id, tier, widgetKey = "widget_key", allowedOrigins = "allowed_origins", branding, retentionDays = "retention_days", identity
+            case previousWidgetKeys = "previous_widget_keys", previousAgentKeys = "previous_agent_keys"
         }
 
         /// `id` may be left out (empty): the default site's is always `default`; every entry of
@@ -108,6 +124,10 @@ public struct SanctumConfig: Sendable, Decodable {
             widgetKey = try c.decodeIfPresent(String.self, forKey: .widgetKey)
             allowedOrigins = try c.decodeIfPresent([String].self, forKey: .allowedOrigins)
             branding = try c.decodeIfPresent([String: String].self, forKey: .branding)
+            retentionDays = try c.decodeIfPresent(Int.self, forKey: .retentionDays)
+            identity = try c.decodeIfPresent(Identity.self, forKey: .identity)
+            previousWidgetKeys = try c.decodeIfPresent([RetiringKey].self, forKey: .previousWidgetKeys)
+            previousAgentKeys = try c.decodeIfPresent([RetiringKey].self, forKey: .previousAgentKeys)
         }
 
         public init(id: String, tier: String? = nil, widgetKey: String? = nil, allowedOrigins: [String]? = nil, branding: [String: String]? = nil) {
@@ -116,6 +136,43 @@ public struct SanctumConfig: Sendable, Decodable {
             self.widgetKey = widgetKey
             self.allowedOrigins = allowedOrigins
             self.branding = branding
+        }
+    }
+
+    /// A site's identity verification (docs/identity.md). The secret may come from the
+    /// environment instead (`SANCTUM_SITE_<ID>_IDENTITY_SECRET`); there is no default.
+    public struct Identity: Sendable, Decodable {
+        /// The current identity secret (at least 32 characters).
+        public var secret: String?
+        /// Old identity secrets still accepted during a rotation (`{key, until}`).
+        public var previousSecrets: [RetiringKey]?
+        /// Refuse anonymous (unverified) visitors.
+        public var strict: Bool?
+        enum CodingKeys: String, CodingKey { case secret, previousSecrets = "previous_secrets", strict }
+
+        /// Settings with every field given.
+        public init(secret: String? = nil, previousSecrets: [RetiringKey]? = nil, strict: Bool? = nil) {
+            self.secret = secret
+            self.previousSecrets = previousSecrets
+            self.strict = strict
+        }
+    }
+
+    /// An old secret of a rotation: the key itself, or (for agent keys) its stored hash, and the
+    /// RFC 3339 instant its overlap ends.
+    public struct RetiringKey: Sendable, Decodable {
+        /// The old key or secret in plain text.
+        public var key: String?
+        /// The old key's stored hash (`sha256$…`, as `sanctum keys` prints it), for agent keys.
+        public var hash: String?
+        /// When the old secret stops being accepted (RFC 3339, e.g. `2026-12-03T12:00:00Z`).
+        public var until: String
+
+        /// An old `key` (or `hash`) valid until `until`.
+        public init(key: String? = nil, hash: String? = nil, until: String) {
+            self.key = key
+            self.hash = hash
+            self.until = until
         }
     }
 

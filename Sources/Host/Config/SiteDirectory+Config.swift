@@ -7,7 +7,8 @@ extension SiteDirectory {
     /// site's agent key (environment `SANCTUM_SITE_<ID>_AGENT_KEY` wins, else the stored hash,
     /// else a new key returned in `generated` to be shown once).
     static func build(config: SanctumConfig, activated: Set<String>, known: Set<String>, store: any ChatStore,
-                      environment: [String: String], now: Date) async throws -> (SiteDirectory, generated: [String: String]) {
+                      environment: [String: String], now: Date,
+                      clock: @escaping @Sendable () -> Date = { Date() }) async throws -> (SiteDirectory, generated: [String: String]) {
         let tiers = config.tiers ?? ["default": .init(plugins: ["domain-allowlist"])]
         for (name, tier) in tiers {
             for id in tier.plugins where !known.contains(id) {
@@ -26,8 +27,15 @@ extension SiteDirectory {
         }
         func make(_ s: SanctumConfig.Site, id: String, path: String, widgetKey: String?) throws -> Site {
             let (tier, enabled) = try plugins(of: s.tier, path: path, explicit: s.tier != nil)
+            let oldWidgetKeys = try (s.previousWidgetKeys ?? []).enumerated().map { index, old in
+                let entry = "\(path).previous_widget_keys[\(index)]"
+                guard let key = old.key, !key.isEmpty else { throw ConfigError(description: "\(entry).key: required key is missing") }
+                return RetiringSecret(value: key, until: try RotationConfig.instant(old.until, path: entry + ".until"))
+            }
             return Site(info: SiteInfo(id: id, tier: tier, allowedOrigins: s.allowedOrigins ?? [], settings: s.branding ?? [:]),
-                        widgetKey: widgetKey, plugins: enabled)
+                        widgetKey: widgetKey, plugins: enabled,
+                        identity: try RotationConfig.identity(s.identity, siteID: id, path: path, environment: environment),
+                        previousWidgetKeys: oldWidgetKeys)
         }
         let defaultConfig = config.defaultSite ?? SanctumConfig.Site(id: defaultSiteID)
         guard defaultConfig.id.isEmpty || defaultConfig.id == defaultSiteID else {
@@ -69,6 +77,11 @@ extension SiteDirectory {
             try await store.setSiteKey(siteID: site.id, hash: hashes[site.id]!, now: now)
         }
         let configured = Set(others.map(\.id))
-        return (SiteDirectory(defaultSite: defaultSite, others: others, agentKeyHashes: hashes.filter { configured.contains($0.key) }), generated)
+        var retiringAgentKeys: [String: [RetiringSecret<String>]] = [:]
+        for (index, s) in (config.sites ?? []).enumerated() {
+            retiringAgentKeys[s.id] = try RotationConfig.agentKeys(s.previousAgentKeys, path: "sites[\(index)].previous_agent_keys")
+        }
+        return (SiteDirectory(defaultSite: defaultSite, others: others, agentKeyHashes: hashes.filter { configured.contains($0.key) },
+                              retiringAgentKeys: retiringAgentKeys, clock: clock), generated)
     }
 }

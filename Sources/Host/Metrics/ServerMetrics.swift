@@ -18,6 +18,8 @@ public final class ServerMetrics: Sendable {
     private let hookMetrics = Mutex<[HookKey: (timer: CoreMetrics.Timer, failures: CoreMetrics.Counter?)]>([:])
     private let writeBatches: CoreMetrics.Recorder
     private let longPolls = Mutex(0)
+    /// Requests being answered now, but waiting long-polls (what plugins' background work yields to).
+    let traffic = ForegroundTraffic()
     private let totals = Mutex<[String: Int]>([:])
 
     private struct RequestKey: Hashable { var route: String, method: String, status: Int }
@@ -76,7 +78,11 @@ public final class ServerMetrics: Sendable {
     func waiting<T>(when waits: Bool, _ body: () async throws -> T) async rethrows -> T {
         guard waits else { return try await body() }
         longPolls.withLock { $0 += 1 }
-        defer { longPolls.withLock { $0 -= 1 } }
+        traffic.end()
+        defer {
+            traffic.begin()
+            longPolls.withLock { $0 -= 1 }
+        }
         return try await body()
     }
 

@@ -10,7 +10,7 @@ extension PluginRuntime {
     /// newer PluginAPI or contributes what it did not declare is left out with one loud log line;
     /// a plugin whose configuration is invalid stops the server (the message names the key path).
     static func activate(ids: [String], registry: PluginRegistry, config: SanctumConfig, store: any ChatStore,
-                         http: any PluginHTTPClient, sockets: any PluginSocketConnector,
+                         http: any PluginHTTPClient, sockets: any PluginSocketConnector, traffic: ForegroundTraffic = ForegroundTraffic(),
                          logger: Logger, clock: @escaping @Sendable () -> Date,
                          observeHooks: @escaping @Sendable (HookCall) -> Void = { _ in }) async throws -> PluginRuntime {
         var entries: [Entry] = []
@@ -18,7 +18,7 @@ extension PluginRuntime {
             guard let type = registry.types[id] else { continue }
             let descriptor = type.descriptor
             let host = PluginActivation.restrict(HostPluginContext(pluginID: id, logger: logger, clock: clock, store: store,
-                                                                          http: http, sockets: sockets), to: descriptor)
+                                                                          http: http, sockets: sockets, traffic: traffic), to: descriptor)
             do {
                 try PluginActivation.checkCompatibility(descriptor)
                 let plugin = try instantiate(type, config: config)

@@ -62,7 +62,9 @@ extension HostEnvironment {
             holdsSlot = true
         }
 
-        let forwarder = StreamForwarder(write: { event in try await self.send(outbound, ["type": "event", "event": event.json]) },
+        // A verified user's conversation is followed under the session id the widget named.
+        let presented: String? = if case .visitor = identity, let named = query["session_id"] { PythonText.strip(named) } else { nil }
+        let forwarder = StreamForwarder(write: { event in try await self.send(outbound, ["type": "event", "event": event.seen(as: presented).json]) },
                                         tooSlow: { await self.close(outbound, StreamClose.tooSlow, "too_slow", "Fell too far behind; reconnect with last_event_id") })
         let subscription = bus.subscribe(scope, deliver: forwarder.offer)
         defer {
@@ -76,7 +78,7 @@ extension HostEnvironment {
             cursor = start.cursor
             while true {
                 let page = try await services.events.replayPage(scope: scope, after: cursor)
-                for event in page { try await send(outbound, ["type": "event", "event": event.json]) }
+                for event in page { try await send(outbound, ["type": "event", "event": event.seen(as: presented).json]) }
                 cursor = page.last?.id ?? cursor
                 if page.count < EventService.pageSize { break }
             }
@@ -102,14 +104,23 @@ extension HostEnvironment {
                 await close(outbound, StreamClose.foreignSession, "invalid_session", "Invalid session ID")
                 return nil
             }
-            let site = sites.site(widgetKey: query["widget_key"])
+            let site: Site
+            do { site = try visitorSite(widgetKey: query["widget_key"]) } catch {
+                await close(outbound, StreamClose.authFailed, "widget_key_retired", "This widget key was replaced; update the embed snippet")
+                return nil
+            }
             do { try await services.access.authorizePublic(clientRequest(head: head, clientIP: ip), site: site) } catch {
                 await close(outbound, StreamClose.originRefused, "origin_refused", error.message)
                 return nil
             }
+            let followed: String
+            do { followed = try await visitorConversation(site: site, sessionID: sessionID) { query[$0] }.sessionID } catch {
+                await close(outbound, StreamClose.authFailed, "identity_refused", (error as? ServiceError)?.message ?? "Identity proof refused")
+                return nil
+            }
             // Another site's session id is followed like an empty one of this site: the scope
             // carries the site, so nothing of the other site arrives, and nothing tells it exists.
-            return (.visitor(site), .session(sessionID, site: site.id))
+            return (.visitor(site), .session(followed, site: site.id))
         }
         var key = head.headerFields.bearerKey
         if key == nil {

@@ -27,6 +27,7 @@ extension HostEnvironment {
             var request = request
             let body = try await request.jsonObject(limit: settings.maxBodyBytes, falsy: .invalidJSON)
             try await services.administration.updateConfiguration(body)
+            await audit(request, context, action: "config.update", targets: body.keys.sorted())
             return envelope(nil)
         }
         return envelope(.object(try await services.administration.configuration()))
@@ -37,6 +38,7 @@ extension HostEnvironment {
     @Sendable func cleanup(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try requireAdmin(request, context, via)
         let count = try await services.administration.cleanUpIdleSessions()
+        await audit(request, context, action: "sessions.cleanup", targets: [], details: ["sessions": .int(Int64(count))])
         return envelope(["cleaned_count": .int(Int64(count)), "message": .string("Cleaned up \(count) inactive sessions")])
     }
 
@@ -45,6 +47,9 @@ extension HostEnvironment {
     @Sendable func clearData(_ request: Request, _ context: SanctumContext, _ via: Via) async throws -> Response {
         try requireAdmin(request, context, via)
         let counts = try await services.administration.clearAll()
+        await audit(request, context, action: "data.clear", targets: [], details: [
+            "sessions": .int(counts.sessions), "messages": .int(counts.messages), "responses": .int(counts.responses),
+        ])
         return envelope([
             "message": "All data cleared successfully",
             "remaining_data": ["responses": 0, "messages": 0, "sessions": 0],

@@ -9,6 +9,7 @@ extension HostEnvironment {
         routes.add("/admin/", [.get]) { request, _ in try self.sitePage("admin.html", request) }
         routes.add("/admin/api/sessions", [.get]) { try await self.sessions($0, $1, .alias) }
         addBlockRoutes(to: &routes)
+        addPrivacyRoutes(to: &routes)
         routes.add("/admin/api/config", [.get, .post]) { try await self.config($0, $1, .alias) }
         routes.add("/admin/api/cleanup", [.post]) { try await self.cleanup($0, $1, .alias) }
         routes.add("/admin/api/clear_data", [.post]) { try await self.clearData($0, $1, .alias) }

@@ -16,9 +16,14 @@ extension HostEnvironment {
         let page = try await metrics.waiting(when: wait > 0) {
             try await services.delivery.takeInbox(site: site, limit: limit, offset: offset, since: since, wait: wait, lease: lease)
         }
-        let messages: [JSON] = page.messages.map {
-            .sorted([("id", .int($0.id)), ("session_id", .string($0.sessionID)), ("message", .string($0.message)),
-                     ("timestamp", .string($0.timestamp)), ("uid", .optional($0.uid))] + JSON.metadataField($0.metadata))
+        // `identity` only for a verified user's conversation: other messages stay byte-identical.
+        let identities = try await identityJSON(of: page.messages.map(\.sessionID))
+        let messages: [JSON] = page.messages.map { message in
+            var fields: [(String, JSON)] = [("id", .int(message.id)), ("session_id", .string(message.sessionID)), ("message", .string(message.message)),
+                                            ("timestamp", .string(message.timestamp)), ("uid", .optional(message.uid))]
+            fields += JSON.metadataField(message.metadata)
+            if let identity = identities[message.sessionID] { fields.append(("identity", identity)) }
+            return .sorted(fields)
         }
         var data: [String: JSON] = ["messages": .array(messages), "pagination": paginationJSON(total: page.total, limit: limit, offset: offset)]
         if let lease {

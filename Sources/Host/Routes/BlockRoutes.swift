@@ -16,7 +16,9 @@ extension HostEnvironment {
                 return self.envelope(["blocks": .array(try await self.services.blocks.list().map(\.json))])
             case .delete:
                 guard let id = Query(request.uri.query)["id"], !id.isEmpty else { throw APIError(.badRequest, "Missing id") }
-                return self.envelope(["removed": .bool(try await self.services.blocks.remove(id: id))])
+                let removed = try await self.services.blocks.remove(id: id)
+                if removed { await self.audit(request, context, action: "block.remove", targets: [id]) }
+                return self.envelope(["removed": .bool(removed)])
             default:
                 var request = request
                 let body = try await request.jsonObject(limit: self.settings.maxBodyBytes, falsy: .missingFields)
@@ -25,12 +27,16 @@ extension HostEnvironment {
                 if let uid = body["uid"]?.stringValue, !uid.isEmpty {
                     let found = try await self.store.conversations(siteID: nil, query: uid, limit: 2, offset: 0).items.filter { $0.uid == uid }
                     guard let session = found.first else { throw APIError(.notFound, "No conversation has this uid") }
-                    return self.envelope(["block": try await self.services.blocks.add(.session, session.sessionID, note: note).json])
+                    let block = try await self.services.blocks.add(.session, session.sessionID, note: note)
+                    await self.audit(request, context, action: "block.add", targets: [block.id])
+                    return self.envelope(["block": block.json])
                 }
                 guard let kind = body["kind"]?.stringValue.flatMap(VisitorBlock.Kind.init(rawValue:)), let value = body["value"]?.stringValue else {
                     throw APIError(.badRequest, "Expected {\"kind\": \"session\" or \"ip\", \"value\": …} or {\"uid\": …}")
                 }
-                return self.envelope(["block": try await self.services.blocks.add(kind, value, note: note).json])
+                let block = try await self.services.blocks.add(kind, value, note: note)
+                await self.audit(request, context, action: "block.add", targets: [block.id])
+                return self.envelope(["block": block.json])
             }
         }
     }

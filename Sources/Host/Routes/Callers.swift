@@ -8,7 +8,7 @@ extension HostEnvironment {
     /// the failure throttle otherwise, 429 while the IP is locked out); without one it is a
     /// visitor of the `widgetKey` site.
     func caller(_ request: Request, _ context: SanctumContext, widgetKey: String?) throws(APIError) -> Caller {
-        guard request.headers[.authorization] != nil else { return .visitor(sites.site(widgetKey: widgetKey)) }
+        guard request.headers[.authorization] != nil else { return .visitor(try visitorSite(widgetKey: widgetKey)) }
         guard let key = request.headers.bearerKey else { throw APIError(.unauthorized, "Authentication required") }
         try admitKeyAttempt(client: context.clientIP)
         if let caller = services.access.caller(forKey: key) { return caller }

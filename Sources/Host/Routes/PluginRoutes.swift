@@ -40,8 +40,16 @@ extension HostEnvironment {
     /// Resolves the route with ``RouteDispatch`` (enabled plugin, path, method, access — the rules
     /// `PluginTesting` applies too), runs the site's authorizers before a public route, then the handler.
     private func pluginRoute(_ request: Request, _ context: SanctumContext) async throws -> Response {
-        let (caller, site) = try pluginCaller(request, context)
         let method = request.method == .head ? "GET" : request.method.rawValue
+        // A method no plugin route of this path takes is 405 whoever asks, before the caller's
+        // site is resolved (the paths are public: docs/openapi.yaml lists them).
+        let allow = allowedMethods(request.uri.path.dropFirst("/plugins/".count))
+        if allow != "OPTIONS", !allow.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == method }) {
+            var refusal = APIError.methodNotAllowed
+            refusal.headers[.allow] = allow
+            throw refusal
+        }
+        let (caller, site) = try pluginCaller(request, context)
         let resolved: ResolvedRoute
         do {
             resolved = try RouteDispatch.resolve(request.uri.path.dropFirst("/plugins/".count), method: method, caller: caller,
@@ -62,7 +70,8 @@ extension HostEnvironment {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let pluginRequest = PluginRequest(method: method, path: resolved.path, query: Query(request.uri.query).all, headers: headers,
-                                          body: input.body, bodyStream: input.stream, site: site.info, caller: caller)
+                                          body: input.body, bodyStream: input.stream, site: site.info, caller: caller,
+                                          clientAddress: context.clientIP)
         let answer: PluginResponse
         do {
             answer = try await resolved.route.handle(pluginRequest)

@@ -14,7 +14,8 @@ extension HostEnvironment {
         let sessionID = try validSessionID(body)
         guard case .bool(let active)? = body["active"] else { throw APIError(.badRequest, "Invalid active: must be true or false") }
         let caller = try caller(request, context, widgetKey: body["widget_key"]?.stringValue)
-        try await services.conversations.typing(caller, sessionID: sessionID, active: active, request: clientRequest(request, context))
+        let target = try await actingSession(caller, sessionID: sessionID) { body[$0]?.proofText }
+        try await services.conversations.typing(caller, sessionID: target, active: active, request: clientRequest(request, context))
         return envelope(.object([:]))
     }
 
@@ -27,7 +28,8 @@ extension HostEnvironment {
         let sessionID = try validSessionID(body)
         guard let upTo = body["up_to"]?.integerValue, upTo >= 0 else { throw APIError(.badRequest, "Invalid up_to: must be a non-negative integer") }
         let caller = try caller(request, context, widgetKey: body["widget_key"]?.stringValue)
-        try await services.conversations.read(caller, sessionID: sessionID, upTo: upTo, request: clientRequest(request, context))
+        let target = try await actingSession(caller, sessionID: sessionID) { body[$0]?.proofText }
+        try await services.conversations.read(caller, sessionID: target, upTo: upTo, request: clientRequest(request, context))
         return envelope(.object([:]))
     }
 
@@ -36,12 +38,16 @@ extension HostEnvironment {
         let query = Query(request.uri.query)
         let caller = try caller(request, context, widgetKey: query["widget_key"])
         try rateLimit(caller.agentScope == nil ? .responses : .inbox, client: context.clientIP)
-        let scope = try await services.events.scope(for: caller, sessionID: PythonText.strip(query["session_id"] ?? ""),
-                                                    request: clientRequest(request, context))
+        let named = PythonText.strip(query["session_id"] ?? "")
+        var followed = named
+        if BridgeRules.isValidSessionID(named) { followed = try await actingSession(caller, sessionID: named) { query[$0] } }
+        let scope = try await services.events.scope(for: caller, sessionID: followed, request: clientRequest(request, context))
+        let presented = caller.agentScope == nil ? named : nil
         let cursor = max(0, try integer(query, "last_event_id", default: 0))
         let wait = min(max(try integer(query, "wait", default: 25), 0), AgentDeliveryService.maxWait)
         let page = try await metrics.waiting(when: wait > 0) { try await services.events.page(scope: scope, after: cursor, wait: wait) }
-        return envelope(["events": .array(page.events.map(\.json)), "last_event_id": .int(page.lastEventID), "reset": .bool(page.reset)])
+        return envelope(["events": .array(page.events.map { $0.seen(as: presented).json }), "last_event_id": .int(page.lastEventID),
+                         "reset": .bool(page.reset)])
     }
 
     /// POST `ack`: `{message_ids: [...]}` with an agent key: leased messages never come back.
@@ -71,11 +77,14 @@ extension HostEnvironment {
         // Taken before the list: a console that resumes the stream from here misses nothing.
         let lastEventID = try await services.events.newestEventID()
         let (items, total) = try await services.administration.conversations(for: caller, query: search, limit: limit, offset: offset)
+        let identities = try await identityJSON(of: items.map(\.sessionID))
         let list: [JSON] = items.map { item in
-            ["session_id": .string(item.sessionID), "uid": .optional(item.uid), "site_id": .string(item.siteID),
+            var fields: [String: JSON] = ["session_id": .string(item.sessionID), "uid": .optional(item.uid), "site_id": .string(item.siteID),
              "last_active": .optional(item.lastActive), "unread": .int(item.unread),
              "message_count": .int(item.messageCount), "response_count": .int(item.responseCount),
              "last_message": item.lastMessage.map { ["type": .string($0.type), "text": .string($0.text), "timestamp": .string($0.timestamp)] } ?? .null]
+            fields["identity"] = identities[item.sessionID]
+            return .object(fields)
         }
         return envelope(["conversations": .array(list), "pagination": paginationJSON(total: total, limit: limit, offset: offset),
                          "last_event_id": .int(lastEventID)])
@@ -91,9 +100,11 @@ extension HostEnvironment {
             .sorted([("type", .string($0.type)), ("id", .int($0.id)), ("text", .string($0.text)), ("timestamp", .string($0.timestamp)),
                      ("status", .string($0.status))] + JSON.metadataField($0.metadata))
         }
-        return envelope(["session_id": .string(history.sessionID), "uid": .optional(history.uid), "site_id": .string(history.siteID),
+        var fields: [String: JSON] = ["session_id": .string(history.sessionID), "uid": .optional(history.uid), "site_id": .string(history.siteID),
                          "items": .array(items), "agent_read_up_to": .int(history.agentReadUpTo),
-                         "visitor_read_up_to": .int(history.visitorReadUpTo), "last_event_id": .int(history.lastEventID)])
+                         "visitor_read_up_to": .int(history.visitorReadUpTo), "last_event_id": .int(history.lastEventID)]
+        fields["identity"] = try await identityJSON(of: [history.sessionID])[history.sessionID]
+        return envelope(.object(fields))
     }
 
     /// GET `stream` without a WebSocket upgrade.

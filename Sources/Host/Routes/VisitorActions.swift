@@ -23,8 +23,11 @@ extension HostEnvironment {
             clientMessageID = id
         }
         let hints = try clientMetadata(body)
+        try checkProofTypes(body)
+        let site = try visitorSite(widgetKey: body["widget_key"]?.stringValue)
+        let conversation = try await visitorConversation(site: site, sessionID: sessionID) { body[$0]?.proofText }
         let posted = try await services.conversations.postVisitorMessage(
-            site: sites.site(widgetKey: body["widget_key"]?.stringValue), sessionID: sessionID, text: text, clientMessageID: clientMessageID,
+            site: site, sessionID: conversation.sessionID, text: text, clientMessageID: clientMessageID,
             clientMetadata: hints, request: clientRequest(request, context))
         return envelope([
             "message_id": .int(posted.messageID),
@@ -43,7 +46,9 @@ extension HostEnvironment {
         guard !sessionID.isEmpty else { throw APIError.missingSessionID }
         guard BridgeRules.isValidSessionID(sessionID) else { throw APIError.invalidSessionID }
         let sinceID: Int64? = (query["since_id"] ?? "").isEmpty ? nil : try integer(query, "since_id", default: 0)
-        let replies = try await services.conversations.replies(site: sites.site(widgetKey: query["widget_key"]), sessionID: sessionID,
+        let site = try visitorSite(widgetKey: query["widget_key"])
+        let conversation = try await visitorConversation(site: site, sessionID: sessionID) { query[$0] }
+        let replies = try await services.conversations.replies(site: site, sessionID: conversation.sessionID,
                                                                since: query["since"], sinceID: sinceID, request: clientRequest(request, context))
         return envelope(.fields([("responses", .array(replies.map(\.json))), ("session_id", .string(sessionID))]))
     }

@@ -11,6 +11,8 @@ public struct ServerSettings: Sendable {
     public var maxReplyLength = 100_000
     /// Peers whose `X-Forwarded-For` header is believed.
     public var trustedProxies: Set<String> = []
+    /// Days conversations are kept, by site id (`retention_days`; sites without one are absent).
+    public var retentionDays: [String: Int] = [:]
     /// Cleanup threshold when `system_config` has no `session_timeout` (the original's 30 min).
     public var defaultSessionTimeout: TimeInterval = 1800
     /// Concurrent visitor stream connections per client IP.

@@ -20,6 +20,8 @@ struct SanctumResponder: HTTPResponder {
 
     func respond(to request: Request, context: SanctumContext) async throws -> Response {
         let started = ContinuousClock.now
+        metrics.traffic.begin()
+        defer { metrics.traffic.end() }
         let response = try await answer(request, context: context)
         let path = request.uri.path
         let action = path == "/api/v1/" ? Query(request.uri.query)["action"] : nil

@@ -61,6 +61,8 @@ public enum SanctumServer {
         provided[.api] = environment["SANCTUM_API_KEY"] ?? config.keys?.apiKey
         provided[.admin] = environment["SANCTUM_ADMIN_KEY"] ?? config.keys?.adminKey
         let (keys, generated) = try await KeyStore.setUp(store: store, provided: provided, allowPublished: options.allowPublishedKeys, now: clock())
+        keys.retire([.api: try RotationConfig.agentKeys(config.keys?.previousAPIKeys, path: "keys.previous_api_keys"),
+                     .admin: try RotationConfig.agentKeys(config.keys?.previousAdminKeys, path: "keys.previous_admin_keys")], clock: clock)
         var settings = ServerSettings()
         if let bytes = config.limits?.maxBodyBytes { settings.maxBodyBytes = bytes }
         if let length = config.limits?.maxReplyLength { settings.maxReplyLength = length }
@@ -69,6 +71,7 @@ public enum SanctumServer {
         if let streams = config.realtime?.maxAgentConnectionsPerIP { settings.maxAgentStreamsPerIP = streams }
         settings.connections = try ConnectionLimits(config.connections)
         if let days = config.realtime?.eventRetentionDays { settings.eventRetention = days * 86_400 }
+        settings.retentionDays = try retentionDays(config)
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:],
                                   clock: { clock().timeIntervalSince1970 })
         let activity = ActivityTracker(store: store, clock: clock, logger: logger)
@@ -78,10 +81,10 @@ public enum SanctumServer {
         let rules = try OutboundRules(config.outbound)
         let outboundHTTP = OutboundHTTPClient(rules: rules)
         let plugins = try await PluginRuntime.activate(ids: wanted, registry: registry, config: config, store: store,
-                                                       http: outboundHTTP, sockets: SocketConnector(rules: rules), logger: logger, clock: clock,
+                                                       http: outboundHTTP, sockets: SocketConnector(rules: rules), traffic: metrics.traffic, logger: logger, clock: clock,
                                                        observeHooks: { metrics.recordHook(plugin: $0.pluginID, hook: $0.hook, duration: $0.duration, failed: !$0.succeeded) })
         let (sites, siteKeys) = try await SiteDirectory.build(config: config, activated: Set(plugins.activatedIDs), known: Set(registry.types.keys),
-                                                              store: store, environment: environment, now: clock())
+                                                              store: store, environment: environment, now: clock(), clock: clock)
         let services = ChatServices(store: store, bus: bus, keys: keys, limiter: limiter, activity: activity, sites: sites, plugins: plugins,
                                     defaultSessionTimeout: settings.defaultSessionTimeout, clock: clock)
         var env = HostEnvironment(services: services, settings: settings, logger: logger,
@@ -89,6 +92,22 @@ public enum SanctumServer {
                                   close: opened.close, testClock: testClock, metrics: metrics, writeQueueDepth: opened.writeQueueDepth)
         env.outboundHTTP = outboundHTTP
         return (env, generated, siteKeys)
+    }
+
+    /// `retention_days` of the default site and every site, by site id; a value below 1 is refused.
+    static func retentionDays(_ config: SanctumConfig) throws -> [String: Int] {
+        var entries: [(path: String, site: SanctumConfig.Site, id: String)] = []
+        if let site = config.defaultSite { entries.append(("default_site", site, defaultSiteID)) }
+        for (index, site) in (config.sites ?? []).enumerated() { entries.append(("sites[\(index)]", site, site.id)) }
+        var days: [String: Int] = [:]
+        for entry in entries {
+            guard let value = entry.site.retentionDays else { continue }
+            guard value >= 1 else {
+                throw ConfigError(description: "\(entry.path).retention_days: expected a whole number of days, at least 1 (found \(value))")
+            }
+            days[entry.id] = value
+        }
+        return days
     }
 
     /// Static files: bundled, or from `$SANCTUM_ASSETS_DIR/<name>` when set (live editing).
@@ -136,7 +155,8 @@ public enum SanctumServer {
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
                     // The outbound client stops after the plugins (services stop in reverse order).
                     services: [env.outboundHTTP, env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
-                               EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger)],
+                               EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger),
+                               RetentionJob(privacy: env.services.privacy, retentionDays: env.settings.retentionDays, clock: env.clock, logger: env.logger)],
                     onServerRunning: onServerRunning,
                     logger: env.logger)
     }

@@ -19,7 +19,9 @@ public final class Database: Sendable {
     public init(path: String) throws {
         self.path = path
         let connection = try SQLiteConnection(path: path)
-        try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;")
+        // secure_delete: deleted rows are overwritten with zeros, so an erased text leaves no copy
+        // in free pages (docs/privacy.md).
+        try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF; PRAGMA secure_delete=ON;")
         writer = WriterThread(connection: connection)
         readers = Mutex([])
     }
@@ -29,6 +31,22 @@ public final class Database: Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             writer.enqueue(WriteJob(body: body, continuation: continuation))
+        }
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it to zero bytes (after an
+    /// erase, so no old page image of an erased row stays in the `-wal` file). Runs on the writer
+    /// thread between batches, outside any transaction; waits for readers to finish.
+    public func checkpoint() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            writer.enqueue(WriteJob(body: { connection in
+                var busy: Int64 = 1
+                for _ in 0..<50 where busy != 0 {
+                    busy = try connection.query("PRAGMA wal_checkpoint(TRUNCATE)") { $0.int(0) }.first ?? 0
+                    if busy != 0 { Thread.sleep(forTimeInterval: 0.02) }
+                }
+                if busy != 0 { throw SQLiteError(code: 5, message: "checkpoint: readers kept the write-ahead log busy") }
+            }, continuation: continuation, outsideTransaction: true))
         }
     }
 
@@ -62,6 +80,8 @@ public final class Database: Sendable {
 
 /// A queued write: runs on the writer thread, completes after the batch commits.
 private protocol AnyWriteJob: AnyObject, Sendable {
+    /// Runs alone, outside any transaction (a checkpoint).
+    var outsideTransaction: Bool { get }
     /// Runs the body, remembering its result; returns whether it succeeded.
     func execute(on connection: SQLiteConnection) -> Bool
     /// Resumes the caller: with the body's result, or with `commitError` if the commit failed.
@@ -71,11 +91,13 @@ private protocol AnyWriteJob: AnyObject, Sendable {
 private final class WriteJob<T: Sendable>: AnyWriteJob, @unchecked Sendable {
     let body: @Sendable (SQLiteConnection) throws -> T
     let continuation: CheckedContinuation<T, any Error>
+    let outsideTransaction: Bool
     var result: Result<T, any Error>?
 
-    init(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(body: @escaping @Sendable (SQLiteConnection) throws -> T, continuation: CheckedContinuation<T, any Error>, outsideTransaction: Bool = false) {
         self.body = body
         self.continuation = continuation
+        self.outsideTransaction = outsideTransaction
     }
 
     func execute(on connection: SQLiteConnection) -> Bool {
@@ -150,7 +172,14 @@ private final class WriterThread: @unchecked Sendable {
                 finished.signal()
                 return
             }
-            let batch = Array(queue.prefix(maxBatch))
+            if queue[0].outsideTransaction {
+                let job = queue.removeFirst()
+                condition.unlock()
+                _ = job.execute(on: connection)
+                job.finish(commitError: nil)
+                continue
+            }
+            let batch = Array(queue.prefix(maxBatch).prefix { !$0.outsideTransaction })
             queue.removeFirst(batch.count)
             condition.unlock()
             commit(batch)

@@ -158,14 +158,8 @@ public final class SQLiteChatStore: ChatStore {
             }
             return (owner, try c.query(sql, bindings, row: Self.reply))
         }
-        var result = try database.read(fetch)
-        if result.owner == nil {
-            result = try await database.write { c in
-                _ = try Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
-                return try fetch(c)
-            }
-        }
-        guard result.owner == siteID else { throw StoreRefusal.otherSite }
+        let result = try database.read(fetch)
+        guard result.owner == nil || result.owner == siteID else { throw StoreRefusal.otherSite }
         return result.replies
     }
 
@@ -222,23 +216,34 @@ public final class SQLiteChatStore: ChatStore {
                 try c.run("DELETE FROM web_chat_messages WHERE session_id = ?", [.text(id)])
                 try c.run("DELETE FROM web_chat_sessions WHERE id = ?", [.text(id)])
                 try c.run("DELETE FROM sanctum_read_state WHERE session_id = ?", [.text(id)])
+                try self.appendEvent(c, siteID: site.text ?? defaultSiteID, sessionID: "", type: ChatEvent.conversationDeleted,
+                                     data: ChatEvent.conversationDeletedData(sessionID: id, reason: "cleanup"), now: now)
             }
             return idle.count
         }
     }
 
-    public func clearAll() async throws -> DataCounts {
-        try await database.write { c in
+    public func clearAll(now: Date) async throws -> DataCounts {
+        let counts = try await database.write { c in
             func count(_ table: String) throws -> Int64 { try c.scalar("SELECT COUNT(*) FROM \(table)")?.int ?? 0 }
             let counts = DataCounts(sessions: try count("web_chat_sessions"), messages: try count("web_chat_messages"),
                                     responses: try count("web_chat_responses"))
+            let deleted = try c.query("""
+                SELECT id, site_id FROM web_chat_sessions UNION SELECT id, site_id FROM sanctum_session_tombstones ORDER BY 1
+                """) { ($0.text(0) ?? "", $0.text(1) ?? defaultSiteID) }
             try c.execute("""
                 DELETE FROM web_chat_responses; DELETE FROM web_chat_messages; DELETE FROM web_chat_sessions;
                 DELETE FROM rate_limits; DELETE FROM sanctum_session_tombstones;
-                DELETE FROM sanctum_events; DELETE FROM sanctum_read_state;
+                DELETE FROM sanctum_events; DELETE FROM sanctum_read_state; DELETE FROM sanctum_verified_users;
                 """)
+            for (id, site) in deleted {
+                try self.appendEvent(c, siteID: site, sessionID: "", type: ChatEvent.conversationDeleted,
+                                     data: ChatEvent.conversationDeletedData(sessionID: id, reason: "clear"), now: now)
+            }
             return counts
         }
+        try await database.checkpoint()
+        return counts
     }
 
     public func touch(sessionIDs: [String], now: Date) async throws {
@@ -270,23 +275,30 @@ public final class SQLiteChatStore: ChatStore {
         try database.read { c in try Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)?.value }
     }
 
-    public func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws {
+    /// Runs on the writer thread inside its own savepoint of the batch's transaction, so nothing
+    /// else writes between the reads and the writes (a read sees this batch's earlier writes).
+    public func applyPluginWrites(pluginID: String, writes: [PluginDataWrite], now: Date) async throws -> [Data?] {
         try await database.write { c in
             try Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
-            try Self.writePluginValue(c, pluginID: pluginID, key: key, value: value, expiresAt: expiresAt, now: now)
+            return try writes.map { write in
+                var current: (value: Data, expiresAt: Date?)?
+                if case .update = write.change { current = try Self.livePluginValue(c, pluginID: pluginID, key: write.key, now: now) }
+                let new = try write.apply(to: current)
+                try Self.writePluginValue(c, pluginID: pluginID, key: write.key, value: new?.value, expiresAt: new?.expiresAt, now: now)
+                return new?.value
+            }
         }
     }
 
-    /// Runs on the writer thread inside its transaction, so nothing else writes between the read
-    /// and the write (the read sees this transaction's own earlier writes).
-    public func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
-                                  transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
-        try await database.write { c in
-            try Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
-            let current = try Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)
-            let new = try transform(current?.value)
-            try Self.writePluginValue(c, pluginID: pluginID, key: key, value: new, expiresAt: current == nil ? expiresAt : current?.expiresAt, now: now)
-            return new
+    public func pluginValues(keyContaining needle: String, now: Date, limit: Int) async throws -> [StoredPluginValue] {
+        try database.read { c in
+            try c.query("""
+                SELECT plugin_id, key, value FROM sanctum_plugin_data WHERE instr(key, ?) > 0
+                AND (expires_at IS NULL OR expires_at > ?) ORDER BY plugin_id, key LIMIT ?
+                """, [.text(needle), .double(now.timeIntervalSince1970), .int(Int64(limit))]) { row -> StoredPluginValue? in
+                guard let value = row.text(2).flatMap({ Data(base64Encoded: $0) }) else { return nil }
+                return StoredPluginValue(pluginID: row.text(0) ?? "", key: row.text(1) ?? "", value: value)
+            }.compactMap { $0 }
         }
     }
 

@@ -2,7 +2,7 @@
 /// Sanctum's additions, versioned with `PRAGMA user_version` and migrated forward in place.
 enum Schema {
     /// The schema version this build writes.
-    static let currentVersion: Int64 = 6
+    static let currentVersion: Int64 = 7
 
     /// The legacy tables exactly as the original's `db/init_database.sql` defines them
     /// (BRIDGE-API.md §3.1), minus its seeded default keys.
@@ -90,6 +90,7 @@ enum Schema {
         if found < 4 { try migrateToVersion4(connection) }
         if found < 5 { try migrateToVersion5(connection) }
         if found < 6 { try migrateToVersion6(connection) }
+        if found < 7 { try migrateToVersion7(connection) }
         try connection.execute("PRAGMA user_version = \(currentVersion)")
         return found
     }
@@ -261,6 +262,22 @@ enum Schema {
                 INSERT INTO sanctum_pending_counts (site_id, pending) SELECT NEW.site_id, 1 WHERE NEW.processed = 0
                     ON CONFLICT (site_id) DO UPDATE SET pending = pending + 1;
             END;
+            """)
+    }
+
+    /// Verified users (identity verification, docs/identity.md): each user's conversation on a
+    /// site, so it follows them across devices, with the latest name and e-mail their proof carried.
+    private static func migrateToVersion7(_ c: SQLiteConnection) throws {
+        try c.execute("""
+            CREATE TABLE IF NOT EXISTS sanctum_verified_users (
+                site_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                session_id TEXT NOT NULL UNIQUE,
+                name TEXT,
+                email TEXT,
+                verified_at TEXT NOT NULL,
+                PRIMARY KEY (site_id, user_id)
+            );
             """)
     }
 }

@@ -24,16 +24,26 @@ public struct KeySetupError: Error, CustomStringConvertible {
 /// and old tools see the same rows; the in-memory copy is refreshed on every change.
 public final class KeyStore: Sendable {
     private let hashes: Mutex<[KeyKind: String]>
+    private let retiring = Mutex<(keys: [KeyKind: [RetiringSecret<String>]], clock: @Sendable () -> Date)>((keys: [:], clock: { Date() }))
 
     /// A key store holding these stored (hashed or legacy plaintext) values.
     public init(stored: [KeyKind: String]) {
         hashes = Mutex(stored)
     }
 
-    /// Whether `candidate` is the current key of `kind`.
+    /// Old keys (stored hashes) still accepted during a rotation, each until its end by `clock`.
+    public func retire(_ keys: [KeyKind: [RetiringSecret<String>]], clock: @escaping @Sendable () -> Date) {
+        retiring.withLock { $0 = (keys, clock) }
+    }
+
+    /// Whether `candidate` is the current key of `kind`, or an old one whose overlap still runs.
     public func verify(_ candidate: String, as kind: KeyKind) -> Bool {
-        guard let stored = hashes.withLock({ $0[kind] }) else { return false }
-        return Secrets.verify(candidate, against: stored)
+        let current = hashes.withLock({ $0[kind] }).map { Secrets.verify(candidate, against: $0) } ?? false
+        let (olds, clock) = retiring.withLock { ($0.keys[kind] ?? [], $0.clock) }
+        guard !olds.isEmpty else { return current }
+        let now = clock()
+        let old = olds.map { Secrets.verify(candidate, against: $0.value) && $0.isValid(at: now) }.contains(true)
+        return current || old
     }
 
     /// Records a new stored value for `kind` (after it was written to the database).

@@ -77,7 +77,7 @@ public struct AdministrationService: Sendable {
 
     /// Deletes all conversations and rate-limit state; returns the counts before.
     public func clearAll() async throws -> DataCounts {
-        let counts = try await store.clearAll()
+        let counts = try await store.clearAll(now: clock())
         limiter.reset()
         return counts
     }

@@ -27,9 +27,11 @@ public struct ConversationService: Sendable {
         self.clock = clock
     }
 
-    /// A visitor message: authorizers, blocks, hooks, store, observers. Another site's session is
-    /// `Invalid session`; a blocked visitor gets ``ServiceError/messageRefused``, which does not
-    /// say why. A retry with a known `clientMessageID` stores nothing new.
+    /// A visitor message: authorizers, blocks, hooks, store, observers. A blocked visitor gets
+    /// ``ServiceError/messageRefused``, which does not say why. A retry with a known
+    /// `clientMessageID` stores nothing new. A session id that belongs to another site gets the
+    /// answer of a new session (a fresh uid, `isNewUser`) and nothing is stored: a visitor cannot
+    /// tell that the id exists elsewhere (issue 9), and no site receives the message.
     /// `clientMetadata` (the request's hints) reaches the hooks as ``MessageDraft/clientMetadata``
     /// and is never stored; only what transformers attach is.
     public func postVisitorMessage(site: Site, sessionID: String, text: String, clientMessageID: String?,
@@ -41,6 +43,8 @@ public struct ConversationService: Sendable {
         do {
             posted = try await store.postMessage(siteID: site.id, sessionID: sessionID, text: prepared.text, metadata: JSON(metadata: prepared.metadata),
                                                  clientMessageID: clientMessageID, ip: request.clientIP, now: clock())
+        } catch StoreRefusal.otherSite {
+            return PostedMessage(messageID: try await store.eventRange().newest + 1, uid: Self.unusedLookingUID(), isNewUser: true)
         } catch is StoreRefusal {
             throw ServiceError.invalidSession
         }
@@ -65,10 +69,10 @@ public struct ConversationService: Sendable {
         return stored
     }
 
-    /// The replies of a session after the cursors, for a visitor's poll. An unknown session is
-    /// created, as the bridge does (BRIDGE-API.md §2.6). Another site's session answers like a
-    /// session of this site without replies — no error, nothing created, nothing touched — so a
-    /// poll cannot tell that the id exists elsewhere.
+    /// The replies of a session after the cursors, for a visitor's poll. Unlike the bridge
+    /// (BRIDGE-API.md §2.6) an unknown session is not created (a bare poll leaves no row). Another
+    /// site's session answers like an unknown one — no error, nothing created, nothing touched — so
+    /// a poll cannot tell that the id exists elsewhere.
     public func replies(site: Site, sessionID: String, since: String?, sinceID: Int64?, request: ClientRequest) async throws -> [Reply] {
         try await access.authorizePublic(request, site: site)
         let replies: [Reply]
@@ -82,6 +86,12 @@ public struct ConversationService: Sendable {
         }
         activity.touch(sessionID)
         return replies
+    }
+
+    /// 16 lowercase hex characters from the CSPRNG: the shape of a real uid.
+    static func unusedLookingUID() -> String {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<8).map { _ in String(UInt8.random(in: 0...255, using: &rng), radix: 16).leftPadded(to: 2) }.joined()
     }
 
     /// A typing signal from the visitor (no key) or from an agent on its own site. A visitor's

@@ -12,17 +12,23 @@ package struct HostPluginContext: PluginHost {
     let store: any ChatStore
     package let http: any PluginHTTPClient
     package let sockets: any PluginSocketConnector
+    let traffic: ForegroundTraffic
 
     /// The context of plugin `pluginID`, logging through `logger`, storing in `store`, reaching
-    /// out through `http` and `sockets`.
+    /// out through `http` and `sockets`, yielding to the requests `traffic` counts.
     package init(pluginID: String, logger: Logger, clock: @escaping @Sendable () -> Date, store: any ChatStore,
-                 http: any PluginHTTPClient, sockets: any PluginSocketConnector) {
+                 http: any PluginHTTPClient, sockets: any PluginSocketConnector, traffic: ForegroundTraffic = ForegroundTraffic()) {
         self.pluginID = pluginID
         self.logger = logger
         self.clock = clock
         self.store = store
         self.http = http
         self.sockets = sockets
+        self.traffic = traffic
+    }
+
+    package func yieldToTraffic(upTo maximum: Duration) async {
+        await traffic.waitForQuiet(upTo: maximum)
     }
 
     package func log(_ level: PluginLogLevel, _ message: String, metadata: [String: String]) {
@@ -74,19 +80,15 @@ package struct StorePluginStorage: PluginStorage {
     }
 
     package func set(_ value: Data, for key: String) async throws {
-        try PluginStorageLimits.check(key: key)
-        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, expiresAt: nil, now: clock())
+        try await apply([.set(value, for: key)])
     }
 
     package func set(_ value: Data, for key: String, expiresAfter timeToLive: Duration) async throws {
-        try PluginStorageLimits.check(key: key)
-        let now = clock()
-        let expiresAt = try PluginStorageLimits.expiry(after: timeToLive, from: now)
-        try await store.setPluginValue(pluginID: pluginID, key: key, value: value, expiresAt: expiresAt, now: now)
+        try await apply([.set(value, for: key, expiresAfter: timeToLive)])
     }
 
     package func remove(_ key: String) async throws {
-        try await store.setPluginValue(pluginID: pluginID, key: key, value: nil, expiresAt: nil, now: clock())
+        try await apply([.remove(key)])
     }
 
     package func keys(prefix: String) async throws -> [String] {
@@ -96,9 +98,29 @@ package struct StorePluginStorage: PluginStorage {
     @discardableResult
     package func update(_ key: String, expiresAfter timeToLive: Duration?,
                         _ transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
-        try PluginStorageLimits.check(key: key)
+        try await apply([.update(key, expiresAfter: timeToLive, transform)])[0]
+    }
+
+    @discardableResult
+    package func apply(_ writes: [PluginStorageWrite]) async throws -> [Data?] {
         let now = clock()
-        let expiresAt = try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) }
-        return try await store.updatePluginValue(pluginID: pluginID, key: key, expiresAt: expiresAt, now: now, transform: transform)
+        let translated = try writes.map { write in
+            try PluginStorageLimits.check(key: write.key)
+            return PluginDataWrite(key: write.key, change: try Self.change(write.change, now: now))
+        }
+        guard !translated.isEmpty else { return [] }
+        return try await store.applyPluginWrites(pluginID: pluginID, writes: translated, now: now)
+    }
+
+    /// A plugin's write as the store's, with its time to live turned into an expiry on `now`.
+    private static func change(_ change: PluginStorageWrite.Change, now: Date) throws -> PluginDataWrite.Change {
+        switch change {
+        case .set(let value, let timeToLive):
+            .set(value, expiresAt: try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) })
+        case .remove:
+            .set(nil, expiresAt: nil)
+        case .update(let timeToLive, let transform):
+            .update(expiresAtIfNew: try timeToLive.map { try PluginStorageLimits.expiry(after: $0, from: now) }, transform: transform)
+        }
     }
 }

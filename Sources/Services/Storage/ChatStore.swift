@@ -170,8 +170,9 @@ public protocol ReplyStore: Sendable {
     /// (replies, the event, the histories).
     func postReply(siteID: String, sessionID: String, text: String, metadata: JSON?, messageID: JSON, clientResponseID: String?,
                    now: Date) async throws -> (id: Int64, replayed: Bool)
-    /// Replies of a session after the cursors, creating the session (for `siteID`) if it is new;
-    /// throws ``StoreRefusal/otherSite`` for another site's session.
+    /// Replies of a session after the cursors; none for a session that does not exist (nothing is
+    /// created: a bare poll leaves no row, issue 9). Throws ``StoreRefusal/otherSite`` for another
+    /// site's session. `ip` and `now` are unused since then (kept for the drivers' signature).
     func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply]
 }
 
@@ -188,7 +189,10 @@ public protocol SessionStore: Sendable {
     func deleteIdleSessions(before cutoff: String, now: Date) async throws -> Int
     /// Deletes every session, message, reply, event and rate-limit row; returns the counts before.
     /// Event ids keep growing afterwards.
-    func clearAll() async throws -> DataCounts
+    ///
+    /// In the same transaction it then logs a ``ChatEvent/conversationDeleted`` event (reason
+    /// `clear`) per deleted session and tombstone, so plugins delete their data too.
+    func clearAll(now: Date) async throws -> DataCounts
     /// Sets `last_active` of these sessions to `now` (never backwards).
     func touch(sessionIDs: [String], now: Date) async throws
 }
@@ -231,22 +235,39 @@ public protocol SettingsStore: Sendable {
     func setSiteKey(siteID: String, hash: String, now: Date) async throws
 }
 
+/// One plugin value as a privacy export lists it.
+public struct StoredPluginValue: Sendable, Equatable {
+    /// The plugin (or host namespace) that owns it.
+    public var pluginID: String
+    /// Its key.
+    public var key: String
+    /// Its bytes.
+    public var value: Data
+
+    /// A value of `pluginID` at `key`.
+    public init(pluginID: String, key: String, value: Data) {
+        self.pluginID = pluginID
+        self.key = key
+        self.value = value
+    }
+}
+
 /// Plugins' own key-value data, namespaced by plugin id. A value may carry an expiry: from
 /// `now >= expiresAt` on it is neither returned nor listed nor seen by an update, and each write
 /// of a plugin deletes that plugin's expired values.
 public protocol PluginDataStore: Sendable {
     /// A plugin's stored value, unless it has expired at `now`.
     func pluginValue(pluginID: String, key: String, now: Date) async throws -> Data?
-    /// Stores (or, with `nil`, removes) a plugin's value, with its expiry (`nil`: never).
-    func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws
-    /// Replaces a plugin's value with `transform`'s answer for the current one (`nil` when absent
-    /// or expired; answering `nil` removes it), atomically: no other write runs between the read
-    /// and the write. A value that exists keeps its expiry, a new one gets `expiresAt`. A throw
-    /// from `transform` changes nothing and is rethrown. Returns the new value.
-    func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
-                           transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data?
+    /// Runs `writes` in order in ONE transaction, all or nothing: a later write of a key sees the
+    /// earlier ones, and no other write runs in between (each key is locked across instances
+    /// where the database is shared). A throw from a transform changes nothing and is rethrown.
+    /// Deletes the plugin's expired values first. Returns each write's new value (`nil`: removed).
+    func applyPluginWrites(pluginID: String, writes: [PluginDataWrite], now: Date) async throws -> [Data?]
     /// A plugin's unexpired keys starting with `prefix`, in byte order.
     func pluginKeys(pluginID: String, prefix: String, now: Date) async throws -> [String]
+    /// Every plugin's unexpired values whose key contains `needle` (a session id, for a privacy
+    /// export), by plugin and key, at most `limit`. A scan: for rare administrative reads only.
+    func pluginValues(keyContaining needle: String, now: Date, limit: Int) async throws -> [StoredPluginValue]
     /// Deletes every plugin's values that expired at `now` (a plugin's own writes delete its
     /// expired values too; this sweeps those of plugins that stopped writing). Returns how many.
     func purgeExpiredPluginValues(now: Date) async throws -> Int
@@ -269,7 +290,7 @@ extension ReplyStore {
 }
 
 /// A whole storage driver: every concern of the seam.
-public typealias ChatStore = MessageStore & ReplyStore & SessionStore & EventStore & ConsoleStore & SettingsStore & PluginDataStore
+public typealias ChatStore = MessageStore & ReplyStore & SessionStore & EventStore & ConsoleStore & SettingsStore & PluginDataStore & PrivacyStore & IdentityStore
 
 /// The site every session without one belongs to: the legacy single site.
 public let defaultSiteID = "default"

@@ -15,7 +15,7 @@ public final class MemoryChatStore: ChatStore {
     }
 
     /// Runs `body` on the state under the lock, then hands the events it appended to the sink.
-    private func change<T>(_ body: (inout MemoryState) throws -> T) throws -> T {
+    func change<T>(_ body: (inout MemoryState) throws -> T) throws -> T {
         try state.withLock { state in
             let result = try body(&state)
             let events = state.takeAppended()
@@ -24,7 +24,7 @@ public final class MemoryChatStore: ChatStore {
         }
     }
 
-    private func read<T>(_ body: (MemoryState) throws -> T) rethrows -> T {
+    func read<T>(_ body: (MemoryState) throws -> T) rethrows -> T {
         try state.withLock { try body($0) }
     }
 
@@ -130,9 +130,9 @@ public final class MemoryChatStore: ChatStore {
     }
 
     public func replies(siteID: String, sessionID: String, since: String?, sinceID: Int64?, ip: String?, now: Date) async throws -> [Reply] {
-        try change { s in
-            if s.sessions[sessionID] == nil { _ = try s.ensureSession(sessionID, siteID: siteID, ip: ip, now: now) }
-            guard s.sessions[sessionID]?.siteID == siteID else { throw StoreRefusal.otherSite }
+        try read { s in
+            guard let owner = s.sessions[sessionID]?.siteID else { return [] }
+            guard owner == siteID else { throw StoreRefusal.otherSite }
             return s.replies(of: sessionID)
                 .filter { reply in since.map { reply.timestamp > $0 } ?? true }
                 .filter { reply in sinceID.map { reply.id > $0 } ?? true }
@@ -172,20 +172,28 @@ public final class MemoryChatStore: ChatStore {
             for row in idle {
                 s.tombstones[row.id] = MemoryTombstone(uid: row.uid, siteID: row.siteID, deletedAt: stamp)
                 s.forget(sessionID: row.id)
+                s.appendEvent(siteID: row.siteID, sessionID: "", type: ChatEvent.conversationDeleted,
+                              data: ChatEvent.conversationDeletedData(sessionID: row.id, reason: "cleanup"), now: now)
             }
             return idle.count
         }
     }
 
-    public func clearAll() async throws -> DataCounts {
+    public func clearAll(now: Date) async throws -> DataCounts {
         try change { s in
             let counts = DataCounts(sessions: Int64(s.sessions.count), messages: Int64(s.messages.count), responses: Int64(s.replies.count))
+            let deleted = (s.sessions.values.map { ($0.id, $0.siteID) } + s.tombstones.map { ($0.key, $0.value.siteID) }).sorted { $0.0 < $1.0 }
             s.sessions = [:]
             s.messages = []
             s.replies = []
             s.tombstones = [:]
             s.events = []
             s.readState = [:]
+            for (id, site) in deleted {
+                s.appendEvent(siteID: site, sessionID: "", type: ChatEvent.conversationDeleted,
+                              data: ChatEvent.conversationDeletedData(sessionID: id, reason: "clear"), now: now)
+            }
+            s.verifiedUsers = [:]
             return counts
         }
     }
@@ -232,21 +240,27 @@ public final class MemoryChatStore: ChatStore {
         read { $0.pluginValue(pluginID: pluginID, key: key, now: now)?.value }
     }
 
-    public func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws {
+    public func applyPluginWrites(pluginID: String, writes: [PluginDataWrite], now: Date) async throws -> [Data?] {
         try change { s in
             s.purgeExpiredPluginValues(pluginID: pluginID, now: now)
-            s.pluginData[pluginID, default: [:]][key] = value.map { MemoryPluginValue(value: $0, expiresAt: expiresAt) }
+            var values = s.pluginData[pluginID] ?? [:]
+            let results = try writes.map { write in
+                let new = try write.apply(to: values[write.key].map { ($0.value, $0.expiresAt) })
+                values[write.key] = new.map { MemoryPluginValue(value: $0.value, expiresAt: $0.expiresAt) }
+                return new?.value
+            }
+            s.pluginData[pluginID] = values.isEmpty ? nil : values
+            return results
         }
     }
 
-    public func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
-                                  transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
-        try change { s in
-            s.purgeExpiredPluginValues(pluginID: pluginID, now: now)
-            let current = s.pluginData[pluginID]?[key]
-            let new = try transform(current?.value)
-            s.pluginData[pluginID, default: [:]][key] = new.map { MemoryPluginValue(value: $0, expiresAt: current == nil ? expiresAt : current?.expiresAt) }
-            return new
+    public func pluginValues(keyContaining needle: String, now: Date, limit: Int) async throws -> [StoredPluginValue] {
+        read { s in
+            let found = s.pluginData.flatMap { pluginID, values in
+                values.filter { $0.key.contains(needle) && !$0.value.isExpired(at: now) }
+                    .map { StoredPluginValue(pluginID: pluginID, key: $0.key, value: $0.value.value) }
+            }
+            return Array(found.sorted { ($0.pluginID, $0.key) < ($1.pluginID, $1.key) }.prefix(limit))
         }
     }
 

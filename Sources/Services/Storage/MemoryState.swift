@@ -45,6 +45,12 @@ struct MemoryTombstone {
     var deletedAt: String
 }
 
+/// A verified user's conversation on a site, with the latest name and e-mail.
+struct MemoryVerifiedUser {
+    var sessionID: String
+    var identity: VerifiedIdentity
+}
+
 /// Both sides' read positions of a conversation.
 struct MemoryReadState {
     var agent: Int64 = 0
@@ -75,6 +81,8 @@ struct MemoryState {
     /// In id order; purging removes from the front and the middle, never renumbers.
     var events: [ChatEvent] = []
     var readState: [String: MemoryReadState] = [:]
+    /// Verified users by site id, then user id.
+    var verifiedUsers: [String: [String: MemoryVerifiedUser]] = [:]
     var lastMessageID: Int64 = 0
     var lastReplyID: Int64 = 0
     /// Like SQLite's AUTOINCREMENT sequence: ids are never reused, even after a purge or a clear.

@@ -3,7 +3,6 @@
 // visitor's signals (visitor-signals.js), and answers the loader's calls (open, close, send,
 // reset, …). The loader calls createChatWindow() once chat.js and chat.css have arrived.
 import { applyEvent, newConversation, receiptOf, settleReceipt } from './conversation.js';
-import { createAlerts } from './alerts.js';
 import { createApiClient } from './http.js';
 import { createConnection } from './connection.js';
 import { createSender } from './sender.js';
@@ -43,17 +42,19 @@ export function createChatWindow(context, window) {
   conversation.items = conversation.items.filter(isTranscriptItem);
   conversation.serverKnowsSession = !!(saved && (saved.serverKnowsSession ||
     conversation.items.some((item) => item.kind === 'agent' || (item.kind === 'visitor' && item.status === 'sent'))));
-  let user = saved && saved.user ? saved.user : context.state.user;
+  let user = context.state.user || (saved && saved.user);
   let isOpen = false, destroyed = false, online = navigator.onLine !== false;
 
   const text = (key) => (config().strings && config().strings[key]) || STRINGS[key];
-  const keyParams = () => (config().apiKey ? { widget_key: String(config().apiKey) } : {});
+  // Every request names the site and carries the proof given to identify() (only these
+  // fields), which the server checks (docs/identity.md).
+  const keyParams = () => Object.assign(config().apiKey ? { widget_key: String(config().apiKey) } : {},
+    user && JSON.parse(JSON.stringify(user, ['user_id', 'user_hash', 'identity_token'])));
   const coarsePointer = window.matchMedia && window.matchMedia('(pointer: coarse)').matches;
   const phone = window.matchMedia ? window.matchMedia(PHONE_QUERY) : { matches: false };
   const isOnline = () => online, isDestroyed = () => destroyed;
 
   const server = createApiClient(context.base, window);
-  const alerts = createAlerts(window, context.base + '/widget/static/assets/icons/chat-icon.svg');
   const view = createView({ document, root: context.root, host: context.host, config, text, isOnline, onCloseClick: () => close(true) });
   const connection = createConnection({
     window, document, base: context.base, server, conversation, keyParams, isOpen: () => isOpen, isOnline, isDestroyed,
@@ -128,15 +129,11 @@ export function createChatWindow(context, window) {
     added.forEach((item) => view.append(item));
     view.setTyping(false);
     persist();
-    const unseen = !isOpen || document.visibilityState === 'hidden';
     added.forEach((item) => emit('message', { message: item.text, type: 'bot', id: item.id, timestamp: new Date(item.time).toISOString() }));
-    if (unseen) {
-      const unread = (context.state.unreadCount || 0) + (isOpen ? 0 : added.length);
-      if (!isOpen) {
-        context.update({ unreadCount: unread });
-        emit('unread', { count: unread });
-      }
-      alerts.notify(config(), text('newMessage'));
+    if (!isOpen) {
+      const unread = (context.state.unreadCount || 0) + added.length;
+      context.update({ unreadCount: unread });
+      emit('unread', { count: unread });
     }
     signals.markRead();
   };
@@ -169,7 +166,7 @@ export function createChatWindow(context, window) {
   };
 
   // --- sending
-  const send = (message) => {
+  const send = (message, metadata) => {
     message = String(message == null ? '' : message).trim();
     if (!message) return null;
     if (Array.from(message).length > MAX_MESSAGE_CHARS) {
@@ -177,9 +174,8 @@ export function createChatWindow(context, window) {
       emit('error', { code: 'too_long', message: text('tooLong') });
       return null;
     }
-    if (config().sound) alerts.unlockAudio(); // needs the user gesture of this send
     ensureSession();
-    const item = { kind: 'visitor', clientMessageId: newClientMessageId(window.crypto), text: message, time: Date.now(), status: 'pending' };
+    const item = { kind: 'visitor', clientMessageId: newClientMessageId(window.crypto), text: message, time: Date.now(), status: 'pending', metadata };
     conversation.items.push(item);
     view.append(item, true);
     persist();
@@ -188,6 +184,15 @@ export function createChatWindow(context, window) {
   };
 
   // --- open / close
+  // A verified visitor (a proof given to identify()) follows its conversation as soon as the
+  // window is open: on a device without local history the server replays the conversation from
+  // its first event — earlier messages and replies, in order (docs/identity.md).
+  const followVerified = () => {
+    if (!isOpen || !user || !(user.user_hash || user.identity_token) || conversation.serverKnowsSession) return;
+    conversation.serverKnowsSession = true;
+    ensureSession();
+    connection.connect();
+  };
   const open = () => {
     if (isOpen || destroyed) return;
     isOpen = true;
@@ -203,6 +208,7 @@ export function createChatWindow(context, window) {
     if (pendingCount(conversation.items)) sender.flush();
     connection.schedulePoll(0);
     connection.idle();
+    followVerified();
     connection.connect();
     signals.markRead();
   };
@@ -320,12 +326,12 @@ export function createChatWindow(context, window) {
     sheet: view.sheet,
     open,
     close: () => close(false),
-    send,
     sendMessage: send,
     update: () => view.applyConfig(),
     identify: (newUser) => {
       user = newUser;
       persist();
+      followVerified();
     },
     getState: () => ({
       sessionId: conversation.sessionId, online, messageCount: conversation.items.length, pendingCount: pendingCount(conversation.items),
@@ -359,7 +365,6 @@ export function createChatWindow(context, window) {
       window.removeEventListener('offline', onOffline);
       window.removeEventListener('storage', onStorage);
       document.removeEventListener('visibilitychange', onVisibilityChange);
-      alerts.close();
     }
   };
 }

@@ -110,7 +110,7 @@ export function applyEvent(conversation, event, now = Date.now(), clockSkew = 0)
   const outcome = { type: event.type, added: [], changed: [], typing: undefined };
   if (event.type === 'reply') {
     const merged = mergeReplies(conversation.items, conversation.replyCursor,
-      [{ id: data.response_id, response: data.text, timestamp: data.timestamp }]);
+      [{ ...data, id: data.response_id, response: data.text }]);
     conversation.replyCursor = merged.cursor;
     conversation.items.push(...merged.added);
     outcome.added = merged.added;

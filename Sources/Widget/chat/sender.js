@@ -26,7 +26,7 @@ export function createSender({ conversation, server, keyParams, isOnline, isDest
     flushing = true;
     const sessionId = conversation.sessionId;
     const send = (item) => server.request('POST', 'messages', null,
-      Object.assign({ session_id: sessionId, message: item.text, client_message_id: item.clientMessageId }, keyParams()));
+      Object.assign({ session_id: sessionId, message: item.text, client_message_id: item.clientMessageId, metadata: item.metadata }, keyParams()));
     const result = await flushOutbox(conversation.items, send, (item) => {
       if (sessionId === conversation.sessionId) onItemChange(item);
     });

@@ -7,6 +7,6 @@ export const STRINGS = {
   you: 'You', agent: 'Support', sending: 'Sending…', queued: 'Waiting for network…', failed: 'Not sent',
   offline: 'You are offline. Messages will be sent when you reconnect.',
   sendError: 'Your message could not be sent.', tooLong: 'Your message is too long (10000 characters at most).',
-  newMessage: 'You have a new message', cleared: 'Chat cleared. How can I help you?',
+  cleared: 'Chat cleared. How can I help you?',
   sent: 'Sent', delivered: 'Delivered', read: 'Read'
 };

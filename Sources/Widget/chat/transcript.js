@@ -1,8 +1,9 @@
 // The transcript: the visitor's own messages (the server does not return them to the widget)
 // and the agent's replies, in the order shown. One item is
-//   visitor message: {kind: 'visitor', clientMessageId, id?, text, time, status, receiptLevel?, error?}
+//   visitor message: {kind: 'visitor', clientMessageId, id?, text, time, status, receiptLevel?, error?, metadata?}
+//                    metadata: the hint sent with it (SanctumChat.sendMessage(text, metadata))
 //                    status 'pending' (in the outbox) | 'sent' | 'failed'; receiptLevel 1 delivered, 2 read
-//   agent reply:     {kind: 'agent', id, text, time}
+//   agent reply:     {kind: 'agent', id, text, time, metadata?} (metadata: what plugins stored, e.g. attachments)
 // Error notes and the greeting are shown but never stored.
 import { parseServerTime } from './server-time.js';
 
@@ -39,7 +40,7 @@ export function mergeReplies(items, cursor, replies) {
     nextCursor = Math.max(nextCursor, id);
     if (seen.has(id)) continue;
     seen.add(id);
-    added.push({ kind: 'agent', id, text: reply.response, time: parseServerTime(reply.timestamp) });
+    added.push({ kind: 'agent', id, text: reply.response, time: parseServerTime(reply.timestamp), metadata: reply.metadata });
   }
   added.sort((a, b) => a.id - b.id);
   return { added, cursor: nextCursor };

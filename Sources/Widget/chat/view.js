@@ -87,6 +87,7 @@ export function createView({ document, root, host, config, text, isOnline, onClo
       h('div', { class: 'sanctum-message-content' },
         h('span', { class: 'sanctum-sr-only', text: (cssKind === 'user' ? text('you') : text('agent')) + ': ' }),
         h('div', { class: 'sanctum-message-text', dir: 'auto', text: item.text }), time));
+    row.item = item; // for widget modules' decorators (docs/widget-modules.md)
     rows.set(item, { row, time });
     return row;
   };

@@ -1,6 +1,7 @@
 // Entry point of site/admin.js, the operator console (/admin/, docs/console.md): conversations
 // live over the stream, replies with typing and receipts, and — for the admin key only —
-// sessions cleanup, configuration (secrets masked), key lockouts and webhook deliveries. Every piece of data is rendered with
+// sessions cleanup, configuration (secrets masked), key lockouts, webhook deliveries, export and
+// erase of a conversation and the audit log. Every piece of data is rendered with
 // textContent. The live channel comes from console-live.js (window.SanctumLive), which
 // admin.html loads first.
 import { byId } from './dom.js';
@@ -15,6 +16,8 @@ import { installSettings } from './settings.js';
 import { installLockouts } from './lockouts.js';
 import { installBlocks } from './blocks.js';
 import { installWebhooks } from './webhooks.js';
+import { installPrivacy } from './privacy.js';
+import { installAnalytics } from './analytics-view.js';
 
 installAccount();
 installViews();
@@ -26,6 +29,8 @@ installSettings();
 installLockouts();
 installBlocks();
 installWebhooks();
+installPrivacy();
+installAnalytics();
 
 // A reload of the tab resumes the session stored in sessionStorage.
 const record = saved();

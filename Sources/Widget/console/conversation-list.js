@@ -5,6 +5,7 @@ import { API, api } from './http.js';
 import { BASE_TITLE, state } from './state.js';
 import { applyToList, isOpenAndVisible } from './events.js';
 import { openConversation } from './conversation-view.js';
+import { identityLabel } from './identity-label.js';
 
 const PAGE_SIZE = 50;
 
@@ -99,6 +100,7 @@ export function fillItem(item, conversation) {
   item.badge.replaceChildren(createElement("span", null, unread > 99 ? "99+" : unread), createElement("span", "visually-hidden", unread === 1 ? " unread message" : " unread messages"));
   item.button.classList.toggle("has-unread", unread > 0);
   const sub = [];
+  if (conversation.identity) sub.push(identityLabel(conversation.identity));
   if (conversation.uid) sub.push("uid " + conversation.uid);
   if (state.role === "admin" && conversation.site_id) sub.push("site " + conversation.site_id);
   item.sub.textContent = sub.join(" · ");

@@ -6,6 +6,8 @@ import { state } from './state.js';
 import { listItems, renderList } from './conversation-list.js';
 import { chatVisible } from './events.js';
 import { resizeReply, stopTyping } from './reply.js';
+import { identityLabel } from './identity-label.js';
+import { attachmentList, filesOf } from './attachments.js';
 
 /** Opens (or, with `options.reload`, reloads) a conversation; `options.focus` moves to the reply box. */
 export async function openConversation(sessionId, options) {
@@ -41,7 +43,7 @@ export async function openConversation(sessionId, options) {
   try {
     const data = await api(API + "history&session_id=" + encodeURIComponent(sessionId));
     if (state.open !== open) return;
-    byId("chatMeta").textContent = describe({ uid: data.uid, site_id: data.site_id });
+    byId("chatMeta").textContent = describe({ uid: data.uid, site_id: data.site_id, identity: data.identity });
     log.replaceChildren();
     open.readSent = Number(data.agent_read_up_to) || 0;
     open.visitorReadUpTo = Number(data.visitor_read_up_to) || 0;
@@ -63,8 +65,9 @@ export async function openConversation(sessionId, options) {
 }
 
 function describe(conversation) {
-  byId("blockVisitor").hidden = state.role !== "admin";
+  for (const id of ["blockVisitor", "exportConversation", "eraseConversation"]) byId(id).hidden = state.role !== "admin";
   const parts = [];
+  if (conversation.identity) parts.push(identityLabel(conversation.identity));
   if (conversation.uid) parts.push("uid " + conversation.uid);
   if (state.role === "admin" && conversation.site_id) parts.push("site " + conversation.site_id);
   return parts.join(" · ");
@@ -106,7 +109,7 @@ function setReceipt(node, status) {
   receipt.firstChild.setAttribute("aria-hidden", "true");
 }
 
-/** Adds a history item ({type, id, text, timestamp, status}) once. */
+/** Adds a history item ({type, id, text, timestamp, status, metadata}) once. */
 export function addItem(item, live) {
   const open = state.open;
   if (!open || !item || (item.type !== "message" && item.type !== "reply")) return;
@@ -134,6 +137,8 @@ export function addItem(item, live) {
     node.append(text, meta);
     if (id > open.maxMessageId) open.maxMessageId = id;
   }
+  const files = filesOf(item.metadata);
+  if (files.length) meta.before(attachmentList(files, open.id));
   open.nodes.set(key, node);
   log.append(node);
   if (live && (nearBottom || !visitor)) log.scrollTop = log.scrollHeight;
@@ -147,11 +152,11 @@ export function applyToChat(event) {
   const data = event.data || {};
   switch (event.type) {
     case "message":
-      addItem({ type: "message", id: data.message_id, text: data.text, timestamp: data.timestamp }, true);
+      addItem({ type: "message", id: data.message_id, text: data.text, timestamp: data.timestamp, metadata: data.metadata }, true);
       markRead();
       break;
     case "reply":
-      addItem({ type: "reply", id: data.response_id, text: data.text, timestamp: data.timestamp, status: "sent" }, true);
+      addItem({ type: "reply", id: data.response_id, text: data.text, timestamp: data.timestamp, status: "sent", metadata: data.metadata }, true);
       break;
     case "read":
       if (data.by === "visitor") {

@@ -4,7 +4,7 @@ import { byId } from './dom.js';
 import { state } from './state.js';
 import { save, saved, signOut } from './account.js';
 import { fillItem, listItems, loadList, renderList } from './conversation-list.js';
-import { applyToChat, openConversation } from './conversation-view.js';
+import { applyToChat, closeChat, openConversation } from './conversation-view.js';
 import { showPluginEvent } from './plugin-activity.js';
 
 const TYPING_EXPIRE_MS = 6000;  // a visitor's typing indicator without a new event
@@ -40,9 +40,19 @@ export function startLive() {
 function handleEvent(event, replay) {
   if (replay || !event || typeof event.session_id !== "string") return;
   if (event.type === "plugin") { showPluginEvent(event); return; }
+  if (event.type === "conversation_deleted") { forget(event.data && event.data.session_id); return; }
   if (state.listLoading) state.duringLoad.push(event);
   applyToList(event, false);
   if (state.open && state.open.id === event.session_id) applyToChat(event);
+}
+
+/** Drops a deleted (erased, expired, cleaned-up) conversation from the list and the pane. */
+function forget(sessionId) {
+  if (typeof sessionId !== "string" || !state.conversations.has(sessionId)) return;
+  state.conversations.delete(sessionId);
+  state.order = state.order.filter((id) => id !== sessionId);
+  if (state.open && state.open.id === sessionId) { closeChat(); state.open = null; }
+  renderList();
 }
 
 /** Whether the conversation pane is on screen (page visible, conversations view, not hidden on a phone). */

@@ -3,6 +3,7 @@ import { byId, say } from './dom.js';
 import { API, api, request } from './http.js';
 import { state } from './state.js';
 import { addItem, backToList } from './conversation-view.js';
+import { uploadFile } from './attachments.js';
 
 const TYPING_EVERY_MS = 2000;   // send typing:true at most this often while typing
 const TYPING_IDLE_MS = 3000;    // typing:false after this long without input
@@ -30,8 +31,21 @@ export function resizeReply() {
   box.style.height = Math.min(box.scrollHeight + 2, window.innerHeight * 0.4) + "px";
 }
 
+/** Forgets the file chosen for the reply. */
+function clearFile() {
+  byId("replyFile").value = "";
+  byId("replyFileName").textContent = "";
+  byId("replyFileName").hidden = true;
+}
+
 /** Wires this module's controls (called once by admin.js). */
 export function installReply() {
+  byId("attachButton").addEventListener("click", () => byId("replyFile").click());
+  byId("replyFile").addEventListener("change", () => {
+    const file = byId("replyFile").files[0];
+    byId("replyFileName").hidden = !file;
+    byId("replyFileName").textContent = file ? "Attached: " + file.name : "";
+  });
   byId("replyInput").addEventListener("input", () => {
     resizeReply();
     const open = state.open;
@@ -64,19 +78,26 @@ export function installReply() {
     event.preventDefault();
     const open = state.open;
     const box = byId("replyInput");
-    const text = box.value;
+    const picker = byId("replyFile");
+    const file = picker.files && picker.files[0];
+    const text = box.value.trim() ? box.value : file ? file.name : "";
     if (!open || !text.trim()) return;
     const button = byId("sendButton");
     button.disabled = true;
     stopTyping();
     try {
-      const data = await api(API + "outbox", { method: "POST", body: { session_id: open.id, response: text } });
+      // A file goes first (with the key); the reply names it, so the visitor gets both at once.
+      const attachment = file ? await uploadFile(open.id, file) : null;
+      const metadata = attachment ? { attachments: { ids: [attachment.id] } } : undefined;
+      const data = await api(API + "outbox", { method: "POST", body: { session_id: open.id, response: text, metadata } });
+      if (attachment) clearFile();
       if (state.open === open) {
         if (box.value === text) box.value = "";
         resizeReply();
         state.drafts.delete(open.id);
         if (data && data.response_id != null) {
-          addItem({ type: "reply", id: data.response_id, text: text.trim(), timestamp: data.timestamp || new Date().toISOString(), status: "sent" }, true);
+          addItem({ type: "reply", id: data.response_id, text: text.trim(), timestamp: data.timestamp || new Date().toISOString(), status: "sent",
+            metadata: attachment ? { attachments: { files: [attachment] } } : undefined }, true);
         }
       }
     } catch (error) {

@@ -9,13 +9,13 @@ import { createStrings, languageChain } from './module-strings.js';
 import { createModuleStorage } from './module-storage.js';
 
 /** The version of the module API (docs/widget-modules.md). */
-export const MODULE_API_VERSION = '1.0';
-const EVENTS = ['open', 'close', 'message', 'typing', 'receipt', 'unread', 'reset', 'draft'];
+export const MODULE_API_VERSION = '1.1';
+const EVENTS = ['open', 'close', 'message', 'typing', 'receipt', 'unread', 'reset', 'draft', 'files'];
 const RUNTIME_CSS = '.sanctum-module-hint{margin:0;padding:4px 12px;font-size:12px;background:var(--warning-bg,#fff8e1);' +
   'color:var(--warning-text,#5c4400)}.sanctum-module-actions{display:flex;align-items:center;gap:4px}' +
   '.sanctum-module-action{border:0;background:none;color:inherit;font:inherit;cursor:pointer;padding:4px;border-radius:6px}' +
   '.sanctum-module-action:focus-visible{outline:2px solid var(--primary-color)}.sanctum-module-decoration{font-size:12px;opacity:.85}' +
-  '.sanctum-module-decoration:empty{display:none}';
+  '.sanctum-module-decoration:empty,.sanctum-module-panel:empty{display:none}';
 
 function start(window, document) {
   const widget = window.SanctumChat;
@@ -40,7 +40,8 @@ function start(window, document) {
   // --- slots in the chat window (created once the window exists)
   const slots = { hint: make('p', 'sanctum-module-hint', { role: 'status', part: 'module-hint', hidden: '' }),
     composer: make('div', 'sanctum-module-actions', { part: 'composer-actions' }),
-    header: make('div', 'sanctum-module-actions', { part: 'header-actions' }) };
+    header: make('div', 'sanctum-module-actions', { part: 'header-actions' }),
+    panels: make('div', 'sanctum-module-panels', { part: 'module-panels' }) };
   const hints = new Map();
   const decorators = [];
   const listeners = [];
@@ -56,7 +57,9 @@ function start(window, document) {
     const done = decorated.get(row) || new Set();
     decorated.set(row, done);
     const textElement = row.querySelector('.sanctum-message-text');
-    const message = { type: ['user', 'error'].find((kind) => row.classList.contains(kind)) || 'bot', text: textElement ? textElement.textContent : '' };
+    const item = row.item || {}; // the transcript item the chat window rendered (absent: greeting, notes)
+    const message = { type: ['user', 'error'].find((kind) => row.classList.contains(kind)) || 'bot', text: textElement ? textElement.textContent : '',
+      id: item.id, clientMessageId: item.clientMessageId, metadata: item.metadata };
     for (const decorator of decorators) {
       if (done.has(decorator)) continue;
       done.add(decorator);
@@ -74,11 +77,23 @@ function start(window, document) {
     attached = true;
     const form = windowElement.querySelector('form');
     const input = root.getElementById('sanctum-chat-input');
-    form.before(slots.hint);
+    form.before(slots.hint, slots.panels);
     root.getElementById('sanctum-chat-send').before(slots.composer);
     root.getElementById('sanctum-chat-close').before(slots.header);
     input.addEventListener('input', () => dispatch('draft', { text: input.value }));
     form.addEventListener('submit', () => Promise.resolve().then(() => dispatch('draft', { text: input.value })));
+    // Files dropped on the window or pasted into the composer, for modules listening to `files`.
+    const takeFiles = (event, transfer, source) => {
+      const files = Array.from((transfer && transfer.files) || []);
+      if (!files.length || !listeners.some((entry) => entry.event === 'files')) return;
+      event.preventDefault();
+      dispatch('files', { files, source });
+    };
+    windowElement.addEventListener('dragover', (event) => {
+      if (event.dataTransfer && Array.from(event.dataTransfer.types || []).includes('Files') && listeners.some((entry) => entry.event === 'files')) event.preventDefault();
+    });
+    windowElement.addEventListener('drop', (event) => takeFiles(event, event.dataTransfer, 'drop'));
+    input.addEventListener('paste', (event) => takeFiles(event, event.clipboardData, 'paste'));
     const messages = root.getElementById('sanctum-chat-messages');
     new MutationObserver((records) => records.forEach((record) => record.addedNodes.forEach(decorate)))
       .observe(messages, { childList: true });
@@ -106,6 +121,11 @@ function start(window, document) {
 
   // --- the module API
   const setups = new Map();
+  const routeURL = (id, path) => {
+    const url = base + '/plugins/' + id + (String(path).startsWith('/') ? '' : '/') + path;
+    const query = keyQuery();
+    return query ? url + (url.includes('?') ? '&' : '?') + query : url;
+  };
   const createApi = (entry, guard) => {
     const id = entry.id;
     const strings = createStrings(() => config().language);
@@ -133,6 +153,20 @@ function start(window, document) {
       },
       addComposerAction: (spec) => addAction('composer', spec),
       addHeaderAction: (spec) => addAction('header', spec),
+      panel() {
+        let panel = slots.panels.querySelector('[data-module="' + id + '"]');
+        if (!panel) slots.panels.append(panel = make('div', 'sanctum-module-panel', { 'data-module': id }));
+        return panel;
+      },
+      sessionId() {
+        const input = root.getElementById('sanctum-chat-input');
+        // Attaching is an interaction like typing: the chat window starts the session on `input`.
+        if (!widget.getState().sessionId && input) input.dispatchEvent(new Event('input'));
+        return widget.getState().sessionId || null;
+      },
+      sendMessage: (text, metadata) => widget.sendMessage(text, metadata),
+      base,
+      url: (path) => routeURL(id, path),
       decorateMessages(fn) {
         if (typeof fn === 'function') decorators.push({ id, guard, fn });
         decorateAll();
@@ -146,11 +180,7 @@ function start(window, document) {
       t: (key, vars) => strings.t(key, vars),
       setWidgetStrings: (table) => widget.updateConfig({ strings: Object.assign({}, table, config().strings) }),
       storage: createModuleStorage(window.localStorage, 'sanctum-chat:module:' + id + ':' + base, () => !!widget.getState().sessionId),
-      fetch(path, init) {
-        const url = base + '/plugins/' + id + (String(path).startsWith('/') ? '' : '/') + path;
-        const query = keyQuery();
-        return window.fetch(query ? url + (url.includes('?') ? '&' : '?') + query : url, Object.assign({ credentials: 'omit' }, init));
-      }
+      fetch: (path, init) => window.fetch(routeURL(id, path), Object.assign({ credentials: 'omit' }, init))
     });
     return { api, strings };
   };
@@ -159,7 +189,7 @@ function start(window, document) {
   const load = (entry, retried) => {
     const guard = createGuard(entry.id, report, () => {
       // Its buttons may still wait in slots that are not in the window yet.
-      [root, slots.composer, slots.header].forEach((scope) => scope.querySelectorAll('[data-module="' + entry.id + '"]')
+      [root, slots.composer, slots.header, slots.panels].forEach((scope) => scope.querySelectorAll('[data-module="' + entry.id + '"]')
         .forEach((element) => element.remove()));
       hints.delete(entry.id);
       renderHints();

@@ -100,6 +100,11 @@ enum CopiedTables {
             Column(name: "value", kind: .base64Bytes, nullBecomes: .bytes([])),
             Column(name: "updated_at", kind: .text, nullBecomes: requiredText), Column(name: "expires_at", kind: .real),
         ], primaryKey: ["plugin_id", "key"]),
+        Table(name: "sanctum_verified_users", columns: [
+            Column(name: "site_id", kind: .text, nullBecomes: requiredText), Column(name: "user_id", kind: .text, nullBecomes: requiredText),
+            Column(name: "session_id", kind: .text, nullBecomes: requiredText), Column(name: "name", kind: .text),
+            Column(name: "email", kind: .text), Column(name: "verified_at", kind: .text, nullBecomes: requiredText),
+        ], primaryKey: ["site_id", "user_id"]),
     ]
 
     /// The per-site counter tables the target's triggers rebuild (emptied with the data on `--force`).

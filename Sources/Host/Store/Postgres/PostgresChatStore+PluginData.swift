@@ -5,7 +5,7 @@ import SanctumServices
 /// Plugins' key-value data (`BYTEA` values, expiry in Unix seconds).
 ///
 /// Every write of a key first takes a transaction-level advisory lock on the key (hashed with
-/// its plugin id), so a read-modify-write (``updatePluginValue(pluginID:key:expiresAt:now:transform:)``,
+/// its plugin id), so a read-modify-write (``applyPluginWrites(pluginID:writes:now:)``,
 /// which counters use) never interleaves with another write of the same key — from this
 /// instance or any other on the database — even while the key does not exist yet.
 extension PostgresChatStore {
@@ -13,24 +13,35 @@ extension PostgresChatStore {
         try await database.read { c in try await Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)?.value }
     }
 
-    public func setPluginValue(pluginID: String, key: String, value: Data?, expiresAt: Date?, now: Date) async throws {
+    /// Locks the batch's keys in byte order (so two batches never wait on each other in a
+    /// circle), then applies the writes in the given order.
+    public func applyPluginWrites(pluginID: String, writes: [PluginDataWrite], now: Date) async throws -> [Data?] {
         try await database.write { c in
-            try await Self.lockPluginKey(c, pluginID: pluginID, key: key)
+            for key in Set(writes.map(\.key)).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+                try await Self.lockPluginKey(c, pluginID: pluginID, key: key)
+            }
             try await Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
-            try await Self.writePluginValue(c, pluginID: pluginID, key: key, value: value, expiresAt: expiresAt, now: now)
+            var results: [Data?] = []
+            for write in writes {
+                var current: (value: Data, expiresAt: Date?)?
+                if case .update = write.change { current = try await Self.livePluginValue(c, pluginID: pluginID, key: write.key, now: now) }
+                let new = try write.apply(to: current)
+                try await Self.writePluginValue(c, pluginID: pluginID, key: write.key, value: new?.value, expiresAt: new?.expiresAt, now: now)
+                results.append(new?.value)
+            }
+            return results
         }
     }
 
-    public func updatePluginValue(pluginID: String, key: String, expiresAt: Date?, now: Date,
-                                  transform: @escaping @Sendable (Data?) throws -> Data?) async throws -> Data? {
-        try await database.write { c in
-            try await Self.lockPluginKey(c, pluginID: pluginID, key: key)
-            try await Self.purgeExpiredPluginValues(c, pluginID: pluginID, now: now)
-            let current = try await Self.livePluginValue(c, pluginID: pluginID, key: key, now: now)
-            let new = try transform(current?.value)
-            try await Self.writePluginValue(c, pluginID: pluginID, key: key, value: new,
-                                            expiresAt: current == nil ? expiresAt : current?.expiresAt, now: now)
-            return new
+    public func pluginValues(keyContaining needle: String, now: Date, limit: Int) async throws -> [StoredPluginValue] {
+        try await database.read { c in
+            try await c.rows("""
+                SELECT plugin_id, key, value FROM sanctum_plugin_data WHERE strpos(key, \(needle)) > 0
+                AND (expires_at IS NULL OR expires_at > \(now.timeIntervalSince1970)) ORDER BY plugin_id, key COLLATE "C" LIMIT \(limit)
+                """).map { row in
+                let (pluginID, key, value) = try row.decode((String, String, Data).self)
+                return StoredPluginValue(pluginID: pluginID, key: key, value: value)
+            }
         }
     }
 

@@ -38,13 +38,14 @@ extension PostgresChatStore {
 
     public func deleteIdleSessions(before cutoff: String, now: Date) async throws -> Int {
         let stamp = Timestamps.database(now)
-        return try await database.write { c in
-            let idle = try await c.rows("""
-                SELECT s.id FROM web_chat_sessions s WHERE s.last_active < \(cutoff)
+        return try await write { c in
+            let rows = try await c.rows("""
+                SELECT s.id, s.site_id FROM web_chat_sessions s WHERE s.last_active < \(cutoff)
                 AND NOT EXISTS (SELECT 1 FROM web_chat_messages m WHERE m.session_id = s.id AND NOT m.processed)
                 FOR UPDATE OF s
-                """).map { try $0.decode(String.self) }
-            guard !idle.isEmpty else { return 0 }
+                """).map { try $0.decode((String, String).self) }
+            let idle = rows.map { $0.0 }
+            guard !idle.isEmpty else { return (0, []) }
             try await c.rows("""
                 INSERT INTO sanctum_session_tombstones (id, uid, deleted_at, site_id)
                 SELECT id, uid, \(stamp), site_id FROM web_chat_sessions WHERE id = ANY(\(idle))
@@ -54,20 +55,33 @@ extension PostgresChatStore {
             try await c.rows("DELETE FROM web_chat_messages WHERE session_id = ANY(\(idle))")
             try await c.rows("DELETE FROM web_chat_sessions WHERE id = ANY(\(idle))")
             try await c.rows("DELETE FROM sanctum_read_state WHERE session_id = ANY(\(idle))")
-            return idle.count
+            // Plugins delete what they keep about these conversations (DeletedConversation).
+            let drafts = rows.map { row in
+                EventDraft(siteID: row.1, sessionID: "", type: ChatEvent.conversationDeleted,
+                           data: ChatEvent.conversationDeletedData(sessionID: row.0, reason: "cleanup"), now: now)
+            }
+            return (idle.count, drafts)
         }
     }
 
-    public func clearAll() async throws -> DataCounts {
-        try await database.write { c in
+    public func clearAll(now: Date) async throws -> DataCounts {
+        try await write { c in
             let row = try await c.rows("""
                 SELECT (SELECT COUNT(*) FROM web_chat_sessions), (SELECT COUNT(*) FROM web_chat_messages), (SELECT COUNT(*) FROM web_chat_responses)
                 """)[0]
             let (sessions, messages, responses) = try row.decode((Int64, Int64, Int64).self)
-            for table in ["web_chat_responses", "web_chat_messages", "web_chat_sessions", "sanctum_session_tombstones", "sanctum_events", "sanctum_read_state"] {
+            let deleted = try await c.rows("""
+                SELECT id, site_id FROM web_chat_sessions UNION SELECT id, site_id FROM sanctum_session_tombstones ORDER BY 1
+                """).map { try $0.decode((String, String).self) }
+            for table in ["web_chat_responses", "web_chat_messages", "web_chat_sessions", "sanctum_session_tombstones", "sanctum_events", "sanctum_read_state", "sanctum_verified_users"] {
                 try await c.rows(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"))
             }
-            return DataCounts(sessions: sessions, messages: messages, responses: responses)
+            // Plugins delete what they keep about these conversations (DeletedConversation).
+            let drafts = deleted.map { row in
+                EventDraft(siteID: row.1, sessionID: "", type: ChatEvent.conversationDeleted,
+                           data: ChatEvent.conversationDeletedData(sessionID: row.0, reason: "clear"), now: now)
+            }
+            return (DataCounts(sessions: sessions, messages: messages, responses: responses), drafts)
         }
     }
 

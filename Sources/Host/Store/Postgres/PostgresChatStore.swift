@@ -198,14 +198,8 @@ public final class PostgresChatStore: ChatStore {
                 """)
             return (owner, try rows.map(Self.reply))
         }
-        var result = try await database.read(fetch)
-        if result.owner == nil {
-            result = try await database.write { c in
-                _ = try await Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
-                return try await fetch(c)
-            }
-        }
-        guard result.owner == siteID else { throw StoreRefusal.otherSite }
+        let result = try await database.read(fetch)
+        guard result.owner == nil || result.owner == siteID else { throw StoreRefusal.otherSite }
         return result.replies
     }
 

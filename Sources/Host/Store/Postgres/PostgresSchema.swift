@@ -196,6 +196,20 @@ enum PostgresSchema {
             "DROP INDEX sanctum_sessions_last_active",
             "DROP INDEX sanctum_sessions_site",
         ]),
+        // Identity verification (docs/identity.md): each verified user's conversation on a site.
+        Migration(version: 5, summary: "verified users and their conversations", statements: [
+            """
+            CREATE TABLE sanctum_verified_users (
+                site_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                session_id TEXT NOT NULL UNIQUE,
+                name TEXT,
+                email TEXT,
+                verified_at TEXT NOT NULL,
+                PRIMARY KEY (site_id, user_id)
+            )
+            """,
+        ]),
     ]
 
     /// The triggers that run a counting `function` after every insert and delete on `table`, and
