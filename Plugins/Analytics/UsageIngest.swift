@@ -3,30 +3,31 @@ import PluginAPI
 
 /// Turns batches of logged `message` and `reply` events into conversation records and hourly
 /// rollups. Idempotent under the subscription's at-least-once delivery: events at or below the
-/// stored `applied` id are skipped, and a batch's changes are journaled before they are stored.
+/// stored `applied` id are skipped, and a batch's changes, `applied` included, are stored in one
+/// atomic write. (Version 1.2.0 journaled a batch before storing it; such a journal, left by a
+/// crash before an upgrade, is applied first.)
 struct UsageIngest: Sendable {
     /// The event-log types analytics reads.
     static let loggedTypes: Set<String> = ["message", "reply"]
 
     let store: UsageStore
     let configuration: Analytics.Configuration
+    /// The records of recent batches, read from the store only on a miss.
+    let cache = RecordCache()
 
     /// Applies `batch` (in commit order).
     func ingest(_ batch: [LoggedEvent]) async throws {
         if let journal = try await store.pendingJournal() { try await store.apply(journal) }
         let applied = try await store.appliedThrough()
         guard let last = batch.map(\.id).max(), last > applied else { return }
-        let journal = try await journal(for: batch.filter { $0.id > applied }, through: last)
-        if journal.conversations.isEmpty && journal.rollups.isEmpty {
-            try await store.apply(journal)
-        } else {
-            try await store.write(journal)
-            try await store.apply(journal)
-        }
+        let journal = try await journal(for: batch.filter { $0.id > applied }, through: last,
+                                        known: cache.records(ifAppliedThrough: applied))
+        try await store.apply(journal)
+        cache.remember(journal.conversations, appliedThrough: journal.through)
     }
 
-    /// The changes `events` make, from the stored conversation records.
-    func journal(for events: [LoggedEvent], through: Int64) async throws -> UsageJournal {
+    /// The changes `events` make, from the conversation records in `known` (by key) or else stored.
+    func journal(for events: [LoggedEvent], through: Int64, known: [String: ConversationRecord] = [:]) async throws -> UsageJournal {
         var records: [String: ConversationRecord] = [:]
         var loaded = Set<String>()
         var hours: [String: UsageJournal.RollupChange] = [:]
@@ -34,7 +35,11 @@ struct UsageIngest: Sendable {
             let key = UsageStore.conversationKey(site: event.siteID, session: event.sessionID)
             if !loaded.contains(key) {
                 loaded.insert(key)
-                records[key] = try await store.conversation(site: event.siteID, session: event.sessionID)
+                if let record = known[key] {
+                    records[key] = record
+                } else {
+                    records[key] = try await store.conversation(site: event.siteID, session: event.sessionID)
+                }
             }
             var deltas: [UsageDelta]
             if event.type == "message" {

@@ -80,20 +80,18 @@ struct UsageStore: Sendable {
     }
 
     /// Stores a journal's changes in ONE atomic write (PluginAPI 2.4 `apply`): the conversation
-    /// records, the hours' rollups, `applied`, and the journal's removal. Each key is still
-    /// marked with the journal's `through` and left alone when it is at or past it, so a journal
-    /// written by an older version and applied again after a crash counts nothing twice.
+    /// records, the hours' rollups, `applied`, and the journal's removal. The records are the
+    /// conversations' states after the batch, encoded before the write (set, not merged: only
+    /// this subscription writes them, and a batch at or below `applied` is never journaled). Each
+    /// hour's rollup is marked with the journal's `through` and left alone when it is at or past
+    /// it, so a journal written by version 1.2.0 and applied again after a crash counts nothing twice.
     func apply(_ journal: UsageJournal) async throws {
         let through = journal.through
         var writes: [PluginStorageWrite] = []
         for record in journal.conversations {
             var stored = record
             stored.through = through
-            let data = try Self.encode(stored)
-            writes.append(.update(Self.conversationKey(site: record.site, session: record.session), expiresAfter: retention) { existing in
-                if let existing, let old = try? Self.decode(ConversationRecord.self, existing), old.through >= through { return existing }
-                return data
-            })
+            writes.append(.set(try Self.encode(stored), for: Self.conversationKey(site: record.site, session: record.session), expiresAfter: retention))
         }
         for change in journal.rollups {
             writes.append(.update(Self.rollupKey(site: change.site, hour: change.hour), expiresAfter: retention) { existing in
@@ -130,7 +128,8 @@ struct UsageStore: Sendable {
         try await storage.apply(writes)
     }
 
-    /// Writes the journal of a batch before any of its changes.
+    /// Writes the journal of a batch (what version 1.2.0 did before storing a batch's changes; kept
+    /// for the tests that recover such a journal).
     func write(_ journal: UsageJournal) async throws { try await storage.set(try Self.encode(journal), for: Self.journalKey) }
 
     /// The journal of a batch whose changes may be half stored.
@@ -153,8 +152,8 @@ struct UsageStore: Sendable {
     }
 }
 
-/// The changes of one batch of logged events, stored before they are applied so that a crash in
-/// between is finished by the next batch instead of counting anything twice.
+/// The changes of one batch of logged events, stored in one atomic write. (Version 1.2.0 stored the
+/// journal first; one left behind is applied by the next batch.)
 struct UsageJournal: Codable, Sendable, Equatable {
     /// One hour's additions.
     struct RollupChange: Codable, Sendable, Equatable {

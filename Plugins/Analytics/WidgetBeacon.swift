@@ -6,7 +6,7 @@ struct WidgetBeacon: Sendable, Equatable {
     /// Funnel steps, in the order a visitor reaches them.
     static let funnelSteps = ["bubble_shown", "chat_opened", "message_sent"]
     /// The widget timings the module measures.
-    static let timingNames = ["bubble_painted", "open_interactive", "send_acknowledged"]
+    static let timingNames = ["bubble_painted", "open_interactive", "send_acknowledged", "reply_shown"]
     /// Browser families timings and errors are grouped by.
     static let browsers = ["chrome", "edge", "firefox", "safari", "other"]
     /// The largest body accepted.

@@ -1,6 +1,7 @@
 """The console's Analytics view in Chromium (docs/console.md#analytics): it renders SVG charts
 for the signed-in site, and every number of its summary and tables equals the summary API's
-answer for the same range. Screenshots (desktop and a 390x844 phone) go to the artifacts."""
+answer for the same range (widget timings and errors included); an admin also sees the server's
+requests per action from /metrics. Screenshots (desktop and a 390x844 phone) go to the artifacts."""
 import json
 import urllib.parse
 import urllib.request
@@ -39,6 +40,12 @@ def analytics_server(tmp_path_factory):
         for text in texts:
             call(server, "messages", {"session_id": session, "message": text, "widget_key": server.widget_key})
     call(server, "outbox", {"session_id": "session_console_a", "response": "yes"}, key=server.api_key)
+    beacon = {"browser": "firefox", "version": "test-1", "funnel": ["chat_opened"],
+              "timings": [{"name": "reply_shown", "ms": 12}, {"name": "open_interactive", "ms": 80}],
+              "errors": [{"message": "boom", "source": "widget", "frames": ["at f (chat.js:1:2)"]}]}
+    request = urllib.request.Request(f"{server.base_url}/plugins/analytics/beacon?widget_key={server.widget_key}",
+                                     data=json.dumps(beacon).encode(), headers={"Content-Type": "text/plain"}, method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
     wait_until(lambda: summary(server, "")["totals"]["agent_replies"] == 1, timeout=30, message="the rollups caught up")
     yield server
     server.stop()
@@ -78,6 +85,16 @@ def test_the_analytics_view_draws_the_summary_apis_numbers(analytics_server, bro
     assert table_rows(page, "Widget funnel") == [[s["step"].replace("_", " "), str(s["count"])] for s in data["widget"]["funnel"]]
     histogram = data["totals"]["first_response"]["histogram"]
     assert table_rows(page, "First-response times") == [["≤ " + str(b["le"]).removesuffix(".0") + " s", str(b["count"])] for b in histogram]
+    timings = data["widget"]["timings"]
+    assert {(t["timing"], t["browser"]) for t in timings} == {("reply_shown", "firefox"), ("open_interactive", "firefox")}
+    dash = lambda value: "–" if value is None else str(value).removesuffix(".0")
+    assert table_rows(page, "Widget timings") == [[t["timing"].replace("_", " ") + " · " + t["browser"], str(t["count"]),
+                                                    dash(t["median_ms"]), dash(t["p90_ms"])] for t in timings]
+    assert table_rows(page, "Widget errors") == [["widget: boom", "1", "test-1", "firefox 1", "at f (chat.js:1:2)"]]
+    # The server's requests per action, from this instance's /metrics (admins only).
+    actions = {row[0]: row for row in table_rows(page, "Server requests per action")}
+    assert int(actions["POST /api/v1/messages"][1]) >= 3, actions
+    assert actions["POST /api/v1/messages"][2] != "–"
     assert page.locator("#analyticsCharts svg polyline").count() == 3
     assert page.locator("#analyticsCharts svg rect.bar").count() >= 3
 

@@ -1,5 +1,6 @@
 """The Analytics plugin's widget module in Chromium (docs/plugins/analytics.md#the-widget-module):
 bubble view, open and first message are each counted once (read back through the summary API),
+an agent reply's arrival → shown is timed,
 an error thrown inside a module is reported once with the widget version, and with Do-Not-Track
 or Global Privacy Control nothing is sent when the site respects them (watching the network)."""
 import json
@@ -9,7 +10,7 @@ import urllib.request
 import pytest
 
 from conftest import start_server
-from widget_helpers import browser, site, context, loader_tag, page_html, send, wait_until, STRICT_CSP
+from widget_helpers import api, browser, site, context, loader_tag, page_html, send, session_id, wait_until, STRICT_CSP
 
 ICON = '<link rel="icon" href="data:,">'
 SHOP_KEY, SHOP_AGENT_KEY = "pk_analytics_shop", "ak_analytics_shop_0123456789abcdef"
@@ -86,6 +87,10 @@ def test_bubble_open_and_first_message_are_counted_once_each(analytics_server, s
     timings = {(t["browser"], t["timing"]): t["count"] for t in widget_summary(analytics_server, SHOP_AGENT_KEY)["timings"]}
     assert timings.get(("chrome", "bubble_painted")) == 1 and timings.get(("chrome", "open_interactive")) == 1, timings
     assert timings.get(("chrome", "send_acknowledged"), 0) >= 1, timings
+    api(analytics_server, "POST", "outbox", {"session_id": session_id(page), "response": "Hello from support"}, key=SHOP_AGENT_KEY)
+    shown = lambda: {(t["browser"], t["timing"]): t for t in widget_summary(analytics_server, SHOP_AGENT_KEY)["timings"]}.get(("chrome", "reply_shown"))
+    reply = wait_until(shown, message="the reply's arrival → shown timed")
+    assert reply["count"] == 1 and reply["median_ms"] is not None, reply
     assert all(set(beacon) <= {"browser", "version", "funnel", "timings", "errors"} for beacon in page.beacons)
     assert page.context.cookies() == []
     assert page.js_errors == []

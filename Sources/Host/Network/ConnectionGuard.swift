@@ -17,6 +17,10 @@ import NIOHTTP1
 /// The pipeline it builds over HummingbirdWebSocket's: deadlines · response encoder · request
 /// decoder · upgrade screen · request progress · upgrade handler · parse-error responder ·
 /// WebSocket frame rules · (Hummingbird's HTTP handlers, or the WebSocket ones after an upgrade).
+///
+/// Reads are capped at ``maxReadSize`` bytes: a request body waiting for its handler is buffered up to
+/// NIOAsyncChannel's high watermark (10 reads), so this bounds what each slow-consumed upload holds
+/// (160 KiB instead of 640 KiB with NIO's 64 KiB default; docs/performance.md, "Attachments uploads").
 struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
     /// A set-up connection; `base` is `nil` for one refused by the cap (it gets no HTTP pipeline).
     struct Value: ServerChildChannelValue {
@@ -33,6 +37,9 @@ struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
     let counters: ConnectionCounters
     let log: ThrottledLog
 
+    /// The largest single read from a socket.
+    static var maxReadSize: Int { 16 * 1024 }
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let outcome = ConnectionOutcome()
         let ip = channel.remoteAddress?.ipAddress ?? "unknown"
@@ -41,6 +48,8 @@ struct ConnectionGuard<Base: ServerChildChannel>: ServerChildChannel {
             channel.closeFuture.whenComplete { [connections] _ in connections.release(ip) }
         }
         return base.setup(channel: channel, logger: logger).flatMapThrowing { [limits, counters, log] value in
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator,
+                                               value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maxReadSize))
             let pipeline = channel.pipeline.syncOperations
             let deadlines = ConnectionDeadlineHandler(limits: limits, outcome: outcome, counters: counters)
             try pipeline.addHandler(deadlines, position: .first)

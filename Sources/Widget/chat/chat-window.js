@@ -125,11 +125,13 @@ export function createChatWindow(context, window) {
 
   // --- receiving
   // New agent replies (already in the transcript): render, persist, emit `message` once each, unread.
+  // `receivedAt` (performance.now() when the push arrived) lets modules time arrival → shown.
   const showReplies = (added) => {
+    const receivedAt = performance.now();
     added.forEach((item) => view.append(item));
     view.setTyping(false);
     persist();
-    added.forEach((item) => emit('message', { message: item.text, type: 'bot', id: item.id, timestamp: new Date(item.time).toISOString() }));
+    added.forEach((item) => emit('message', { message: item.text, type: 'bot', id: item.id, timestamp: new Date(item.time).toISOString(), receivedAt }));
     if (!isOpen) {
       const unread = (context.state.unreadCount || 0) + added.length;
       context.update({ unreadCount: unread });

@@ -1,64 +1,16 @@
 // The Analytics view (docs/console.md#analytics): a site's usage from the analytics plugin's
 // summary (GET /plugins/analytics/summary) over a chosen range, drawn by the console itself as
-// SVG — the time series, the funnels and the first-response histogram — each next to a table of
-// the same numbers. The summary figures are read from the same answer as the charts.
+// SVG — the time series, the funnels, the first-response histogram, the widget's timings and
+// errors — each next to a table of the same numbers. The summary figures are read from the same
+// answer as the charts. For an admin, the server's requests and latency per action come from
+// this instance's /metrics (server-metrics.js).
 import { byId, createElement, say } from './dom.js';
 import { state } from './state.js';
 import { api } from './http.js';
+import { loadServerMetrics } from './server-metrics.js';
+import { HEIGHT, PAD, WIDTH, bars, figure, svg } from './charts.js';
 
-const SVG = "http://www.w3.org/2000/svg";
 const SERIES = [["conversations_started", "Conversations"], ["visitor_messages", "Messages"], ["agent_replies", "Replies"]];
-const WIDTH = 640, HEIGHT = 200, PAD = 28;
-
-function svg(tag, attributes, text) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes || {})) node.setAttribute(name, String(value));
-  if (text != null) node.textContent = String(text);
-  return node;
-}
-
-/** A chart: an SVG with a title (its accessible name) and a table of the same numbers. */
-function figure(title, chart, headers, rows) {
-  const box = createElement("figure", "chart");
-  box.append(createElement("figcaption", null, title));
-  chart.setAttribute("role", "img");
-  chart.setAttribute("aria-label", title);
-  box.append(chart);
-  const table = createElement("table", "chart-table");
-  table.append(createElement("caption", "visually-hidden", title));
-  const head = createElement("tr");
-  headers.forEach((text) => { const th = createElement("th", null, text); th.scope = "col"; head.append(th); });
-  table.append(createElement("thead"));
-  table.tHead.append(head);
-  const body = createElement("tbody");
-  rows.forEach((cells) => {
-    const row = createElement("tr");
-    cells.forEach((cell, index) => {
-      const td = createElement(index ? "td" : "th", null, cell);
-      if (!index) td.scope = "row";
-      row.append(td);
-    });
-    body.append(row);
-  });
-  table.append(body);
-  const details = createElement("details");
-  details.append(createElement("summary", null, "Table"), table);
-  box.append(details);
-  return box;
-}
-
-/** Horizontal bars, one per [label, value]. */
-function bars(items) {
-  const max = Math.max(1, ...items.map(([, value]) => value));
-  const chart = svg("svg", { viewBox: "0 0 " + WIDTH + " " + (items.length * 30 + 8), class: "bars" });
-  items.forEach(([label, value], index) => {
-    const y = index * 30 + 4;
-    chart.append(svg("text", { x: 0, y: y + 16, class: "label" }, label));
-    chart.append(svg("rect", { x: 250, y, width: Math.max(1, (WIDTH - 310) * value / max), height: 22, class: "bar" }));
-    chart.append(svg("text", { x: 256 + (WIDTH - 310) * value / max, y: y + 16, class: "value" }, value));
-  });
-  return chart;
-}
 
 /** Lines of the three usage series over the range's points. */
 function lines(series) {
@@ -100,6 +52,23 @@ export function renderAnalytics(data) {
   charts.append(figure("Widget funnel", bars(widget), ["Step", "Count"], widget));
   const histogram = (first.histogram || []).map((bucket) => ["≤ " + bucket.le + " s", bucket.count]);
   charts.append(figure("First-response times (" + first.count + ")", bars(histogram), ["Up to", "Conversations"], histogram));
+  if (data.widget) appendWidgetHealth(charts, data.widget);
+}
+
+/** The widget's timings (median per browser family and timing) and its error groups. */
+function appendWidgetHealth(charts, widget) {
+  const timings = widget.timings || [];
+  const label = (row) => row.timing.replace(/_/g, " ") + " · " + row.browser;
+  const ms = (value) => (value == null ? "–" : value);
+  charts.append(figure("Widget timings, median ms (" + timings.reduce((sum, row) => sum + row.count, 0) + " samples)",
+    bars(timings.map((row) => [label(row), row.median_ms || 0])), ["Timing · browser", "Samples", "Median ms", "p90 ms"],
+    timings.map((row) => [label(row), row.count, ms(row.median_ms), ms(row.p90_ms)])));
+  const errors = widget.errors || [];
+  const title = "Widget errors (" + errors.reduce((sum, row) => sum + row.count, 0) + (widget.dropped_errors ? ", " + widget.dropped_errors + " more not kept" : "") + ")";
+  charts.append(figure(title, bars(errors.map((row) => [row.source + ": " + row.message.slice(0, 40), row.count])),
+    ["Source: message", "Count", "Version", "Browsers", "Top frame"],
+    errors.map((row) => [row.source + ": " + row.message, row.count, row.version,
+      Object.entries(row.browsers || {}).map(([name, count]) => name + " " + count).join(", "), (row.frames || [])[0] || ""])));
 }
 
 /** Loads the chosen site and range. */
@@ -113,6 +82,7 @@ export async function loadAnalytics() {
   if (state.role === "admin" && site) path += "&site=" + encodeURIComponent(site);
   try {
     renderAnalytics(await api(path));
+    if (state.role === "admin") await loadServerMetrics(byId("analyticsCharts"));
     byId("analyticsCharts").dataset.loaded = "true";
   } catch (error) {
     if (error && error.name === "AbortError") return;

@@ -9,7 +9,7 @@ import { createStrings, languageChain } from './module-strings.js';
 import { createModuleStorage } from './module-storage.js';
 
 /** The version of the module API (docs/widget-modules.md). */
-export const MODULE_API_VERSION = '1.1';
+export const MODULE_API_VERSION = '1.2';
 const EVENTS = ['open', 'close', 'message', 'typing', 'receipt', 'unread', 'reset', 'draft', 'files'];
 const RUNTIME_CSS = '.sanctum-module-hint{margin:0;padding:4px 12px;font-size:12px;background:var(--warning-bg,#fff8e1);' +
   'color:var(--warning-text,#5c4400)}.sanctum-module-actions{display:flex;align-items:center;gap:4px}' +

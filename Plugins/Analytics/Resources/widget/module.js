@@ -1,7 +1,8 @@
 // The Analytics plugin's widget module (docs/plugins/analytics.md#the-widget-module; API:
 // docs/widget-modules.md). Reports, in batches by navigator.sendBeacon (else fetch keepalive):
 // the funnel (bubble shown → chat opened → first message sent, each once per page), the widget's
-// timings by browser family and uncaught errors of the widget and its modules. It asks the site's
+// timings by browser family (bubble painted, open → interactive, send → acknowledged, reply
+// arrived → shown) and uncaught errors of the widget and its modules. It asks the site's
 // settings first: a page outside the sample, or with Do-Not-Track / Global Privacy Control when
 // the site respects them, sends nothing. Nothing is sent before the visitor opens the chat unless
 // the site counts bubble views. No cookies, nothing stored.
@@ -45,6 +46,10 @@
       lastDraft = draft.text;
     });
     api.on('message', function (event) {
+      if (event.type === 'bot' && event.receivedAt && w.requestAnimationFrame) {
+        // Arrival → on screen: the frame after the reply was added to the transcript.
+        w.requestAnimationFrame(function () { timing('reply_shown', now() - event.receivedAt); });
+      }
       if (event.type !== 'user') return;
       if (sendAt) timing('send_acknowledged', now() - sendAt);
       sendAt = 0;
