@@ -88,13 +88,19 @@ export function createBubble(document) {
  * Shows the open/closed state and the unread count on the bubble.
  * @param {{bubble: HTMLElement, badge: HTMLElement}} parts
  * @param {{isOpen?: boolean, unreadCount?: number}} state
- * @param {(key: string, fallback: string) => string} text interface text (`strings` option)
+ * @param {(key: string, fallback: string) => string | object} text interface text (`strings` option)
+ * @param {string} language the widget's language (plural rules of the unread count)
  */
-export function renderBubble({ bubble, badge }, state, text) {
+export function renderBubble({ bubble, badge }, state, text, language) {
   const unread = state.unreadCount || 0;
+  let count = text('unread', 'unread'); // text, '{count} …', or plural forms {one, other, …}
+  if (typeof count === 'object') {
+    try { count = count[new Intl.PluralRules(language).select(unread)] || count.other; } catch (error) { count = count.other; }
+  }
+  count = String(count);
   const label = state.isOpen
     ? text('closeChat', 'Close chat')
-    : text('openChat', 'Open chat') + (unread ? ` (${unread} ${text('unread', 'unread')})` : '');
+    : text('openChat', 'Open chat') + (unread ? ` (${count.includes('{count}') ? count.replace('{count}', unread) : unread + ' ' + count})` : '');
   setAttributes(bubble, { 'aria-expanded': !!state.isOpen, 'aria-label': label });
   bubble.classList.toggle('open', !!state.isOpen);
   badge.textContent = unread > 99 ? '99+' : String(unread);
