@@ -93,14 +93,14 @@ export function createBubble(document) {
  */
 export function renderBubble({ bubble, badge }, state, text, language) {
   const unread = state.unreadCount || 0;
-  let count = text('unread', 'unread'); // text, '{count} …', or plural forms {one, other, …}
+  // 'unread' → '3 unread'; '{count} …' and plural forms {one, other, …} place the number themselves
+  let count = text('unread', 'unread');
   if (typeof count === 'object') {
     try { count = count[new Intl.PluralRules(language).select(unread)] || count.other; } catch (error) { count = count.other; }
-  }
-  count = String(count);
+  } else if (!String(count).includes('{count}')) count = '{count} ' + count;
   const label = state.isOpen
     ? text('closeChat', 'Close chat')
-    : text('openChat', 'Open chat') + (unread ? ` (${count.includes('{count}') ? count.replace('{count}', unread) : unread + ' ' + count})` : '');
+    : text('openChat', 'Open chat') + (unread ? ` (${String(count).replace('{count}', unread)})` : '');
   setAttributes(bubble, { 'aria-expanded': !!state.isOpen, 'aria-label': label });
   bubble.classList.toggle('open', !!state.isOpen);
   badge.textContent = unread > 99 ? '99+' : String(unread);
