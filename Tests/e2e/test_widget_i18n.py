@@ -1,6 +1,6 @@
 """The I18n plugin's interface languages in Chromium (docs/plugins/i18n.md): a visitor whose browser
 prefers Arabic gets an Arabic, right-to-left widget (the core's texts, the bubble's plural unread
-count, LinkGuard's plural hint), with one language file downloaded; Japanese renders (CJK fonts);
+count, LinkGuard's plural hint, Attachments' button), with one language file downloaded; Japanese renders (CJK fonts);
 the page's `language` option wins over the browser, a language the site does not offer falls
 back to the site's default; a site without the plugins downloads neither the module runtime nor
 any module or language file. Screenshots go to test-artifacts/ (desktop and phone)."""
@@ -22,9 +22,10 @@ def i18n_server(tmp_path_factory):
     config = folder / "i18n.yaml"
     config.write_text(
         "tiers:\n"
-        "  premium: { plugins: [i18n, notifications, link-guard] }\n"
+        "  premium: { plugins: [i18n, notifications, link-guard, attachments] }\n"
         "plugins:\n"
         "  i18n: { default_language: de, languages: [ar, de, en, fr, ja, zh] }\n"
+        f"  attachments: {{ directory: {folder / 'files'} }}\n"
         "sites:\n"
         f"  - {{ id: shop, tier: premium, widget_key: {SHOP_KEY} }}\n")
     server = start_server(database=str(folder / "db.sqlite"), config=str(config),
@@ -90,6 +91,8 @@ def test_a_browser_preferring_arabic_gets_an_arabic_right_to_left_widget(i18n_se
         assert shown(page) == {"dir": "rtl", "lang": "ar", "title": "تحدّث معنا", "greeting": "مرحبًا! كيف يمكنني مساعدتك اليوم؟",
                                "placeholder": "اكتب رسالتك…", "send": "إرسال الرسالة"}
         assert language_files(context) == ["strings-ar.json"], "one language file, the visitor's"
+        attach = page.locator(".sanctum-module-action[data-module=attachments]")
+        assert attach.get_attribute("aria-label") == "إرفاق ملف", "Attachments' button in Arabic"
         # Mirrored: the close button sits at the window's left edge, the visitor's messages on the left.
         header = page.evaluate("""() => { const root = document.querySelector('sanctum-chat').shadowRoot;
           const box = (id) => root.getElementById(id).getBoundingClientRect();
@@ -160,7 +163,8 @@ def test_the_pages_language_wins_and_an_unoffered_language_falls_back_to_the_def
     try:  # Finnish is not offered: the site's default, German
         page = open_chat(context, page_url(site, i18n_server, "/fi", SHOP_KEY))
         assert shown(page)["lang"] == "de" and shown(page)["title"] == "Chatten Sie mit uns"
-        assert language_files(context) == ["strings-de.json"]
+        assert language_files(context) == ["strings-de.json"], "not LinkGuard's or Attachments' own de.json too"
+        assert page.locator(".sanctum-module-action[data-module=attachments]").get_attribute("aria-label") == "Datei anhängen"
     finally:
         context.close()
     context = new_context(browser, "pt-BR")
