@@ -110,6 +110,8 @@ def test_a_browser_preferring_arabic_gets_an_arabic_right_to_left_widget(i18n_se
         page.locator(".sanctum-message.bot").nth(1).wait_for()
         time = page.locator(".sanctum-message.user .sanctum-message-time").first.text_content()
         assert any("\u0600" <= c <= "\u06ff" for c in time), f"the time formatted for Arabic (Intl, ص/م): {time}"
+        avatars = page.locator(".sanctum-message-avatar").all_text_contents()
+        assert avatars[:2] == ["د", "أ"], f"the avatars' initials in Arabic: {avatars}"
         screenshot(page, "i18n-arabic-rtl")
         page.locator("#sanctum-chat-close").click()
         agent_reply(i18n_server.shop_agent, session_id(page), "هل ما زلت هنا؟")

@@ -4,7 +4,7 @@
 // module's, the core widget's texts, which it hands to the widget. The page's own options win.
 SanctumChat.module('i18n', function (api) {
   var CORE = ['closeChat', 'send', 'message', 'conversation', 'you', 'agent', 'sending', 'queued', 'failed', 'offline',
-    'sendError', 'tooLong', 'cleared', 'sent', 'delivered', 'read', 'openChat',
+    'sendError', 'tooLong', 'cleared', 'sent', 'delivered', 'read', 'openChat', 'youInitial', 'agentInitial',
     // plural forms ({one: '{count} unread message', other: …}): the loader picks one with Intl.PluralRules
     'unread'];
   var strings = {}, texts = {};
