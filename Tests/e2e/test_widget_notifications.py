@@ -56,7 +56,10 @@ def strict_page(site, server, path, key):
 def open_tab(context, url, module=True):
     page = open_page(context, url, init_scripts=[COUNTERS])
     if module:
-        page.wait_for_function("SanctumChat.__moduleState && SanctumChat.__moduleState().loaded.includes('notifications')")
+        # Polled with `evaluate`: under the strict CSP, `wait_for_function` cannot poll a string predicate
+        # (it fails with an EvalError whenever the module is not loaded at the first check).
+        wait_until(lambda: page.evaluate("() => !!SanctumChat.__moduleState && SanctumChat.__moduleState().loaded.includes('notifications')"),
+                   message="the notifications module")
     return page
 
 

@@ -83,7 +83,7 @@ export function createView({ document, root, host, config, text, isOnline, onClo
     const cssKind = item.kind === 'visitor' ? 'user' : item.kind === 'error' ? 'error' : 'bot';
     const time = fillTime(h('div', { class: 'sanctum-message-time' }), item);
     const row = h('div', { class: 'sanctum-message ' + cssKind + (item.status === 'pending' ? ' pending' : ''), part: 'message message-' + cssKind },
-      h('div', { class: 'sanctum-message-avatar', 'aria-hidden': 'true', text: cssKind === 'user' ? 'U' : 'S' }),
+      h('div', { class: 'sanctum-message-avatar', 'aria-hidden': 'true', text: text(cssKind === 'user' ? 'youInitial' : 'agentInitial') }),
       h('div', { class: 'sanctum-message-content' },
         h('span', { class: 'sanctum-sr-only', text: (cssKind === 'user' ? text('you') : text('agent')) + ': ' }),
         h('div', { class: 'sanctum-message-text', dir: 'auto', text: item.text }), time));

@@ -88,13 +88,19 @@ export function createBubble(document) {
  * Shows the open/closed state and the unread count on the bubble.
  * @param {{bubble: HTMLElement, badge: HTMLElement}} parts
  * @param {{isOpen?: boolean, unreadCount?: number}} state
- * @param {(key: string, fallback: string) => string} text interface text (`strings` option)
+ * @param {(key: string, fallback: string) => string | object} text interface text (`strings` option)
+ * @param {string} language the widget's language (plural rules of the unread count)
  */
-export function renderBubble({ bubble, badge }, state, text) {
+export function renderBubble({ bubble, badge }, state, text, language) {
   const unread = state.unreadCount || 0;
+  // 'unread' → '3 unread'; '{count} …' and plural forms {one, other, …} place the number themselves
+  let count = text('unread', 'unread');
+  if (typeof count === 'object') {
+    try { count = count[new Intl.PluralRules(language).select(unread)] || count.other; } catch (error) { count = count.other; }
+  } else if (!String(count).includes('{count}')) count = '{count} ' + count;
   const label = state.isOpen
     ? text('closeChat', 'Close chat')
-    : text('openChat', 'Open chat') + (unread ? ` (${unread} ${text('unread', 'unread')})` : '');
+    : text('openChat', 'Open chat') + (unread ? ` (${String(count).replace('{count}', unread)})` : '');
   setAttributes(bubble, { 'aria-expanded': !!state.isOpen, 'aria-label': label });
   bubble.classList.toggle('open', !!state.isOpen);
   badge.textContent = unread > 99 ? '99+' : String(unread);

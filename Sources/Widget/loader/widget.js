@@ -33,6 +33,7 @@ export function createWidget(window, document, scriptBase) {
   };
 
   let config = Object.assign({}, DEFAULTS);
+  let chosen = {};       // the options the page set itself (an I18n module changes only the others)
   let state = {};
   let parts = null;      // {host, root, bubble, badge} once mounted
   let sheets = {};
@@ -44,7 +45,7 @@ export function createWidget(window, document, scriptBase) {
   const base = () => config.baseUrl || scriptBase;
   const assetUrl = (path) => base() + '/widget/v/' + VERSION + '/' + path;
   const text = (key, fallback) => (config.strings && config.strings[key]) || fallback;
-  const updateBubble = () => { if (parts) renderBubble(parts, state, text); };
+  const updateBubble = () => { if (parts) renderBubble(parts, state, text, config.language); };
 
   const hasStoredConversation = () => {
     try {
@@ -143,6 +144,7 @@ export function createWidget(window, document, scriptBase) {
   };
 
   const setConfig = (options) => {
+    Object.keys(options || {}).forEach((key) => { chosen[key] = 1; });
     const problems = [];
     config = mergeConfig(config, options, problems);
     if (problems.length) warn('ignored invalid option(s): ' + problems.join(', '));
@@ -153,6 +155,15 @@ export function createWidget(window, document, scriptBase) {
     return api[method](...args);
   };
   Object.defineProperty(api, '__register', { value: (factory) => chatCode.register(factory) });
+  // For widget modules (docs/widget-modules.md#interface-languages): applies the options the page did not set.
+  Object.defineProperty(api, '__defaults', {
+    value(options) {
+      const own = {};
+      for (const key of Object.keys(options)) if (!chosen[key]) own[key] = options[key];
+      config = mergeConfig(config, own);
+      applyConfig();
+    }
+  });
   Object.assign(api, {
     version: VERSION,
     init(options) {
@@ -213,6 +224,7 @@ export function createWidget(window, document, scriptBase) {
       afterMount = [];
       timers = [];
       config = Object.assign({}, DEFAULTS);
+      chosen = {};
       state = {};
     }
   });
@@ -223,6 +235,9 @@ export function createWidget(window, document, scriptBase) {
   return {
     api,
     /** Merges options without validation warnings (the `data-*` options before init). */
-    preset(options) { config = mergeConfig(config, options); }
+    preset(options) {
+      Object.keys(options).forEach((key) => { chosen[key] = 1; });
+      config = mergeConfig(config, options);
+    }
   };
 }

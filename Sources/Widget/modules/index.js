@@ -5,7 +5,7 @@
 // the shadow root) and language file, and gives each module its API object. Every call into a
 // module is guarded (isolation.js): a broken module is reported once and switched off.
 import { createGuard } from './isolation.js';
-import { createStrings, languageChain } from './module-strings.js';
+import { createStrings, languageChain, pickLanguage } from './module-strings.js';
 import { createModuleStorage } from './module-storage.js';
 
 /** The version of the module API (docs/widget-modules.md). */
@@ -178,12 +178,28 @@ function start(window, document) {
       draft: () => { const input = root.getElementById('sanctum-chat-input'); return input ? input.value : ''; },
       addStrings: (language, table) => strings.add(language, table),
       t: (key, vars) => strings.t(key, vars),
+      text: (key) => { const found = strings.entry(key); return found ? found.value : undefined; },
       setWidgetStrings: (table) => widget.updateConfig({ strings: Object.assign({}, table, config().strings) }),
       storage: createModuleStorage(window.localStorage, 'sanctum-chat:module:' + id + ':' + base, () => !!widget.getState().sessionId),
       fetch: (path, init) => window.fetch(routeURL(id, path), Object.assign({ credentials: 'omit' }, init))
     });
     return { api, strings };
   };
+
+  // --- the interface language: a module offering languages (option `languages`: I18n) chooses it
+  // before any strings load (the page's `language`, else the browser's, else the site's default);
+  // only that language's file is fetched, and it holds a section per module id.
+  const provider = list.find((entry) => entry.options && entry.options.languages && entry.strings);
+  const shared = new Promise((resolve) => {
+    if (!provider) return resolve({ tables: {} });
+    const options = provider.options;
+    const nav = window.navigator;
+    widget.__defaults({ language: pickLanguage(nav.languages || [nav.language], options.languages.split(','), options.default_language) });
+    const language = languageChain(config().language).find((candidate) => provider.strings[candidate]);
+    if (!language) return resolve({ tables: {} });
+    fetchChecked(provider.strings[language]).then((response) => response.json())
+      .then((tables) => resolve({ language, tables }), () => resolve({ tables: {} }));
+  });
 
   const loaded = [];
   const load = (entry, retried) => {
@@ -195,10 +211,12 @@ function start(window, document) {
       renderHints();
     });
     const { api, strings } = createApi(entry, guard);
-    const language = languageChain(config().language).find((candidate) => entry.strings && entry.strings[candidate]);
-    const stringsReady = language
-      ? fetchChecked(entry.strings[language]).then((response) => response.json()).then((table) => strings.add(language, table), () => {})
-      : Promise.resolve();
+    // A module's texts: its section of the interface language's file, else its own file.
+    const stringsReady = shared.then((file) => {
+      if (file.tables[entry.id]) return strings.add(file.language, file.tables[entry.id]);
+      const language = languageChain(config().language).find((candidate) => entry.strings && entry.strings[candidate]);
+      return language && fetchChecked(entry.strings[language]).then((response) => response.json()).then((table) => strings.add(language, table));
+    }).catch(() => {});
     setups.set(entry.id, (setup) => stringsReady.then(() => {
       loaded.push(entry.id);
       guard.call(setup, api);
