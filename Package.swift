@@ -9,6 +9,7 @@ let compiledPlugins = [
     "Analytics",
     "Attachments",
     "DomainAllowlist",
+    "I18n",
     "LinkGuard",
     "Notifications",
     "WordFilter",

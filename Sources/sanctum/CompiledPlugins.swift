@@ -1,6 +1,7 @@
 import Analytics
 import Attachments
 import DomainAllowlist
+import I18n
 import LinkGuard
 import Notifications
 import SanctumHost
@@ -16,6 +17,7 @@ extension PluginRegistry {
         Analytics.self,
         Attachments.self,
         DomainAllowlist.self,
+        I18n.self,
         LinkGuard.self,
         Notifications.self,
         WordFilter.self,
