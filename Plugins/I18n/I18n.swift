@@ -17,8 +17,8 @@ public struct I18n: Plugin {
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "i18n", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 2),
-        capabilities: [.transformMessages, .storage, .outboundHTTP],
+        id: "i18n", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 4),
+        capabilities: [.transformMessages, .storage, .outboundHTTP, .subscribeEvents],
         summary: "Translates visitor messages into the agent language and agent replies into the visitor's")
 
     let configuration: Configuration

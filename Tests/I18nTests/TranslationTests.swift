@@ -52,6 +52,17 @@ final class TranslationTests: XCTestCase {
         XCTAssertEqual(other.metadata, MessageMetadata())
     }
 
+    func testADeletedConversationsLanguageIsForgotten() async throws {
+        host.allowHTTP { FakeApertium.respond($0) }
+        let harness = try await harness(apertium())
+        _ = await harness.prepare(visitor: "Hola, necesito ayuda", sessionID: "session_gone", clientMetadata: spanish)
+        try await harness.deleteConversations(["session_gone"])
+        let remembered = try await host.storage.keys(prefix: "visitor-language:")
+        XCTAssertEqual(remembered, [])
+        let reply = await harness.prepare(agent: "Your order has shipped", sessionID: "session_gone")
+        XCTAssertEqual(reply.text, "Your order has shipped")
+    }
+
     func testMessagesInTheAgentLanguageOrWithoutALanguageAreLeftAloneWithApertium() async throws {
         host.allowHTTP { FakeApertium.respond($0) }
         let harness = try await harness(apertium())

@@ -3,7 +3,8 @@ import PluginAPI
 
 extension I18n {
     /// The translation hooks: one transformer for visitor messages, one for agent replies, each
-    /// with the configured budget. They are contributed always and do nothing for sites without
+    /// with the configured budget, and a subscription that forgets the visitor's language of a
+    /// deleted conversation. They are contributed always and do nothing for sites without
     /// translation.
     func translationContributions(host: any PluginHost) async throws -> PluginContributions {
         let settings = configuration.translation
@@ -16,6 +17,10 @@ extension I18n {
             },
             .rewriting(name: "translate-agent", kinds: [.agent], budget: settings.budget, policy: .failOpen) { draft, context in
                 await translator.agentReply(draft, context)
+            },
+        ], subscriptions: [
+            .conversationDeletions("forget-visitor-languages") { deleted in
+                try await host.storage.apply(deleted.map { .remove(MessageTranslator.languageKey(site: $0.siteID, session: $0.sessionID)) })
             },
         ])
     }
