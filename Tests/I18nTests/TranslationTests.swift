@@ -161,6 +161,12 @@ final class TranslationTests: XCTestCase {
         XCTAssertEqual(host.httpRequests.map(\.url.path), ["/listPairs", "/translate", "/translate"])
         XCTAssertEqual(host.httpRequests.dropFirst().map { FakeApertium.form($0)["langpair"] }, ["spa|eng", "eng|spa"])
         XCTAssertTrue(host.logs.contains { $0.message.contains("warmed up") })
+        // LibreTranslate: one translation from the agent language.
+        let libre = MockHost()
+        libre.allowHTTP { FakeLibreTranslate.respond($0) }
+        try await I18n(configuration: I18n.Configuration(translation: TranslationConfiguration(provider: "libretranslate", url: "https://lt.example")))
+            .run(host: libre)
+        XCTAssertEqual(libre.httpRequests.map { FakeLibreTranslate.body($0)["source"] }, ["en"])
         // Without translation there is nothing to warm up.
         try await I18n(configuration: I18n.Configuration()).run(host: host)
         XCTAssertEqual(host.httpRequests.count, 3)

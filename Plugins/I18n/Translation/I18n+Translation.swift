@@ -43,6 +43,7 @@ extension I18n {
             } catch {
                 host.log(.warning, "i18n: translation provider warm-up failed (attempt \(attempt) of 5): \(error)",
                          metadata: ["provider": settings.provider])
+                guard attempt < 5 else { return }
                 do { try await Task.sleep(for: .seconds(2 * attempt)) } catch { return }
             }
         }
