@@ -4,8 +4,9 @@ import PluginAPI
 /// Interface languages for the website widget (`docs/plugins/i18n.md`): a widget module that picks
 /// the visitor's language (the page's `language` option, else the browser's languages the site
 /// offers, else the site's default), downloads only that language's file and translates the core
-/// widget and every module's texts, with plurals and dates through `Intl`. Message translation
-/// (the `translation` section) is contributed by `translationContributions(host:)`.
+/// widget and every module's texts, with plurals and dates through `Intl`; and two-way message
+/// translation between a visitor's language and the site's agent language (the `translation`
+/// section, `Translation/`).
 public struct I18n: Plugin {
     /// The `plugins.i18n` section of the config file: keys in snake_case, each optional.
     public struct Configuration: PluginConfiguration {
@@ -25,6 +26,9 @@ public struct I18n: Plugin {
             self.defaultLanguage = defaultLanguage
             self.languages = languages
         }
+
+        /// The defaults with these translation settings.
+        public init(translation: TranslationConfiguration) { self.translation = translation }
     }
 
     /// Thrown at startup for a language the plugin does not ship.
@@ -40,9 +44,9 @@ public struct I18n: Plugin {
     }
 
     public static let descriptor = PluginDescriptor(
-        id: "i18n", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 2),
-        capabilities: [.widgetModule],
-        summary: "Interface languages for the widget: the visitor's language, right-to-left layouts, plurals and dates through Intl")
+        id: "i18n", version: "1.0.0", minimumAPIVersion: PluginAPIVersion(2, 4),
+        capabilities: [.widgetModule, .transformMessages, .storage, .outboundHTTP, .subscribeEvents],
+        summary: "Interface languages for the widget (the visitor's language, right-to-left layouts, plurals and dates through Intl) and two-way message translation")
 
     /// The interface languages with a file in `Resources/widget/<language>.json`.
     public static let shippedLanguages = [
@@ -52,8 +56,10 @@ public struct I18n: Plugin {
 
     let configuration: Configuration
 
-    /// The plugin for `configuration`; throws ``UnknownLanguage`` for a language it does not ship.
+    /// The plugin for `configuration`; throws ``UnknownLanguage`` for a language it does not ship,
+    /// and the translation section's errors for values that cannot work.
     public init(configuration: Configuration) throws {
+        try configuration.translation.validate()
         for language in configuration.languages where !Self.shippedLanguages.contains(language) {
             throw UnknownLanguage(key: "plugins.i18n.languages", language: language)
         }
@@ -83,5 +89,10 @@ public struct I18n: Plugin {
         return try WidgetModule(bundle: .module, script: "widget/module.js", strings: files,
                                 options: ["languages": offered.joined(separator: ","),
                                           "default_language": configuration.defaultLanguage])
+    }
+
+    /// Warms the translation provider up (its first request is slow), then returns.
+    public func run(host: any PluginHost) async throws {
+        await warmUpTranslation(host: host)
     }
 }

@@ -24,6 +24,7 @@ from datetime import datetime
 import aiohttp
 import pytest
 
+from apertium_apy import Apertium, apy_installed, translation_config, wait_for_log
 from conftest import advance_clock, start_server
 
 SESSION_RE = re.compile(r"^session_[a-zA-Z0-9_]+$")
@@ -371,3 +372,38 @@ def test_wrong_key_is_a_json_401_the_client_can_read(agent_server):
                 assert body["success"] is False and body["error"] == "Invalid API key"
 
     run(scenario())
+
+
+@pytest.mark.skipif(not apy_installed(), reason="apertium-apy and apertium-eng-spa are not installed (scripts/setup)")
+def test_the_client_works_unchanged_with_translation_on(tmp_path):
+    """The `i18n` plugin translates through a real Apertium APy: broca reads the English text in
+    `message` (and ignores the additive `metadata`), and its English reply reaches the visitor in
+    Spanish."""
+    apy = Apertium()
+    server = start_server(database=str(tmp_path / "db.sqlite"), config=translation_config(tmp_path, apy.url))
+    try:
+        assert wait_for_log(server, "translation provider warmed up")
+        sid = "session_broca_translated"
+        request = urllib.request.Request(
+            server.base_url + "/api/v1/?action=messages", method="POST",
+            data=json.dumps({"session_id": sid, "message": "Necesito ayuda, por favor.",
+                             "metadata": {"i18n": {"language": "es"}}}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as r:
+            posted = json.loads(r.read())["data"]
+
+        async def scenario():
+            async with BrocaClient(server.base_url, server.api_key) as client:
+                batch = await drain(client)  # validate_message checks every field broca reads
+                await client.post_response(sid, "We will help you right away.")
+                return batch
+
+        [message] = run(scenario())
+        assert message["message"] == apy.translate("spa|eng", "Necesito ayuda, por favor.")
+        assert (message["id"], message["session_id"], message["uid"]) == (posted["message_id"], sid, posted["uid"])
+        assert set(message) == {"id", "session_id", "message", "timestamp", "uid", "metadata"}
+        [reply] = visitor_responses(server.base_url, sid)
+        assert reply["response"] == apy.translate("eng|spa", "We will help you right away.")
+    finally:
+        server.stop()
+        apy.stop()

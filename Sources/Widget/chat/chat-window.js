@@ -177,6 +177,8 @@ export function createChatWindow(context, window) {
       return null;
     }
     ensureSession();
+    // The modules' hints (`hintMessages`, e.g. the I18n module's language) under the caller's metadata.
+    if (context.api.__hints) metadata = Object.assign(context.api.__hints(), metadata);
     const item = { kind: 'visitor', clientMessageId: newClientMessageId(window.crypto), text: message, time: Date.now(), status: 'pending', metadata };
     conversation.items.push(item);
     view.append(item, true);

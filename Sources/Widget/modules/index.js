@@ -28,6 +28,19 @@ function start(window, document) {
   const root = host && host.shadowRoot;
   if (!root) return;
   const config = () => widget.getConfig();
+  // Client hints sent with every visitor message, by module id (`hintMessages`): the chat window
+  // asks `SanctumChat.__hints()` when it queues a message (docs/widget-modules.md#message-hints).
+  const messageHints = [];
+  Object.defineProperty(widget, '__hints', {
+    value() {
+      const all = {};
+      for (const { id, guard, fn } of messageHints) {
+        const value = guard.call(fn);  // synchronous only: a promise is not a hint
+        if (value && typeof value === 'object' && typeof value.then !== 'function') all[id] = value;
+      }
+      return all;
+    }
+  });
   const keyQuery = () => (config().apiKey ? 'widget_key=' + encodeURIComponent(config().apiKey) : '');
   const report = (...details) => window.console && console.error(...details);
   const make = (tag, className, attributes) => {
@@ -165,6 +178,9 @@ function start(window, document) {
         return widget.getState().sessionId || null;
       },
       sendMessage: (text, metadata) => widget.sendMessage(text, metadata),
+      hintMessages(fn) {
+        if (typeof fn === 'function') messageHints.push({ id, guard, fn });
+      },
       base,
       url: (path) => routeURL(id, path),
       decorateMessages(fn) {
