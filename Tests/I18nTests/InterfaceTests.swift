@@ -56,7 +56,10 @@ final class InterfaceTests: XCTestCase {
         XCTAssertEqual(Set(keys), ["default_language", "languages", "translation"])
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
-        let json = Data(#"{"default_language": "fr", "languages": ["fr", "en"], "translation": {}}"#.utf8)
+        var object = try XCTUnwrap(try JSONSerialization.jsonObject(with: encoder.encode(I18n.Configuration())) as? [String: Any])
+        object["default_language"] = "fr"
+        object["languages"] = ["fr", "en"]
+        let json = try JSONSerialization.data(withJSONObject: object)
         let configuration = try decoder.decode(I18n.Configuration.self, from: json)
         XCTAssertEqual(configuration.defaultLanguage, "fr")
         XCTAssertEqual(configuration.languages, ["fr", "en"])
