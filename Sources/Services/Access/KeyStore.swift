@@ -24,7 +24,10 @@ public struct KeySetupError: Error, CustomStringConvertible {
 /// and old tools see the same rows; the in-memory copy is refreshed on every change.
 public final class KeyStore: Sendable {
     private let hashes: Mutex<[KeyKind: String]>
-    private let retiring = Mutex<(keys: [KeyKind: [RetiringSecret<String>]], clock: @Sendable () -> Date)>((keys: [:], clock: { Date() }))
+    /// Retiring keys and the clock they end by. The clock sits behind a reference: a closure kept
+    /// in a `Mutex` directly gains two reabstraction thunks on every `withLock` (see `BatchObserver`
+    /// in Database.swift), and this lock is taken on every key check.
+    private let retiring = Mutex<(keys: [KeyKind: [RetiringSecret<String>]], clock: RetirementClock)>((keys: [:], clock: RetirementClock { Date() }))
 
     /// A key store holding these stored (hashed or legacy plaintext) values.
     public init(stored: [KeyKind: String]) {
@@ -33,13 +36,14 @@ public final class KeyStore: Sendable {
 
     /// Old keys (stored hashes) still accepted during a rotation, each until its end by `clock`.
     public func retire(_ keys: [KeyKind: [RetiringSecret<String>]], clock: @escaping @Sendable () -> Date) {
-        retiring.withLock { $0 = (keys, clock) }
+        retiring.withLock { $0 = (keys, RetirementClock(clock)) }
     }
 
     /// Whether `candidate` is the current key of `kind`, or an old one whose overlap still runs.
     public func verify(_ candidate: String, as kind: KeyKind) -> Bool {
         let current = hashes.withLock({ $0[kind] }).map { Secrets.verify(candidate, against: $0) } ?? false
-        let (olds, clock) = retiring.withLock { ($0.keys[kind] ?? [], $0.clock) }
+        let (olds, retirement) = retiring.withLock { ($0.keys[kind] ?? [], $0.clock) }
+        let clock = retirement.now
         guard !olds.isEmpty else { return current }
         let now = clock()
         let old = olds.map { Secrets.verify(candidate, against: $0.value) && $0.isValid(at: now) }.contains(true)
@@ -124,4 +128,10 @@ public final class KeyStore: Sendable {
             throw KeySetupError(description: "\(kind.rawValue) must not be a published default key")
         }
     }
+}
+
+/// The clock retiring keys end by, behind a reference (kept in a `Mutex`).
+private final class RetirementClock: Sendable {
+    let now: @Sendable () -> Date
+    init(_ now: @escaping @Sendable () -> Date) { self.now = now }
 }

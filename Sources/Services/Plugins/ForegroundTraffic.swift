@@ -8,8 +8,11 @@ package final class ForegroundTraffic: Sendable {
     private let active = Atomic<Int>(0)
     /// When a request last started or ended (nanoseconds on a monotonic clock).
     private let lastChange = Atomic<Int64>(0)
-    /// How often a waiter looks again while the server is busy.
-    static let recheck: Duration = .milliseconds(2)
+    /// How often a waiter looks again while requests are in flight. Each look wakes a task on
+    /// the concurrency pool that also answers the requests: at 2 ms, three waiting plugin tasks
+    /// woke 1,500 times a second under a saturating load, which cost the chat more than the
+    /// plugins' work itself (docs/performance.md, "Analytics ingestion").
+    static let busyRecheck: Duration = .milliseconds(25)
     /// How long no request must have been in flight for the server to count as quiet: a
     /// saturating client leaves gaps of microseconds between requests, a server with spare
     /// capacity gaps of milliseconds.
@@ -41,8 +44,15 @@ package final class ForegroundTraffic: Sendable {
     /// Returns when the server is quiet, or after `maximum`, or when the task is cancelled.
     package func waitForQuiet(upTo maximum: Duration) async {
         let deadline = ContinuousClock.now + maximum
-        while !isQuiet, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: Self.recheck)
+        while !Task.isCancelled {
+            let sinceChange = Self.nanoseconds() - lastChange.load(ordering: .relaxed)
+            let idle = inFlight <= 0
+            if idle && sinceChange >= Self.quietFor { return }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return }
+            // Nothing in flight: sleep out the rest of the quiet period; requests in flight: look later.
+            let step: Duration = idle ? .nanoseconds(Self.quietFor - sinceChange) : Self.busyRecheck
+            try? await Task.sleep(for: min(step, left))
         }
     }
 
