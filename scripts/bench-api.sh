@@ -19,7 +19,10 @@
 # (serve from that PostgreSQL database instead of a temporary SQLite file: it must be empty and
 # thrown away after; the steady backlog is written with psql; scripts/bench-drivers.sh runs both
 # drivers against a throwaway cluster), BENCH_SUMMARY_FILE=path (append one tab-separated line per
-# scenario: driver, scenario, req/s, p50 ms, p99 ms, server CPU µs per request).
+# scenario: driver, scenario, req/s, p50 ms, p99 ms, server CPU µs per request), BENCH_INSTANCES=2
+# (with BENCH_DATABASE: that many servers on the one database, wrk's connections and threads split
+# evenly over them, one wrk per server at once; req/s is their sum, p50 the mean and p99 the
+# highest of theirs; the summary's driver reads `postgres-2`), BENCH_LABEL (the summary's driver).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,10 +39,18 @@ if [ "${BENCH_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
 fi
 
 DRIVER=sqlite
+INSTANCES="${BENCH_INSTANCES:-1}"
 if [ -n "${BENCH_DATABASE:-}" ]; then
     DRIVER=postgres
     command -v psql >/dev/null 2>&1 || { echo "bench-api: BENCH_DATABASE needs psql (Debian: apt-get install -y postgresql-client)" >&2; exit 1; }
 fi
+
+if [ "$INSTANCES" -gt 1 ] && [ "$DRIVER" != postgres ]; then
+    echo "bench-api: BENCH_INSTANCES=$INSTANCES needs BENCH_DATABASE=postgres://… (instances share one database)" >&2; exit 1
+fi
+LABEL="$DRIVER"
+[ "$INSTANCES" -gt 1 ] && LABEL="$DRIVER-$INSTANCES"
+LABEL="${BENCH_LABEL:-$LABEL}"
 
 for tool in wrk curl swift; do
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -64,12 +75,15 @@ fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sanctum-bench.XXXXXX")"
 DB="${BENCH_DATABASE:-$WORK/bench.db}"
-PID=""
+PIDS=()
+stop_servers() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+}
 cleanup() {
-    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
-        kill -TERM "$PID" 2>/dev/null || true
-        wait "$PID" 2>/dev/null || true
-    fi
+    stop_servers
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -93,18 +107,22 @@ free_port() {
     done
     echo 18080
 }
-PORT="${BENCH_PORT:-$(free_port)}"
-BASE="http://127.0.0.1:$PORT"
-
-echo "== starting $BIN on $BASE (database $(sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#' <<<"$DB"))"
-"${SERVER_CPUS[@]}" "$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "$PORT" --database "$DB" >"$WORK/server.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 300); do
-    curl -fsS "$BASE/widget/health" >/dev/null 2>&1 && break
-    kill -0 "$PID" 2>/dev/null || { echo "bench-api: server exited:" >&2; cat "$WORK/server.log" >&2; exit 1; }
-    sleep 0.1
+PORTS=()
+for n in $(seq 1 "$INSTANCES"); do
+    if [ "$n" = 1 ] && [ -n "${BENCH_PORT:-}" ]; then PORTS+=("$BENCH_PORT"); else PORTS+=("$(free_port)"); fi
+    url="http://127.0.0.1:${PORTS[-1]}"
+    echo "== starting $BIN on $url (database $(sed -E 's#//([^:@/]*):[^@/]*@#//\1:***@#' <<<"$DB"))"
+    "${SERVER_CPUS[@]}" "$BIN" serve --config "$WORK/sanctum.yaml" --host 127.0.0.1 --port "${PORTS[-1]}" --database "$DB" >"$WORK/server$n.log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 300); do
+        curl -fsS "$url/widget/health" >/dev/null 2>&1 && break
+        kill -0 "${PIDS[-1]}" 2>/dev/null || { echo "bench-api: server exited:" >&2; cat "$WORK/server$n.log" >&2; exit 1; }
+        sleep 0.1
+    done
+    curl -fsS "$url/widget/health" >/dev/null
 done
-curl -fsS "$BASE/widget/health" >/dev/null
+PORT="${PORTS[0]}"
+BASE="http://127.0.0.1:$PORT"
 
 AUTH=(-H "Authorization: Bearer $SANCTUM_API_KEY" -H "Content-Type: application/json")
 post_message() {
@@ -172,7 +190,7 @@ done
 declare -a NAMES RPS P50 P99 ERRS NOTES CPU
 # Server CPU time (user + system, in clock ticks) so far: CPU per request is far steadier than
 # req/s on a machine where wrk shares the cores with the server.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+cpu_ticks() { local pid t=0; for pid in "${PIDS[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$pid/stat") )); done; echo "$t"; }
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk arguments ending with the URL
     local name="$1" note="$2" script="$3" out
@@ -188,13 +206,31 @@ run_wrk() { # name, note, lua script under scripts/bench (or ""), then wrk argum
         | sed "s/$SANCTUM_API_KEY/<api key>/g"
     local ticks_before ticks_after
     ticks_before="$(cpu_ticks)"
-    out="$("${CLIENT_CPUS[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
+    if [ "$INSTANCES" = 1 ]; then
+        out="$("${CLIENT_CPUS[@]}" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$combined" "$@")"
+    else
+        # One wrk per instance at once, each with its share of the connections, on that instance's URL.
+        local args=("$@") url="${@: -1}" n wrks=()
+        for n in "${!PORTS[@]}"; do
+            "${CLIENT_CPUS[@]}" wrk -t"$(( THREADS / INSTANCES > 0 ? THREADS / INSTANCES : 1 ))" -c"$(( CONNECTIONS / INSTANCES ))" -d"$DURATION" \
+                --latency -s "$combined" "${args[@]:0:${#args[@]}-1}" "${url/:$PORT\//:${PORTS[$n]}/}" > "$WORK/wrk$n.out" &
+            wrks+=($!)
+        done
+        wait "${wrks[@]}"
+        out="$(cat "$WORK"/wrk*.out)"
+        out="$out
+$(grep -h '^BENCH_RESULT' "$WORK"/wrk*.out | awk '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      rps += v["rps"]; p50 += v["p50"]; if (v["p99"] > p99) p99 = v["p99"]; req += v["requests"]; err += v["errors"]; non += v["non2xx"]; n++ }
+    END { printf "BENCH_RESULT rps=%.0f p50=%.2f p99=%.2f requests=%d errors=%d non2xx=%d\n", rps, p50 / n, p99, req, err, non }')"
+        rm -f "$WORK"/wrk*.out
+    fi
     ticks_after="$(cpu_ticks)"
     echo "$out"
     local line
-    line="$(grep '^BENCH_RESULT' <<<"$out")"
+    line="$(grep '^BENCH_RESULT' <<<"$out" | tail -n 1)"
     NAMES+=("$name"); NOTES+=("$note")
-    LAST_EXTRA="$(grep '^BENCH_EXTRA' <<<"$out" | sed 's/^BENCH_EXTRA //; s/_/ /g' || true)"
+    LAST_EXTRA="$(grep '^BENCH_EXTRA' <<<"$out" | sed 's/^BENCH_EXTRA //; s/_/ /g' | paste -sd ';' || true)"
     RPS+=("$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")")
     P50+=("$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")")
     P99+=("$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")")
@@ -234,10 +270,10 @@ BENCH_INBOX_LIMIT=1 run_wrk "GET inbox, steady backlog (limit=1)" "agent poll ta
 PENDING_AFTER="$(inbox_total)"
 NOTES[5]="${NOTES[5]}: $PENDING_BEFORE pending before, $PENDING_AFTER after (the rate against the empty inbox above is the point)"
 
-RSS_PEAK="$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$PID/status")"
-RSS_NOW="$(awk '/VmRSS/ {print $2 " " $3}' "/proc/$PID/status")"
+RSS_PEAK="$(for pid in "${PIDS[@]}"; do awk '/VmHWM/ {printf "%s %s ", $2, $3}' "/proc/$pid/status"; done)"
+RSS_NOW="$(for pid in "${PIDS[@]}"; do awk '/VmRSS/ {printf "%s %s ", $2, $3}' "/proc/$pid/status"; done)"
 SESSIONS_TOTAL="$(curl -fsS -H "Authorization: Bearer $SANCTUM_ADMIN_KEY" "$BASE/api/v1/?action=sessions&active=false&limit=1" | grep -o '"total":[0-9]*' | cut -d: -f2)"
-kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=""
+stop_servers
 if [ "$DRIVER" = postgres ]; then
     DB_SIZE="$(psql -At "$DB" -c 'SELECT pg_database_size(current_database())')"; WAL_SIZE="n/a"
 else
@@ -246,7 +282,7 @@ else
 fi
 
 echo
-echo "== results, $DRIVER ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
+echo "== results, $LABEL ($(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$THREADS -c$CONNECTIONS -d$DURATION on the same machine)"
 printf '| %-40s | %10s | %9s | %9s | %14s | %-22s |\n' "scenario" "req/s" "p50 ms" "p99 ms" "server CPU µs" "errors"
 printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..42})" "$(printf -- '-%.0s' {1..12})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..11})" "$(printf -- '-%.0s' {1..16})" "$(printf -- '-%.0s' {1..24})"
 for i in "${!NAMES[@]}"; do
@@ -255,7 +291,7 @@ done
 echo "(server CPU µs: the server's user + system CPU time per request during the scenario$([ "$DRIVER" = postgres ] && echo '; the CPU of the PostgreSQL processes is not included'))"
 if [ -n "${BENCH_SUMMARY_FILE:-}" ]; then
     for i in "${!NAMES[@]}"; do
-        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$DRIVER" "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${CPU[$i]}" >> "$BENCH_SUMMARY_FILE"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$LABEL" "${NAMES[$i]}" "${RPS[$i]}" "${P50[$i]}" "${P99[$i]}" "${CPU[$i]}" >> "$BENCH_SUMMARY_FILE"
     done
 fi
 echo

@@ -8,12 +8,15 @@ Against a fresh `sanctum` server on 127.0.0.1 (rate limits off, realtime.max_con
     on its WebSocket stream; a MutationObserver stamps the node in the page clock, mapped to the
     Python clock with the minimum-round-trip offset), sequentially, N messages;
 (b) visitor `POST ?action=messages` → an agent blocked in `GET ?action=inbox&wait=30` (urllib in
-    a Python thread) returns with it, N messages;
+    a Python thread) returns with it, N messages; with `--instances 2` (a PostgreSQL `--database`)
+    the visitor posts to one server and the agent waits on the other: the latency across instances
+    (LISTEN/NOTIFY);
 (c) how many idle WebSocket stream connections (`/api/v1/stream`, the `websockets` package,
     which answers the server's pings) the server holds, and its VmRSS from /proc.
 
 Usage: SANCTUM_BIN=/tmp/sanctum-bin/sanctum python3 scripts/bench-latency.py
-           [--messages 1000] [--connections 10000] [--markdown]
+           [--messages 1000] [--connections 10000] [--markdown] [--skip widget,inbox,idle]
+           [--database postgres://… [--instances 2]]
 Needs: playwright, websockets (pip). Raises its own RLIMIT_NOFILE soft limit to the hard limit;
 the server inherits it.
 """
@@ -140,8 +143,11 @@ def bench_widget(server, n):
     return out
 
 
-def bench_inbox(server, n):
-    call(server, "GET", "inbox", key=server.api_key, params="&limit=100")  # drain
+def bench_inbox(server, n, agent_server=None):
+    """Latencies (ms) of n visitor messages posted to `server` until the agent's long-poll on
+    `agent_server` (default: the same server) returns them."""
+    agent_server = agent_server or server
+    call(agent_server, "GET", "inbox", key=server.api_key, params="&limit=100")  # drain
     returned = {}
     stop = threading.Event()
     ready = threading.Event()
@@ -149,7 +155,7 @@ def bench_inbox(server, n):
     def agent():
         while not stop.is_set():
             ready.set()
-            data = call(server, "GET", "inbox", key=server.api_key, params="&wait=30&limit=100")["data"]
+            data = call(agent_server, "GET", "inbox", key=server.api_key, params="&wait=30&limit=100")["data"]
             t = time.time() * 1000
             for m in data["messages"]:
                 returned[m["message"]] = t
@@ -227,7 +233,12 @@ def main():
     ap.add_argument("--connections", type=int, default=10000)
     ap.add_argument("--markdown", action="store_true")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: widget,inbox,idle")
+    ap.add_argument("--database", help="a postgres:// URL of an empty database to serve from (default: a new SQLite file)")
+    ap.add_argument("--instances", type=int, default=1, choices=(1, 2),
+                    help="2: a second server on --database; the inbox agent waits on it while visitors post to the first")
     args = ap.parse_args()
+    if args.instances == 2 and not args.database:
+        ap.error("--instances 2 needs --database postgres://…")
     skip = set(filter(None, args.skip.split(",")))
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -241,7 +252,11 @@ def main():
     folder = tempfile.mkdtemp(prefix="sanctum-latency-")
     config = os.path.join(folder, "sanctum.yaml")
     Path(config).write_text(CONFIG)
-    server = start_server(database=os.path.join(folder, "sanctum.db"), config=config)
+    server = start_server(database=args.database or os.path.join(folder, "sanctum.db"), config=config)
+    second = None
+    if args.instances == 2:  # the same keys, so the agent's key is valid on both
+        second = start_server(database=args.database, config=config, extra_env={
+            "SANCTUM_API_KEY": server.api_key, "SANCTUM_ADMIN_KEY": server.admin_key, "SANCTUM_WIDGET_KEY": server.widget_key})
     rows = []
     try:
         print(f"Sanctum real-time latency — {args.messages} messages, loopback, server pid {server.process.pid}\n")
@@ -251,8 +266,9 @@ def main():
             rows.append((f"agent outbox POST → reply in the widget's DOM ({w['transport']})", lat))
             print(f"(a) widget transport: {w['transport']}; page/python clock sync round trip {w['clock_rtt_ms']:.2f} ms")
         if "inbox" not in skip:
-            lat = bench_inbox(server, args.messages)
-            rows.append(("visitor messages POST → agent inbox?wait=30 returns", lat))
+            lat = bench_inbox(server, args.messages, agent_server=second)
+            across = " (visitor on A, agent on B)" if second else ""
+            rows.append((f"visitor messages POST → agent inbox?wait=30 returns{across}", lat))
         print(f"\n{'Path':66} {'n':>5} {'p50':>9} {'p99':>9} {'max':>9}")
         for name, lat in rows:
             print(f"{name:66} {len(lat):5d} {statistics.median(lat):7.2f}ms {percentile(lat, 99):7.2f}ms {max(lat):7.2f}ms")
@@ -275,6 +291,8 @@ def main():
                 print(f"| Server VmRSS holding them | {idle['rss_after_kb'] / 1024:.0f} MB (idle {idle['rss_before_kb'] / 1024:.0f} MB) | | < 500 MB |")
     finally:
         server.stop()
+        if second:
+            second.stop()
 
 
 if __name__ == "__main__":

@@ -179,7 +179,8 @@ final class PostgresDriverTests: XCTestCase {
     }
 
     /// A fresh database gets every migration once; opening it again (or several instances at
-    /// once) changes nothing; a database from a newer build is refused.
+    /// once) changes nothing; a database one additive migration ahead is used as it is (rolling
+    /// upgrades), one whose newer migration older builds cannot read is refused.
     func testMigrations() async throws {
         let cluster = try PostgresTestCluster()
         let url = try await cluster.createDatabase()
@@ -198,17 +199,27 @@ final class PostgresDriverTests: XCTestCase {
             try await c.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name COLLATE \"C\"")
                 .map { try $0.decode(String.self) }
         }
-        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
+        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_event_drafts", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
                                 "sanctum_schema_migrations", "sanctum_session_counts", "sanctum_session_tombstones", "sanctum_sites", "sanctum_verified_users", "system_config",
                                 "web_chat_messages", "web_chat_responses", "web_chat_sessions"])
+        // The next release's additive migration: this build still runs on it (rolling upgrades).
+        let next = PostgresChatStore.schemaVersion + 1
         try await store.database.write { c in
-            _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (999, 'from the future')")
+            _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary, readable_from) VALUES (\(next), 'additive', \(next - 1))")
+        }
+        let beside = try await cluster.open(url)
+        let seen = try await PostgresSchema.migrate(beside.database)
+        XCTAssertEqual(seen, next, "a build one additive migration behind starts and migrates nothing")
+        // A migration older builds would misread: refused.
+        try await store.database.write { c in
+            _ = try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary, readable_from) VALUES (\(next + 1), 'breaking', \(next + 1))")
         }
         do {
             _ = try await cluster.open(url)
             XCTFail("a newer schema must be refused")
         } catch {
             XCTAssertTrue("\(error)".contains("newer than this sanctum"), "\(error)")
+            XCTAssertTrue("\(error)".contains("version \(next + 1) changed"), "\(error)")
         }
         await cluster.shutdownAll()
     }

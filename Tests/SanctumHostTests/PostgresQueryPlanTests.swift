@@ -23,6 +23,12 @@ final class PostgresQueryPlanTests: XCTestCase {
             ("inbox page", PostgresPendingQueries.deliverable("SELECT m.id", siteID: defaultSiteID, since: nil, now: now, page: (50, 0)), false),
             ("inbox page since", PostgresPendingQueries.deliverable("SELECT m.id", siteID: defaultSiteID, since: "2026-01-01 10:00:00",
                                                                     now: now, page: (50, 0)), false),
+            ("inbox total", PostgresPendingQueries.total(siteID: defaultSiteID, now: now).query, false),
+            // Sorts the taken page only (at most its limit), to draft its events per conversation.
+            ("inbox take", PostgresPendingQueries.take(siteID: defaultSiteID, since: nil, now: now, page: (50, 0), leaseUntil: nil,
+                                                       stamp: "2026-01-01 10:00:00").query, true),
+            ("inbox take since, leased", PostgresPendingQueries.take(siteID: defaultSiteID, since: "2026-01-01 10:00:00", now: now,
+                                                                     page: (50, 0), leaseUntil: 2e9, stamp: "2026-01-01 10:00:00").query, true),
             ("inbox count since", PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: defaultSiteID, since: "2026-01-01 10:00:00", now: now), false),
             ("history session", PostgresConversationQueries.session(session), false),
             ("history read state", PostgresConversationQueries.readState(session), false),
@@ -41,8 +47,19 @@ final class PostgresQueryPlanTests: XCTestCase {
             checks.append(("replay of a site after \(cursor)", EventLog.replay(.site(defaultSiteID), after: cursor, limit: 100), false))
             checks.append(("replay of everything after \(cursor)", EventLog.replay(.all, after: cursor, limit: 100), false))
         }
-        for (name, query, allowSort) in checks {
-            let plan = try await explain(query, on: store)
+        // Prepared statements: PostgreSQL may switch to a plan made without the values (a generic
+        // plan, after five runs), which must use the indexes too: a take that joined its page to
+        // the table hashed every message (with LIMIT $3 unknown) and waited on other takes' rows.
+        var generic: [(String, PostgresQuery, Bool)] = []
+        for (name, query, allowSort) in checks where name.hasPrefix("inbox t") || name.hasPrefix("replay") {
+            generic.append(("\(name) (generic plan)", query, allowSort))
+        }
+        for (name, query, allowSort) in checks + generic {
+            let plan: [String: Any]
+            do { plan = try await explain(query, generic: name.hasSuffix("(generic plan)"), on: store) } catch {
+                XCTFail("\(name): \(String(reflecting: error))")
+                continue
+            }
             let nodes = Self.nodes(of: plan)
             let scans = nodes.filter { $0.type == "Seq Scan" && Self.dataTables.contains($0.relation ?? "") }
             XCTAssertTrue(scans.isEmpty, "\(name) scans \(scans.compactMap { $0.relation }):\n\(query.sql)")
@@ -99,9 +116,20 @@ final class PostgresQueryPlanTests: XCTestCase {
     }
 
     /// The plan PostgreSQL chooses for `query` with its bound values.
-    private func explain(_ query: PostgresQuery, on store: PostgresChatStore) async throws -> [String: Any] {
+    private func explain(_ query: PostgresQuery, generic: Bool, on store: PostgresChatStore) async throws -> [String: Any] {
         let text = try await store.database.read { c in
-            try await c.rows(PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds))[0].decode(Data.self)
+            guard generic else {
+                return try await c.rows(PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) " + query.sql, binds: query.binds))[0].decode(Data.self)
+            }
+            // A generic plan is made without the values: NULLs stand for them.
+            _ = try? await c.rows("DEALLOCATE plan_check")  // left by a check that failed
+            try await c.rows(PostgresQuery(unsafeSQL: "PREPARE plan_check AS " + query.sql))
+            try await c.rows("SET plan_cache_mode = force_generic_plan")
+            let arguments = Array(repeating: "NULL", count: query.binds.count).joined(separator: ", ")
+            let plan = try await c.rows(PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) EXECUTE plan_check(\(arguments))"))[0].decode(Data.self)
+            try await c.rows("DEALLOCATE plan_check")
+            try await c.rows("RESET plan_cache_mode")
+            return plan
         }
         let parsed = try JSONSerialization.jsonObject(with: text) as? [[String: Any]]
         return parsed?.first?["Plan"] as? [String: Any] ?? [:]

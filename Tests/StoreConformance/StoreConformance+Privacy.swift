@@ -33,7 +33,8 @@ extension StoreConformance {
         let deletions = all.filter { $0.type == ChatEvent.conversationDeleted }
         t.expectEqual(deletions.map(\.data), [ChatEvent.conversationDeletedData(sessionID: "session_gone", reason: "erase")], "one deletion event")
         t.expect(deletions.allSatisfy { $0.sessionID.isEmpty && $0.siteID == defaultSiteID && $0.id > before }, "outside any conversation, of the site")
-        t.expect(t.publishedEvents.contains { $0.type == ChatEvent.conversationDeleted }, "the deletion is published")
+        let published = try await t.publishedEvents { $0.contains { $0.type == ChatEvent.conversationDeleted } }
+        t.expect(published.contains { $0.type == ChatEvent.conversationDeleted }, "the deletion is published")
         let inbox = try await take(t, at: 4)
         t.expectEqual(inbox.messages.map(\.message), ["stays"], "the inbox holds only the other conversation")
         let again = try await post(t, "session_gone", "new start", at: 5)

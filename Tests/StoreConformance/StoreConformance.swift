@@ -67,7 +67,7 @@ public struct StoreConformance: Sendable {
             do {
                 try await check.run(store)
             } catch {
-                XCTFail("[\(check.name)] threw \(error)", file: file, line: line)
+                XCTFail("[\(check.name)] threw \(String(reflecting: error))", file: file, line: line)
             }
         }
     }
@@ -93,6 +93,13 @@ public final class StoreUnderTest: Sendable {
 
     /// Events the store handed to its sink so far, in the order it did.
     var publishedEvents: [ChatEvent] { log.events.withLock { $0 } }
+
+    /// The events handed to the sink once `condition` holds for them (or after 5 seconds): a
+    /// driver may publish its commits from the log just after the write returns (PostgreSQL).
+    func publishedEvents(when condition: ([ChatEvent]) -> Bool) async throws -> [ChatEvent] {
+        for _ in 0..<500 where !condition(publishedEvents) { try await Task.sleep(for: .milliseconds(10)) }
+        return publishedEvents
+    }
 
     func expect(_ condition: Bool, _ message: @autoclosure () -> String) {
         if !condition { XCTFail("[\(name)] \(message())", file: file, line: line) }

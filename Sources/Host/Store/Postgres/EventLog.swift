@@ -3,41 +3,25 @@ import Logging
 import PostgresNIO
 import SanctumServices
 
-/// The event log's SQL: appending (ids from `sanctum_event_counter`, see ``PostgresDatabase``)
-/// and reading by id, so a reader woken by anything — the in-process bus today, a
-/// LISTEN/NOTIFY from another instance later — catches up from its cursor.
+/// The event log's SQL: appending (ids from `sanctum_event_counter` at the commit, see
+/// ``PostgresDatabase``) and reading by id, so a reader woken by anything — its own commit or
+/// another instance's `NOTIFY` — catches up from its cursor.
 enum EventLog {
-    /// Appends `drafts` in order and returns them as stored. Takes the counter's row lock, held
-    /// until the transaction ends.
-    static func append(_ drafts: [EventDraft], on c: PostgresConnection) async throws -> [ChatEvent] {
-        let count = Int64(drafts.count)
-        let last = try await c.run(PreparedStatements.AllocateEventIDs(count: count)).first ?? count
-        var nextID = last - count + 1
-        var lastSeq: [String: Int64] = [:]
-        var events: [ChatEvent] = []
-        for draft in drafts {
-            let previous: Int64
-            if let known = lastSeq[draft.sessionID] {
-                previous = known
-            } else {
-                previous = try await c.run(PreparedStatements.LastSequence(sessionID: draft.sessionID)).first ?? 0
-            }
-            let seq = previous + 1
-            lastSeq[draft.sessionID] = seq
-            var text = draft.data.serialized
-            text.removeLast()
-            try await c.run(PreparedStatements.InsertEvent(id: nextID, siteID: draft.siteID, sessionID: draft.sessionID, seq: seq,
-                                                           type: draft.type, data: text, createdAt: draft.now.timeIntervalSince1970))
-            events.append(ChatEvent(id: nextID, seq: seq, siteID: draft.siteID, sessionID: draft.sessionID, type: draft.type, data: draft.data, at: draft.now))
-            nextID += 1
-        }
-        return events
+    /// Adds `drafts` to the log, in order, at the commit of the transaction on `c` (see
+    /// ``PostgresDatabase``, "Event order"): their ids exist only then, so the relay reads them
+    /// back like any instance's events.
+    static func append(_ drafts: [EventDraft], on c: PostgresConnection) async throws {
+        try await c.run(PreparedStatements.DraftEvents(drafts))
     }
 
-    /// Events in `scope` after `cursor`, oldest first, at most `limit`.
+    /// Events in `scope` after `cursor`, oldest first, at most `limit` (prepared statements).
     static func events(in scope: EventScope, after cursor: Int64, limit: Int, on c: PostgresConnection) async throws -> [ChatEvent] {
-        let query = replay(scope, after: cursor, limit: limit)
-        return try await c.rows(query).map { row in
+        let rows = switch replayStatement(scope, after: cursor, limit: limit) {
+        case .session(let statement): try await c.run(statement)
+        case .site(let statement): try await c.run(statement)
+        case .all(let statement): try await c.run(statement)
+        }
+        return try rows.map { row in
             let (id, seq, site, session, type, data, created) = try row.decode((Int64, Int64, String, String, String, String, Double).self)
             return ChatEvent(id: id, seq: seq, siteID: site, sessionID: session, type: type,
                              data: JSON.parse(Array(data.utf8)) ?? .object([:]), at: Date(timeIntervalSince1970: created))
@@ -47,15 +31,45 @@ enum EventLog {
     /// The replay query of `scope`: an index range read in id order (`sanctum_events_session`,
     /// `sanctum_events_site` or the primary key), never a sort.
     static func replay(_ scope: EventScope, after cursor: Int64, limit: Int) -> PostgresQuery {
-        let columns = "id, seq, site_id, session_id, type, data, created_at"
-        return switch scope {
-        case .session(let id, let site):
-            "SELECT \(unescaped: columns) FROM sanctum_events WHERE session_id = \(id) AND site_id = \(site) AND id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
-        case .site(let id):
-            "SELECT \(unescaped: columns) FROM sanctum_events WHERE site_id = \(id) AND id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
-        case .all:
-            "SELECT \(unescaped: columns) FROM sanctum_events WHERE id > \(cursor) ORDER BY id LIMIT \(Int64(limit))"
+        switch replayStatement(scope, after: cursor, limit: limit) {
+        case .session(let statement): statement.query
+        case .site(let statement): statement.query
+        case .all(let statement): statement.query
         }
+    }
+
+    private enum ReplayStatement {
+        case session(Prepared<ReplaySessionSQL>)
+        case site(Prepared<ReplaySiteSQL>)
+        case all(Prepared<ReplayAllSQL>)
+    }
+
+    private static func replayStatement(_ scope: EventScope, after cursor: Int64, limit: Int) -> ReplayStatement {
+        switch scope {
+        case .session(let id, let site):
+            .session(Prepared { b in b.append(id); b.append(site); b.append(cursor); b.append(Int64(limit)) })
+        case .site(let id):
+            .site(Prepared { b in b.append(id); b.append(cursor); b.append(Int64(limit)) })
+        case .all:
+            .all(Prepared { b in b.append(cursor); b.append(Int64(limit)) })
+        }
+    }
+
+    private static let columns = "SELECT id, seq, site_id, session_id, type, data, created_at FROM sanctum_events"
+
+    /// A conversation's events: $1 the session, $2 its site, $3 the cursor, $4 the limit.
+    private enum ReplaySessionSQL: PreparedSQL {
+        static let sql = "\(columns) WHERE session_id = $1::text AND site_id = $2::text AND id > $3::bigint ORDER BY id LIMIT $4::bigint"
+    }
+
+    /// A site's events: $1 the site, $2 the cursor, $3 the limit.
+    private enum ReplaySiteSQL: PreparedSQL {
+        static let sql = "\(columns) WHERE site_id = $1::text AND id > $2::bigint ORDER BY id LIMIT $3::bigint"
+    }
+
+    /// Every event: $1 the cursor, $2 the limit.
+    private enum ReplayAllSQL: PreparedSQL {
+        static let sql = "\(columns) WHERE id > $1::bigint ORDER BY id LIMIT $2::bigint"
     }
 
     /// The id below which events have been purged, and the newest id handed out (committed).

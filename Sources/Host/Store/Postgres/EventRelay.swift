@@ -7,11 +7,11 @@ import Synchronization
 /// whichever instance committed it.
 ///
 /// Event ids are gapless and follow commit order (``PostgresDatabase``), so the log is a
-/// sequence this relay follows with one cursor, `published`: events this process commits are
-/// passed on at once when they come next (the common case, no query); otherwise — another
-/// instance committed in between, which its `NOTIFY` announces — the relay reads the log after
-/// its cursor and passes on what it had not. A read that fails (the database is away) is
-/// retried until it succeeds, so nothing committed is skipped.
+/// sequence this relay follows with one cursor, `published`: after each commit of this process,
+/// and at each `NOTIFY` of any instance's commit, it reads the log after its cursor and passes on
+/// what it had not (one read at a time; what arrives during a read makes it read once more, so
+/// under load one read carries many commits). A read that fails (the database is away) is retried
+/// until it succeeds, so nothing committed is skipped.
 final class EventRelay: Sendable {
     /// Most events one catch-up read fetches.
     static let pageSize = 500
@@ -42,20 +42,6 @@ final class EventRelay: Sendable {
 
     /// The newest event id handed to the sink.
     var published: Int64 { state.withLock { $0.published } }
-
-    /// Events this process just committed, in id order: passed on now when nothing is missing
-    /// before them, else after a catch-up read (which finds them too).
-    func committedHere(_ events: [ChatEvent]) {
-        let missing = state.withLock { s -> Bool in
-            let fresh = events.filter { $0.id > s.published }
-            guard let first = fresh.first, let last = fresh.last else { return false }
-            guard first.id == s.published + 1 else { return true }
-            sink(fresh)
-            s.published = last.id
-            return false
-        }
-        if missing { catchUp() }
-    }
 
     /// Some instance committed events up to `id` (a notification's payload; `nil` when unknown):
     /// reads the log unless they were all passed on already.

@@ -62,9 +62,7 @@ extension PostgresChatStore {
     public func identities(sessionIDs: [String]) async throws -> [String: VerifiedIdentity] {
         guard !sessionIDs.isEmpty else { return [:] }
         return try await database.read { c in
-            let rows = try await c.rows("""
-                SELECT session_id, user_id, name, email FROM sanctum_verified_users WHERE session_id = ANY(\(sessionIDs))
-                """).map { row in
+            let rows = try await c.run(Prepared<IdentitiesSQL> { $0.append(sessionIDs) }).map { row in
                 let (session, user, name, email) = try row.decode((String, String, String?, String?).self)
                 return (session, VerifiedIdentity(userID: user, name: name, email: email))
             }
@@ -78,4 +76,10 @@ extension PostgresChatStore {
                 .first.map { try $0.decode(String.self) }
         }
     }
+}
+
+/// The verified identities of some conversations (every agent poll that takes messages asks):
+/// $1 the session ids.
+private enum IdentitiesSQL: PreparedSQL {
+    static let sql = "SELECT session_id, user_id, name, email FROM sanctum_verified_users WHERE session_id = ANY($1::text[])"
 }

@@ -62,9 +62,10 @@ public final class PostgresChatStore: ChatStore {
         relay.stop()
     }
 
-    /// A write transaction whose returned events are appended last and published after the commit.
+    /// A write transaction whose returned events join the log at its commit; the relay then
+    /// reads and publishes them (with any other instance's committed before them).
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
-        try await database.write(sink: { [relay] events in relay.committedHere(events) }, body)
+        try await database.write(afterCommit: { [relay] in relay.catchUp() }, body)
     }
 
     public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
@@ -97,46 +98,35 @@ public final class PostgresChatStore: ChatStore {
     }
 
     /// The deliverable messages of a site, at a cost independent of the backlog: the per-site
-    /// counters (migration 3) less the messages active leases hold back, which are few. With
-    /// `since`, the messages newer than it are counted (the pending index bounds that to them).
+    /// counters (migration 3) less the messages active leases hold back, which are few, in one
+    /// statement. With `since`, the messages newer than it are counted (the pending index bounds
+    /// that to them).
     public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
         try await database.read { c in
             if since != nil { return try await c.value(PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0 }
-            let pending: Int64 = try await c.value(PostgresPendingQueries.counter(siteID: siteID)) ?? 0
-            guard pending > 0 else { return 0 }
-            return pending - (try await c.value(PostgresPendingQueries.heldByLeases(siteID: siteID, now: now)) ?? 0)
+            return try await c.run(PostgresPendingQueries.total(siteID: siteID, now: now)).first?.decode(Int64?.self) ?? 0
         }
     }
 
-    /// Selects and marks one page in one transaction; `FOR UPDATE SKIP LOCKED` keeps two agents
-    /// taking at once (on any instance) from both getting a message.
+    /// Counts, then selects, marks and drafts the `delivered` events of one page in one statement
+    /// (``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``): `FOR UPDATE
+    /// SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting a message.
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
         let total = try await pendingCount(siteID: siteID, since: since, now: now)
         if total == 0 { return InboxPage(messages: [], total: 0) }
-        let stamp = Timestamps.database(now)
-        let leaseUntil = lease.map { now.timeIntervalSince1970 + $0 }
-        return try await write { c in
-            let ids = try await c.rows(PostgresPendingQueries.deliverable("SELECT m.id", siteID: siteID, since: since, now: now, page: (limit, offset)))
-                .map { try $0.decode(Int64.self) }
-            guard !ids.isEmpty else { return (InboxPage(messages: [], total: total), []) }
-            let messages = try await c.rows("""
-                UPDATE web_chat_messages m SET processed = \(leaseUntil == nil), lease_until = \(leaseUntil)::double precision,
-                    delivered_at = COALESCE(m.delivered_at, \(stamp))
-                WHERE m.id = ANY(\(ids))
-                RETURNING m.id, m.session_id, m.message, m.timestamp, (SELECT s.uid FROM web_chat_sessions s WHERE s.id = m.session_id), m.metadata
-                """).map { row in
+        let take = PostgresPendingQueries.take(siteID: siteID, since: since, now: now, page: (limit, offset),
+                                               leaseUntil: lease.map { now.timeIntervalSince1970 + $0 }, stamp: Timestamps.database(now))
+        // One statement outside `BEGIN`: its own transaction, whose commit adds the drafted events.
+        let messages = try await database.read { c in
+            try await take.run(on: c).map { row in
                 let (id, session, text, timestamp, uid, metadata) = try row.decode((Int64, String, Data, String, String?, String?).self)
                 return InboxMessage(id: id, sessionID: session, message: String(decoding: text, as: UTF8.self), timestamp: timestamp, uid: uid,
                                     metadata: StoredMetadata.json(metadata))
-            }.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
-            var events: [EventDraft] = []
-            var seen: [String: [Int64]] = [:]
-            for message in messages { seen[message.sessionID, default: []].append(message.id) }
-            for (sessionID, ids) in seen.sorted(by: { $0.key < $1.key }) {
-                events.append(EventDraft(siteID: siteID, sessionID: sessionID, type: "delivered", data: ["message_ids": .array(ids.map(JSON.int))], now: now))
             }
-            return (InboxPage(messages: messages, total: max(total, Int64(messages.count))), events)
         }
+        if !messages.isEmpty { relay.catchUp() }
+        let page = messages.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+        return InboxPage(messages: page, total: max(total, Int64(page.count)))
     }
 
     public func acknowledge(siteID: String, messageIDs: [Int64], now: Date) async throws -> Int {

@@ -8,14 +8,14 @@ import SanctumServices
 /// Every query binds its values (`\(value)` in a ``PostgresQuery`` becomes `$n`): nothing is
 /// ever spliced into SQL text. Multi-step changes run in one transaction (``write(_:)``).
 ///
-/// **Event order.** A write that appends events does so last, under the row lock of
-/// `sanctum_event_counter`, which hands out event ids: the lock is held until the commit, so
-/// event ids are assigned in commit order across every instance on the database, and a reader
-/// that follows the log by id never skips an event committed late. Within this process, such
-/// writes also hold ``eventOrder`` from the append until their events have been handed to the
-/// sink, so the sink sees them in id order. The same transaction sends
-/// `NOTIFY sanctum_events, '<last id>'` (``EventListener``): other instances hear of the events
-/// at the commit and read them from the log by id.
+/// **Event order.** A write that produces events stores them as drafts (``EventLog/append(_:on:)``);
+/// a deferred trigger hands out their ids from `sanctum_event_counter` while the transaction
+/// commits, under that row's lock, which the commit releases: event ids follow commit order across
+/// every instance on the database, so a reader that follows the log by id never skips an event
+/// committed late, and no writer ever holds the lock while the server waits for a client. The
+/// trigger also sends `NOTIFY sanctum_events, '<id>'` (``EventListener``), delivered at the commit.
+/// This process publishes its own events the way it publishes other instances': `afterCommit`
+/// wakes the ``EventRelay``, which reads the log after its cursor.
 ///
 /// **Outages.** While ``health`` says the database is away (the listener lost its connection),
 /// ``read(_:)`` and ``write(_:)`` throw ``DatabaseUnavailable`` without waiting on the pool.
@@ -25,7 +25,6 @@ final class PostgresDatabase: Sendable {
     /// Whether the database is reachable, as the LISTEN connection last found it.
     let health = DatabaseHealth()
     private let running: Task<Void, Never>
-    private let eventOrder = AsyncLock()
 
     /// Opens a pool on `url`'s server and starts it.
     init(url: PostgresURL, logger: Logger) {
@@ -66,32 +65,19 @@ final class PostgresDatabase: Sendable {
         return try await client.withConnection { connection in try await body(connection) }
     }
 
-    /// Runs `body` in a transaction. The events it returns are appended at its end (see the type's
-    /// notes) and handed to `sink` after the commit; nothing is appended or published if anything
-    /// throws.
+    /// Runs `body` in a transaction. The events it returns are added to the log at its commit
+    /// (see the type's notes), after which `afterCommit` runs; nothing is added if anything throws.
     @discardableResult
-    func write<T: Sendable>(sink: @Sendable ([ChatEvent]) -> Void,
+    func write<T: Sendable>(afterCommit: @Sendable () -> Void,
                             _ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
-        let holdsOrder = Flag()
-        do {
-            let (value, events) = try await transaction { connection -> (T, [ChatEvent]) in
-                let (value, drafts) = try await body(connection)
-                guard !drafts.isEmpty else { return (value, []) }
-                await eventOrder.lock()
-                holdsOrder.set()
-                let events = try await EventLog.append(drafts, on: connection)
-                if let last = events.last { try await connection.rows("SELECT pg_notify(\(EventListener.channel), \(String(last.id)))") }
-                return (value, events)
-            }
-            if holdsOrder.isSet {
-                sink(events)
-                eventOrder.unlock()
-            }
-            return value
-        } catch {
-            if holdsOrder.isSet { eventOrder.unlock() }
-            throw error
+        let (value, appended) = try await transaction { connection -> (T, Bool) in
+            let (value, drafts) = try await body(connection)
+            guard !drafts.isEmpty else { return (value, false) }
+            try await EventLog.append(drafts, on: connection)
+            return (value, true)
         }
+        if appended { afterCommit() }
+        return value
     }
 
     /// Runs `body` in a transaction that appends no events.
@@ -142,40 +128,4 @@ struct EventDraft: Sendable {
     var type: String
     var data: JSON
     var now: Date
-}
-
-/// A flag set once, readable from the closure that set it and after it.
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}
-
-/// A mutual-exclusion lock for async code: waiters are resumed one at a time, in arrival order.
-final class AsyncLock: @unchecked Sendable {
-    private let mutex = NSLock()
-    private var held = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    /// Waits until the lock is free, then holds it.
-    func lock() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let acquired = mutex.withLock {
-                if held { waiters.append(continuation); return false }
-                held = true
-                return true
-            }
-            if acquired { continuation.resume() }
-        }
-    }
-
-    /// Releases the lock, handing it to the longest waiter if there is one.
-    func unlock() {
-        let next = mutex.withLock { () -> CheckedContinuation<Void, Never>? in
-            if waiters.isEmpty { held = false; return nil }
-            return waiters.removeFirst()
-        }
-        next?.resume()
-    }
 }

@@ -3,26 +3,130 @@ import PostgresNIO
 
 /// The queries of an agent's poll, kept apart so that `PostgresQueryPlanTests` checks the plans
 /// of exactly what the driver runs: each reads an index range proportional to the pending
-/// messages of one site (the partial indexes of migration 1), never the whole table.
+/// messages of one site (the partial indexes of migration 1), never the whole table. A poll that
+/// takes messages is two prepared statements: ``total(siteID:now:)`` and ``take(siteID:since:now:page:leaseUntil:stamp:)``.
 enum PostgresPendingQueries {
-    /// A site's pending messages from the sharded counters of migration 3.
-    static func counter(siteID: String) -> PostgresQuery {
-        "SELECT COALESCE(SUM(pending), 0)::bigint FROM sanctum_pending_counts WHERE site_id = \(siteID)"
+    /// A site's deliverable messages, in one statement: the pending ones from the sharded
+    /// counters of migrations 3 and 6, less those active leases hold back (few; see
+    /// ``heldByLeases(siteID:now:)``; looked for only when something is pending). Prepared.
+    static func total(siteID: String, now: Date) -> Prepared<TotalSQL> {
+        Prepared { b in
+            b.append(siteID)
+            b.append(now.timeIntervalSince1970)
+        }
+    }
+
+    /// The SQL of ``total(siteID:now:)``: $1 the site, $2 the time (Unix seconds).
+    enum TotalSQL: PreparedSQL {
+        static let sql = """
+            SELECT CASE WHEN pending > 0 THEN pending - (\(heldByLeasesSQL)) ELSE 0 END
+            FROM (SELECT COALESCE(SUM(pending), 0)::bigint AS pending FROM sanctum_pending_counts WHERE site_id = $1::text) AS counted
+            """
     }
 
     /// The pending messages of a site that active leases hold back: the leased ones and those
     /// behind a leased message of the same conversation (found through the lease index).
     static func heldByLeases(siteID: String, now: Date) -> PostgresQuery {
-        let time = now.timeIntervalSince1970
-        return """
-            SELECT COUNT(*) FROM web_chat_messages m
-            WHERE m.session_id IN (SELECT session_id FROM web_chat_messages
-                                   WHERE NOT processed AND lease_until IS NOT NULL AND lease_until > \(time))
-            AND NOT m.processed AND m.site_id = \(siteID)
-            AND ((m.lease_until IS NOT NULL AND m.lease_until > \(time)) OR EXISTS (
-                SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
-                AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id))
-            """
+        var binds = PostgresBindings()
+        binds.append(siteID)
+        binds.append(now.timeIntervalSince1970)
+        return PostgresQuery(unsafeSQL: heldByLeasesSQL, binds: binds)
+    }
+
+    private static let heldByLeasesSQL = """
+        SELECT COUNT(*) FROM web_chat_messages m
+        WHERE m.session_id IN (SELECT session_id FROM web_chat_messages
+                               WHERE NOT processed AND lease_until IS NOT NULL AND lease_until > $2::float8)
+        AND NOT m.processed AND m.site_id = $1::text
+        AND ((m.lease_until IS NOT NULL AND m.lease_until > $2::float8) OR EXISTS (
+            SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
+            AND e.lease_until IS NOT NULL AND e.lease_until > $2::float8 AND e.id < m.id))
+        """
+
+    /// Takes one page of a site's deliverable messages in one statement (its own transaction):
+    /// locks the page (skipping rows another transaction holds), marks it delivered — or leased
+    /// until `leaseUntil` — and drafts one `delivered` event per conversation, in conversation
+    /// order, which the commit adds to the log. Rows: id, session id, text, timestamp, uid,
+    /// metadata. Prepared (one statement with `since`, one without).
+    static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
+                     stamp: String) -> TakeStatement {
+        func bind(_ b: inout PostgresBindings) {
+            b.append(siteID)
+            b.append(now.timeIntervalSince1970)
+            b.append(Int64(page.limit))
+            b.append(Int64(page.offset))
+            b.append(leaseUntil == nil)
+            b.append(leaseUntil)
+            b.append(stamp)
+            if let since { b.append(since) }
+        }
+        return since == nil ? .all(Prepared(bind)) : .since(Prepared(bind))
+    }
+
+    /// A take, with or without `since`.
+    enum TakeStatement {
+        case all(Prepared<TakeSQL>)
+        case since(Prepared<TakeSinceSQL>)
+
+        /// Runs it on `c`.
+        func run(on c: PostgresConnection) async throws -> [PostgresRow] {
+            switch self {
+            case .all(let statement): try await c.run(statement)
+            case .since(let statement): try await c.run(statement)
+            }
+        }
+
+        /// The statement as a plain query (`EXPLAIN` in the plan tests).
+        var query: PostgresQuery {
+            switch self {
+            case .all(let statement): statement.query
+            case .since(let statement): statement.query
+            }
+        }
+    }
+
+    /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)`` without `since`: $1 the
+    /// site, $2 the time, $3 the limit, $4 the offset, $5 processed, $6 the lease's end (NULL:
+    /// none), $7 the delivery timestamp.
+    enum TakeSQL: PreparedSQL {
+        static let sql = takeSQL(condition: "")
+    }
+
+    /// The same with $8, the timestamp the messages are newer than.
+    enum TakeSinceSQL: PreparedSQL {
+        static let sql = takeSQL(condition: " AND m.timestamp > $8::text")
+    }
+
+    /// The page is updated by id (`= ANY`), an index lookup whatever the plan: joined to the page,
+    /// a plan made without the limit's value (PostgreSQL's generic plan) hashed every message.
+    private static func takeSQL(condition: String) -> String {
+        """
+        WITH picked AS (
+            \(deliverableSQL("SELECT m.id", site: "$1::text", time: "$2::float8"))\(condition)
+            ORDER BY m.timestamp, m.id LIMIT $3::bigint OFFSET $4::bigint FOR UPDATE OF m SKIP LOCKED
+        ),
+        taken AS (
+            UPDATE web_chat_messages m SET processed = $5::boolean, lease_until = $6::float8, delivered_at = COALESCE(m.delivered_at, $7::text)
+            WHERE m.id = ANY(ARRAY(SELECT id FROM picked))
+            RETURNING m.id, m.session_id, m.message, m.timestamp, m.metadata
+        ),
+        drafted AS (
+            INSERT INTO sanctum_event_drafts (site_id, session_id, type, data, created_at)
+            SELECT $1::text, t.session_id, 'delivered', json_build_object('message_ids', json_agg(t.id ORDER BY t.id))::text, $2::float8
+            FROM taken t GROUP BY t.session_id ORDER BY t.session_id
+        )
+        SELECT t.id, t.session_id, t.message, t.timestamp, (SELECT s.uid FROM web_chat_sessions s WHERE s.id = t.session_id), t.metadata
+        FROM taken t
+        """
+    }
+
+    private static func deliverableSQL(_ select: String, site: String, time: String) -> String {
+        """
+        \(select) FROM web_chat_messages m
+        WHERE NOT m.processed AND m.site_id = \(site) AND (m.lease_until IS NULL OR m.lease_until <= \(time))
+        AND NOT EXISTS (SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
+                        AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id)
+        """
     }
 
     /// `select` over the deliverable messages `m`: pending, of the site, not under lease, and not
@@ -35,12 +139,7 @@ enum PostgresPendingQueries {
                             page: (limit: Int, offset: Int)? = nil) -> PostgresQuery {
         var q = BoundSQL()
         let time = q.bind(now.timeIntervalSince1970), site = q.bind(siteID)
-        q.append("""
-            \(select) FROM web_chat_messages m
-            WHERE NOT m.processed AND m.site_id = \(site) AND (m.lease_until IS NULL OR m.lease_until <= \(time))
-            AND NOT EXISTS (SELECT 1 FROM web_chat_messages e WHERE e.session_id = m.session_id AND NOT e.processed
-                            AND e.lease_until IS NOT NULL AND e.lease_until > \(time) AND e.id < m.id)
-            """)
+        q.append(deliverableSQL(select, site: site, time: time))
         if let since {
             let after = q.bind(since)
             q.append(" AND m.timestamp > \(after)")

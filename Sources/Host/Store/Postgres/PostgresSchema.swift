@@ -15,7 +15,18 @@ enum PostgresSchema {
     struct Migration: Sendable {
         let version: Int64
         let summary: String
+        /// The oldest schema version whose builds still run on a database at this version: the
+        /// previous one for an additive change (rolling upgrades: docs/scaling.md), this one
+        /// for a change older builds would misread.
+        let readableFrom: Int64
         let statements: [String]
+
+        init(version: Int64, summary: String, readableFrom: Int64? = nil, statements: [String]) {
+            self.version = version
+            self.summary = summary
+            self.readableFrom = readableFrom ?? version
+            self.statements = statements
+        }
     }
 
     /// The migrations, oldest first.
@@ -210,7 +221,80 @@ enum PostgresSchema {
             )
             """,
         ]),
+        // Writers that do not wait on each other (docs/performance.md, "SQLite and PostgreSQL"):
+        // - The counters of migration 3 sharded by row id made two transactions that each change
+        //   many messages (a page taken by two agents, a take beside a post) lock shard rows in
+        //   opposite orders: a deadlock, found after `deadlock_timeout` (1 s), and a 500. A
+        //   transaction now counts into the shard of its own connection (`pg_backend_pid()`), one
+        //   row per site, whichever rows it changes; a shard's value may go below zero, the sum
+        //   over a site's shards is the total.
+        // - Event ids are handed out at the commit itself: a write stores its events as drafts,
+        //   and a deferred trigger numbers them, moves them into the log and sends the `NOTIFY`
+        //   while the commit runs. The event counter's row lock (ids in commit order) is then held
+        //   for the server's commit work alone, never while the server waits for the client's next
+        //   statement (before: from the append to the client's `COMMIT`, and every other write
+        //   queued behind it).
+        // Both are additive: a build of schema 5 runs unchanged on this schema (its appends take
+        // the same counter lock, mid-transaction).
+        Migration(version: 6, summary: "per-connection counter shards; event ids handed out at commit", readableFrom: 5, statements: [
+            countingFunction("sanctum_count_pending", table: "sanctum_pending_counts", column: "pending",
+                             removed: "TG_OP <> 'INSERT' AND NOT OLD.processed", added: "TG_OP <> 'DELETE' AND NOT NEW.processed"),
+            countingFunction("sanctum_count_sessions", table: "sanctum_session_counts", column: "sessions",
+                             removed: "TG_OP <> 'INSERT'", added: "TG_OP <> 'DELETE'"),
+            // Unlogged: a draft never outlives its transaction (moved at commit, gone in a rollback).
+            """
+            CREATE UNLOGGED TABLE sanctum_event_drafts (
+                draft BIGSERIAL PRIMARY KEY,
+                site_id TEXT COLLATE "C" NOT NULL,
+                session_id TEXT COLLATE "C" NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE FUNCTION sanctum_publish_event() RETURNS trigger LANGUAGE plpgsql AS $$
+            DECLARE
+                event_id BIGINT;
+                previous BIGINT;
+            BEGIN
+                UPDATE sanctum_event_counter SET last_id = last_id + 1 RETURNING last_id INTO event_id;
+                SELECT seq INTO previous FROM sanctum_events WHERE session_id = NEW.session_id ORDER BY id DESC LIMIT 1;
+                INSERT INTO sanctum_events (id, site_id, session_id, seq, type, data, created_at)
+                    VALUES (event_id, NEW.site_id, NEW.session_id, COALESCE(previous, 0) + 1, NEW.type, NEW.data, NEW.created_at);
+                DELETE FROM sanctum_event_drafts WHERE draft = NEW.draft;
+                PERFORM pg_notify('\(EventListener.channel)', event_id::text);
+                RETURN NULL;
+            END $$
+            """,
+            """
+            CREATE CONSTRAINT TRIGGER sanctum_event_drafts_publish AFTER INSERT ON sanctum_event_drafts
+                DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sanctum_publish_event()
+            """,
+        ]),
     ]
+
+    /// A trigger function that moves a site's count in the calling connection's shard: down by
+    /// one for an old row when `removed` holds, up by one for a new row when `added` holds.
+    private static func countingFunction(_ name: String, table: String, column: String, removed: String, added: String) -> String {
+        """
+        CREATE OR REPLACE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF \(removed) THEN
+                INSERT INTO \(table) AS c (site_id, shard, \(column)) VALUES (OLD.site_id, pg_backend_pid() % \(counterShards), -1)
+                    ON CONFLICT (site_id, shard) DO UPDATE SET \(column) = c.\(column) - 1;
+            END IF;
+            IF \(added) THEN
+                INSERT INTO \(table) AS c (site_id, shard, \(column)) VALUES (NEW.site_id, pg_backend_pid() % \(counterShards), 1)
+                    ON CONFLICT (site_id, shard) DO UPDATE SET \(column) = c.\(column) + 1;
+            END IF;
+            RETURN NULL;
+        END $$
+        """
+    }
+
+    /// Counter rows per site (migration 6): connections whose process ids meet modulo this share one.
+    static let counterShards = 32
 
     /// The triggers that run a counting `function` after every insert and delete on `table`, and
     /// after updates that change one of `columns`.
@@ -242,16 +326,30 @@ enum PostgresSchema {
                 CREATE TABLE IF NOT EXISTS sanctum_schema_migrations (
                     version BIGINT PRIMARY KEY, summary TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
                 """)
+            // Builds before schema 6 did not record `readable_from`: their rows read as NULL (only
+            // builds of that version).
+            try await c.rows("ALTER TABLE sanctum_schema_migrations ADD COLUMN IF NOT EXISTS readable_from BIGINT")
             let found = try await c.rows("SELECT COALESCE(MAX(version), 0) FROM sanctum_schema_migrations")
                 .first?.decode(Int64.self) ?? 0
             if found > currentVersion {
-                throw PostgresSchemaError(description: "database schema version \(found) is newer than this sanctum (\(currentVersion)); upgrade sanctum")
+                let unreadable = try await c.value("""
+                    SELECT MIN(version) FROM sanctum_schema_migrations
+                    WHERE version > \(currentVersion) AND (readable_from IS NULL OR readable_from > \(currentVersion))
+                    """, as: Int64.self)
+                if let unreadable {
+                    throw PostgresSchemaError(description: "database schema version \(found) is newer than this sanctum (\(currentVersion)), "
+                                                + "and version \(unreadable) changed what this one reads; upgrade sanctum")
+                }
+                return found
             }
             for migration in migrations where migration.version > found {
                 for statement in migration.statements {
                     try await c.rows(PostgresQuery(unsafeSQL: statement))
                 }
-                try await c.rows("INSERT INTO sanctum_schema_migrations (version, summary) VALUES (\(migration.version), \(migration.summary))")
+                try await c.rows("""
+                    INSERT INTO sanctum_schema_migrations (version, summary, readable_from)
+                    VALUES (\(migration.version), \(migration.summary), \(migration.readableFrom))
+                    """)
             }
             return found
         }

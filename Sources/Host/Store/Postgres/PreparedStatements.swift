@@ -6,35 +6,31 @@ import PostgresNIO
 /// write ends with, and the plugin-data statements counters run. The other statements are bound
 /// (`$n`) and parsed per call.
 enum PreparedStatements {
-    /// Hands out `count` event ids (under the counter's row lock); the row is the last one.
-    struct AllocateEventIDs: PostgresPreparedStatement {
-        static let sql = "UPDATE sanctum_event_counter SET last_id = last_id + $1 RETURNING last_id"
-        let count: Int64
-        func makeBindings() -> PostgresBindings { bindings(count) }
-        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
-    }
-
-    /// The newest sequence number of a conversation's events (no row: none yet).
-    struct LastSequence: PostgresPreparedStatement {
-        static let sql = "SELECT seq FROM sanctum_events WHERE session_id = $1 ORDER BY id DESC LIMIT 1"
-        let sessionID: String
-        func makeBindings() -> PostgresBindings { bindings(sessionID) }
-        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
-    }
-
-    /// Stores one event.
-    struct InsertEvent: PostgresPreparedStatement {
+    /// Stores a write's events as drafts, in order (`sanctum_event_drafts`, migration 6): the
+    /// commit numbers them, moves them into the log and notifies every instance.
+    struct DraftEvents: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO sanctum_events (id, site_id, session_id, seq, type, data, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id
+            INSERT INTO sanctum_event_drafts (site_id, session_id, type, data, created_at)
+            SELECT site, session, type, data, created FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[])
+                WITH ORDINALITY AS d(site, session, type, data, created, n) ORDER BY n
             """
-        let id: Int64, siteID: String, sessionID: String, seq: Int64, type: String, data: String, createdAt: Double
-        func makeBindings() -> PostgresBindings {
-            var b = PostgresBindings(capacity: 7)
-            b.append(id); b.append(siteID); b.append(sessionID); b.append(seq); b.append(type); b.append(data); b.append(createdAt)
+        static let bindingDataTypes: [PostgresDataType] = [.textArray, .textArray, .textArray, .textArray, .float8Array]
+        let drafts: [EventDraft]
+        init(_ drafts: [EventDraft]) { self.drafts = drafts }
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings(capacity: 5)
+            b.append(drafts.map(\.siteID))
+            b.append(drafts.map(\.sessionID))
+            b.append(drafts.map(\.type))
+            b.append(drafts.map { draft in
+                var text = draft.data.serialized
+                text.removeLast()
+                return text
+            })
+            b.append(drafts.map(\.now.timeIntervalSince1970))
             return b
         }
-        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+        func decodeRow(_ row: PostgresRow) throws -> Bool { true }
     }
 
     /// Takes the transaction-level advisory lock of one plugin key.
@@ -76,6 +72,40 @@ enum PreparedStatements {
         }
         func decodeRow(_ row: PostgresRow) throws -> Bool { true }
     }
+}
+
+/// The SQL of a ``Prepared`` statement: one type per statement, whose name names it on each
+/// connection. Every `$n` carries a cast, so its type never depends on the first call's values.
+protocol PreparedSQL {
+    /// The statement.
+    static var sql: String { get }
+}
+
+/// A statement prepared once per pooled connection (PostgreSQL plans it once, instead of per
+/// call) with the SQL of `SQL` and the values of one call; rows come back as they are.
+struct Prepared<SQL: PreparedSQL>: PostgresPreparedStatement {
+    static var sql: String { SQL.sql }
+    /// A name from the SQL's FNV-1a hash: the type's own name is longer than PostgreSQL keeps
+    /// of a name (63 bytes), and two statements whose names share those bytes would collide.
+    static var name: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in SQL.sql.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return "sanctum_" + String(hash, radix: 16)
+    }
+    private let bindings: PostgresBindings
+
+    /// The statement with the values `bind` appends bound to $1, $2, … in order.
+    init(_ bind: (inout PostgresBindings) -> Void) {
+        var bindings = PostgresBindings()
+        bind(&bindings)
+        self.bindings = bindings
+    }
+
+    func makeBindings() -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
+
+    /// The statement as a plain query (`EXPLAIN` in the plan tests).
+    var query: PostgresQuery { PostgresQuery(unsafeSQL: SQL.sql, binds: bindings) }
 }
 
 /// Bindings of text values, in order.
