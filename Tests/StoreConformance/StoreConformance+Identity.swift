@@ -16,6 +16,13 @@ extension StoreConformance {
         t.expectEqual(try await t.store.identities(sessionIDs: ["session_laptop", "session_phone"]), ["session_laptop": ada],
                       "a proof without name or e-mail keeps the stored ones; the phone's own id has no identity")
 
+        _ = try await t.store.postMessage(siteID: defaultSiteID, sessionID: "session_anon", text: "anonymous", clientMessageID: nil, ip: nil, now: at(2))
+        let page = try await take(t, at: 2)
+        t.expectEqual(page.messages.count, 2, "both messages taken")
+        if let known = page.identities {  // a store that reads them with the page reads the same
+            t.expectEqual(known, ["session_laptop": ada], "the page's identities: the verified conversation's only")
+        }
+
         let renamed = VerifiedIdentity(userID: "42", name: "Ada L.", email: nil)
         _ = try await t.store.claimSession(siteID: defaultSiteID, identity: renamed, presented: "session_tablet", fresh: "session_fresh3", now: at(3))
         t.expectEqual(try await t.store.identities(sessionIDs: ["session_laptop"])["session_laptop"]?.name, "Ada L.", "a new name replaces the old")

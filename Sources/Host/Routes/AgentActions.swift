@@ -17,7 +17,7 @@ extension HostEnvironment {
             try await services.delivery.takeInbox(site: site, limit: limit, offset: offset, since: since, wait: wait, lease: lease)
         }
         // `identity` only for a verified user's conversation: other messages stay byte-identical.
-        let identities = try await identityJSON(of: page.messages.map(\.sessionID))
+        let identities = if let known = page.identities { known.mapValues(\.json) } else { try await identityJSON(of: page.messages.map(\.sessionID)) }
         let messages: [JSON] = page.messages.map { message in
             var fields: [(String, JSON)] = [("id", .int(message.id)), ("session_id", .string(message.sessionID)), ("message", .string(message.message)),
                                             ("timestamp", .string(message.timestamp)), ("uid", .optional(message.uid))]

@@ -88,11 +88,15 @@ public struct InboxPage: Sendable {
     public var messages: [InboxMessage]
     /// Undelivered messages matching the filter, counted before this page was marked.
     public var total: Int64
+    /// The verified users of the page's conversations, when the store read them with the page
+    /// (`nil`: ask ``IdentityStore/identities(sessionIDs:)``).
+    public var identities: [String: VerifiedIdentity]?
 
     /// A value with every field given.
-    public init(messages: [InboxMessage], total: Int64) {
+    public init(messages: [InboxMessage], total: Int64, identities: [String: VerifiedIdentity]? = nil) {
         self.messages = messages
         self.total = total
+        self.identities = identities
     }
 }
 

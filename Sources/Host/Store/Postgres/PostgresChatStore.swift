@@ -108,7 +108,8 @@ public final class PostgresChatStore: ChatStore {
         }
     }
 
-    /// Counts, then selects, marks and drafts the `delivered` events of one page in one statement
+    /// Counts, then selects, marks and drafts the `delivered` events of one page and reads its
+    /// conversations' verified users in one statement
     /// (``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``): `FOR UPDATE
     /// SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting a message.
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
@@ -117,16 +118,19 @@ public final class PostgresChatStore: ChatStore {
         let take = PostgresPendingQueries.take(siteID: siteID, since: since, now: now, page: (limit, offset),
                                                leaseUntil: lease.map { now.timeIntervalSince1970 + $0 }, stamp: Timestamps.database(now))
         // One statement outside `BEGIN`: its own transaction, whose commit adds the drafted events.
-        let messages = try await database.read { c in
-            try await take.run(on: c).map { row in
-                let (id, session, text, timestamp, uid, metadata) = try row.decode((Int64, String, Data, String, String?, String?).self)
-                return InboxMessage(id: id, sessionID: session, message: String(decoding: text, as: UTF8.self), timestamp: timestamp, uid: uid,
-                                    metadata: StoredMetadata.json(metadata))
-            }
+        let rows = try await database.read { c in try await take.run(on: c) }
+        var messages: [InboxMessage] = []
+        var identities: [String: VerifiedIdentity] = [:]
+        for row in rows {
+            let (id, session, text, timestamp, uid, metadata, user, name, email) =
+                try row.decode((Int64, String, Data, String, String?, String?, String?, String?, String?).self)
+            messages.append(InboxMessage(id: id, sessionID: session, message: String(decoding: text, as: UTF8.self), timestamp: timestamp,
+                                         uid: uid, metadata: StoredMetadata.json(metadata)))
+            if let user { identities[session] = VerifiedIdentity(userID: user, name: name, email: email) }
         }
         if !messages.isEmpty { relay.catchUp() }
-        let page = messages.sorted { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
-        return InboxPage(messages: page, total: max(total, Int64(page.count)))
+        messages.sort { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
+        return InboxPage(messages: messages, total: max(total, Int64(messages.count)), identities: identities)
     }
 
     public func acknowledge(siteID: String, messageIDs: [Int64], now: Date) async throws -> Int {

@@ -47,7 +47,8 @@ enum PostgresPendingQueries {
     /// locks the page (skipping rows another transaction holds), marks it delivered — or leased
     /// until `leaseUntil` — and drafts one `delivered` event per conversation, in conversation
     /// order, which the commit adds to the log. Rows: id, session id, text, timestamp, uid,
-    /// metadata. Prepared (one statement with `since`, one without).
+    /// metadata, and the conversation's verified user (id, name, email; NULL when none).
+    /// Prepared (one statement with `since`, one without).
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
                      stamp: String) -> TakeStatement {
         func bind(_ b: inout PostgresBindings) {
@@ -115,8 +116,9 @@ enum PostgresPendingQueries {
             SELECT $1::text, t.session_id, 'delivered', json_build_object('message_ids', json_agg(t.id ORDER BY t.id))::text, $2::float8
             FROM taken t GROUP BY t.session_id ORDER BY t.session_id
         )
-        SELECT t.id, t.session_id, t.message, t.timestamp, (SELECT s.uid FROM web_chat_sessions s WHERE s.id = t.session_id), t.metadata
-        FROM taken t
+        SELECT t.id, t.session_id, t.message, t.timestamp, (SELECT s.uid FROM web_chat_sessions s WHERE s.id = t.session_id), t.metadata,
+               v.user_id, v.name, v.email
+        FROM taken t LEFT JOIN sanctum_verified_users v ON v.session_id = t.session_id
         """
     }
 
