@@ -16,12 +16,7 @@ enum EventLog {
 
     /// Events in `scope` after `cursor`, oldest first, at most `limit` (prepared statements).
     static func events(in scope: EventScope, after cursor: Int64, limit: Int, on c: PostgresConnection) async throws -> [ChatEvent] {
-        let rows = switch replayStatement(scope, after: cursor, limit: limit) {
-        case .session(let statement): try await c.run(statement)
-        case .site(let statement): try await c.run(statement)
-        case .all(let statement): try await c.run(statement)
-        }
-        return try rows.map { row in
+        try await replayStatement(scope, after: cursor, limit: limit).rows(on: c).map { row in
             let (id, seq, site, session, type, data, created) = try row.decode((Int64, Int64, String, String, String, String, Double).self)
             return ChatEvent(id: id, seq: seq, siteID: site, sessionID: session, type: type,
                              data: JSON.parse(Array(data.utf8)) ?? .object([:]), at: Date(timeIntervalSince1970: created))
@@ -31,27 +26,17 @@ enum EventLog {
     /// The replay query of `scope`: an index range read in id order (`sanctum_events_session`,
     /// `sanctum_events_site` or the primary key), never a sort.
     static func replay(_ scope: EventScope, after cursor: Int64, limit: Int) -> PostgresQuery {
-        switch replayStatement(scope, after: cursor, limit: limit) {
-        case .session(let statement): statement.query
-        case .site(let statement): statement.query
-        case .all(let statement): statement.query
-        }
+        replayStatement(scope, after: cursor, limit: limit).query
     }
 
-    private enum ReplayStatement {
-        case session(Prepared<ReplaySessionSQL>)
-        case site(Prepared<ReplaySiteSQL>)
-        case all(Prepared<ReplayAllSQL>)
-    }
-
-    private static func replayStatement(_ scope: EventScope, after cursor: Int64, limit: Int) -> ReplayStatement {
+    private static func replayStatement(_ scope: EventScope, after cursor: Int64, limit: Int) -> any PreparedQuery {
         switch scope {
         case .session(let id, let site):
-            .session(Prepared { b in b.append(id); b.append(site); b.append(cursor); b.append(Int64(limit)) })
+            Prepared<ReplaySessionSQL> { b in b.append(id); b.append(site); b.append(cursor); b.append(Int64(limit)) }
         case .site(let id):
-            .site(Prepared { b in b.append(id); b.append(cursor); b.append(Int64(limit)) })
+            Prepared<ReplaySiteSQL> { b in b.append(id); b.append(cursor); b.append(Int64(limit)) }
         case .all:
-            .all(Prepared { b in b.append(cursor); b.append(Int64(limit)) })
+            Prepared<ReplayAllSQL> { b in b.append(cursor); b.append(Int64(limit)) }
         }
     }
 

@@ -102,23 +102,29 @@ public final class PostgresChatStore: ChatStore {
     /// statement. With `since`, the messages newer than it are counted (the pending index bounds
     /// that to them).
     public func pendingCount(siteID: String, since: String?, now: Date) async throws -> Int64 {
-        try await database.read { c in
-            if since != nil { return try await c.value(PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0 }
-            return try await c.run(PostgresPendingQueries.total(siteID: siteID, now: now)).first?.decode(Int64?.self) ?? 0
-        }
+        try await database.read { c in try await Self.pendingCount(c, siteID: siteID, since: since, now: now) }
     }
 
-    /// Counts, then selects, marks and drafts the `delivered` events of one page and reads its
-    /// conversations' verified users in one statement
-    /// (``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``): `FOR UPDATE
-    /// SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting a message.
+    private static func pendingCount(_ c: PostgresConnection, siteID: String, since: String?, now: Date) async throws -> Int64 {
+        if since != nil { return try await c.value(PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: siteID, since: since, now: now)) ?? 0 }
+        return try await c.run(PostgresPendingQueries.total(siteID: siteID, now: now)).first?.decode(Int64?.self) ?? 0
+    }
+
+    /// Counts, then — on the same connection, in one statement
+    /// (``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``) — selects, marks
+    /// and drafts the `delivered` events of one page and reads its conversations' verified users:
+    /// `FOR UPDATE SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting
+    /// a message.
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
-        let total = try await pendingCount(siteID: siteID, since: since, now: now)
-        if total == 0 { return InboxPage(messages: [], total: 0) }
         let take = PostgresPendingQueries.take(siteID: siteID, since: since, now: now, page: (limit, offset),
                                                leaseUntil: lease.map { now.timeIntervalSince1970 + $0 }, stamp: Timestamps.database(now))
-        // One statement outside `BEGIN`: its own transaction, whose commit adds the drafted events.
-        let rows = try await database.read { c in try await take.run(on: c) }
+        let (total, rows) = try await database.read { c -> (Int64, [PostgresRow]) in
+            let total = try await Self.pendingCount(c, siteID: siteID, since: since, now: now)
+            guard total > 0 else { return (0, []) }
+            // One statement outside `BEGIN`: its own transaction, whose commit adds the drafted events.
+            return (total, try await take.rows(on: c))
+        }
+        if total == 0 { return InboxPage(messages: [], total: 0) }
         var messages: [InboxMessage] = []
         var identities: [String: VerifiedIdentity] = [:]
         for row in rows {

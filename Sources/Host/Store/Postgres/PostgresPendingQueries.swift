@@ -50,7 +50,7 @@ enum PostgresPendingQueries {
     /// metadata, and the conversation's verified user (id, name, email; NULL when none).
     /// Prepared (one statement with `since`, one without).
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
-                     stamp: String) -> TakeStatement {
+                     stamp: String) -> any PreparedQuery {
         func bind(_ b: inout PostgresBindings) {
             b.append(siteID)
             b.append(now.timeIntervalSince1970)
@@ -61,29 +61,7 @@ enum PostgresPendingQueries {
             b.append(stamp)
             if let since { b.append(since) }
         }
-        return since == nil ? .all(Prepared(bind)) : .since(Prepared(bind))
-    }
-
-    /// A take, with or without `since`.
-    enum TakeStatement {
-        case all(Prepared<TakeSQL>)
-        case since(Prepared<TakeSinceSQL>)
-
-        /// Runs it on `c`.
-        func run(on c: PostgresConnection) async throws -> [PostgresRow] {
-            switch self {
-            case .all(let statement): try await c.run(statement)
-            case .since(let statement): try await c.run(statement)
-            }
-        }
-
-        /// The statement as a plain query (`EXPLAIN` in the plan tests).
-        var query: PostgresQuery {
-            switch self {
-            case .all(let statement): statement.query
-            case .since(let statement): statement.query
-            }
-        }
+        return since == nil ? Prepared<TakeSQL>(bind) : Prepared<TakeSinceSQL>(bind)
     }
 
     /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)`` without `since`: $1 the

@@ -108,6 +108,18 @@ struct Prepared<SQL: PreparedSQL>: PostgresPreparedStatement {
     var query: PostgresQuery { PostgresQuery(unsafeSQL: SQL.sql, binds: bindings) }
 }
 
+/// A ``Prepared`` statement whichever its SQL: for code that picks one of several statements.
+protocol PreparedQuery: Sendable {
+    /// Runs it on `c` and returns its rows.
+    func rows(on c: PostgresConnection) async throws -> [PostgresRow]
+    /// The statement as a plain query (`EXPLAIN` in the plan tests).
+    var query: PostgresQuery { get }
+}
+
+extension Prepared: PreparedQuery {
+    func rows(on c: PostgresConnection) async throws -> [PostgresRow] { try await c.run(self) }
+}
+
 /// Bindings of text values, in order.
 private func bindings(_ values: String...) -> PostgresBindings {
     var b = PostgresBindings(capacity: values.count)
