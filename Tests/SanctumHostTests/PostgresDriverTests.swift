@@ -112,12 +112,13 @@ final class PostgresDriverTests: XCTestCase {
         let url = try await cluster.createDatabase()
         let sink = EventRecorder()
         let listening = try await cluster.open(url, eventSink: { sink.record($0) })
+        defer { withExtendedLifetime(listening) {} }
         let writer = try await cluster.open(url)
         _ = try await writer.postMessage(siteID: defaultSiteID, sessionID: "session_r", text: "before", clientMessageID: nil, ip: nil, now: Date())
         try await sink.waitFor(count: 1)
         let killer = try await cluster.open(url)
         try await killer.database.read { c in
-            try await c.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            _ = try await c.rows("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         }
         // Each instance notices the outage on its own schedule (its listener, or its heartbeat):
         // every call may meet it, once or a few times, until that instance has reconnected.

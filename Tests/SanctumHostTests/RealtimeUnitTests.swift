@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import StoreConformance
 import XCTest
 @testable import SanctumHost
@@ -90,9 +89,9 @@ final class RealtimeUnitTests: XCTestCase {
     }
 
     func testStreamRequestDetection() {
-        XCTAssertTrue(HostEnvironment.isStreamRequest(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/stream?session_id=x")))
-        XCTAssertTrue(HostEnvironment.isStreamRequest(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/?action=stream")))
-        XCTAssertFalse(HostEnvironment.isStreamRequest(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/api/v1/?action=inbox")))
-        XCTAssertFalse(HostEnvironment.isStreamRequest(HTTPRequest(method: .get, scheme: nil, authority: nil, path: "/widget/")))
+        XCTAssertTrue(HostEnvironment.isStreamTarget("/api/v1/stream?session_id=x"))
+        XCTAssertTrue(HostEnvironment.isStreamTarget("/api/v1/?action=stream"))
+        XCTAssertFalse(HostEnvironment.isStreamTarget("/api/v1/?action=inbox"))
+        XCTAssertFalse(HostEnvironment.isStreamTarget("/widget/"))
     }
 }

@@ -1,6 +1,6 @@
 """The network level (issue 9 §1): connection timeouts and the per-IP cap under a low descriptor
 limit, answers to every upgrade request, throttled logging of unreadable requests, WebSocket frame
-rules (RFC 6455 masking and UTF-8), and the stream budgets of visitors and agents.
+rules (RFC 6455 masking, UTF-8, message size, pings, the close at shutdown), and the stream budgets of visitors and agents.
 
 Timeouts are configured to about a second here instead of their production values; the tests
 never assert on durations, they wait for the server's verdict with a generous failure bound.
@@ -12,6 +12,7 @@ import os
 import secrets
 import select
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -289,14 +290,16 @@ class RawWebSocket:
         data, self.buffer = self.buffer[:n], self.buffer[n:]
         return data
 
-    def send(self, opcode: int, payload: bytes, masked: bool = True):
+    def send(self, opcode: int, payload: bytes, masked: bool = True, fin: bool = True):
         length = len(payload)
-        header = bytes([0x80 | opcode])
+        header = bytes([(0x80 if fin else 0) | opcode])
         mask_bit = 0x80 if masked else 0
         if length < 126:
             header += bytes([mask_bit | length])
-        else:
+        elif length < 65536:
             header += bytes([mask_bit | 126]) + struct.pack("!H", length)
+        else:
+            header += bytes([mask_bit | 127]) + struct.pack("!Q", length)
         if masked:
             key = os.urandom(4)
             payload = key + bytes(b ^ key[i % 4] for i, b in enumerate(payload))
@@ -355,6 +358,55 @@ def test_invalid_utf8_in_the_auth_frame_closes_with_1007_too(server):
     try:
         ws.send(0x1, b'{"type":"auth","key":"\xc0\xaf"}')
         assert ws.close_code() == 1007
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("fragments", [1, 2], ids=["one-frame", "fragments"])
+def test_a_message_over_64_kib_closes_the_stream_with_1009(server, fragments):
+    ws = RawWebSocket(server, f"/api/v1/stream?session_id=session_big_{fragments}")
+    try:
+        assert ws.next_json()["type"] == "ready"
+        payload = b"x" * (70000 // fragments)
+        for i in range(fragments):
+            ws.send(0x1 if i == 0 else 0x0, payload, fin=i == fragments - 1)
+        assert ws.close_code() == 1009
+    finally:
+        ws.close()
+
+
+def test_a_client_that_answers_no_ping_is_closed_and_one_that_answers_stays(tmp_path):
+    server = serve(tmp_path, "realtime: { ping_interval_seconds: 1 }\n")
+    silent = RawWebSocket(server, "/api/v1/stream?session_id=session_silent")
+    alive = RawWebSocket(server, "/api/v1/stream?session_id=session_alive")
+    try:
+        assert silent.next_json()["type"] == "ready" and alive.next_json()["type"] == "ready"
+        pings, until = 0, time.time() + 3.5
+        while time.time() < until:
+            opcode, payload = alive.receive()
+            assert opcode != 0x8, "a client answering every ping is never closed"
+            if opcode == 0x9:
+                alive.send(0xA, payload)
+                pings += 1
+        assert pings >= 2
+        alive.send(0x1, b'{"type":"ping"}')
+        assert alive.next_json() == {"type": "pong"}
+        assert silent.receive()[0] == 0x9, "the server pings"
+        assert silent.close_code() == 1001, "and closes a client that never answers"
+    finally:
+        silent.close()
+        alive.close()
+
+
+def test_a_stopping_server_closes_its_streams_with_1001(tmp_path):
+    server = serve(tmp_path, "")
+    ws = RawWebSocket(server, "/api/v1/stream?session_id=session_shutdown")
+    try:
+        assert ws.next_json()["type"] == "ready"
+        server.process.send_signal(signal.SIGTERM)
+        assert ws.close_code() == 1001
+        ws.send(0x8, struct.pack("!H", 1001))
+        assert server.process.wait(timeout=FAILURE_BOUND) == 0
     finally:
         ws.close()
 

@@ -184,9 +184,11 @@ public struct SanctumConfig: Sendable, Decodable {
         public var maxAgentConnectionsPerIP: Int?
         /// Days events are kept for replay (default 7).
         public var eventRetentionDays: Double?
+        /// Seconds between stream pings (default 20).
+        public var pingIntervalSeconds: Int?
         enum CodingKeys: String, CodingKey {
             case maxConnectionsPerIP = "max_connections_per_ip", maxAgentConnectionsPerIP = "max_agent_connections_per_ip"
-            case eventRetentionDays = "event_retention_days"
+            case eventRetentionDays = "event_retention_days", pingIntervalSeconds = "ping_interval_seconds"
         }
     }
 

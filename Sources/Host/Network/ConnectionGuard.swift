@@ -14,9 +14,9 @@ import NIOHTTP1
 /// - the WebSocket masking rule (`WebSocketFrameRules`);
 /// - a connection logger whose error lines are throttled (`ConnectionLogHandler`).
 ///
-/// The pipeline it builds over HummingbirdWebSocket's: deadlines · response encoder · request
+/// The pipeline it builds over `StreamUpgradeChannel`'s: deadlines · response encoder · request
 /// decoder · upgrade screen · request progress · upgrade handler · parse-error responder ·
-/// WebSocket frame rules · (Hummingbird's HTTP handlers, or the WebSocket ones after an upgrade).
+/// WebSocket frame rules · (Hummingbird's HTTP handlers, or the stream's after an upgrade).
 ///
 /// Reads are capped at ``maxReadSize`` bytes: a request body waiting for its handler is buffered up to
 /// NIOAsyncChannel's high watermark (10 reads), so this bounds what each slow-consumed upload holds

@@ -4,7 +4,7 @@ import Logging
 /// are about single connections, which a client can open by the thousand, so they go through
 /// `ThrottledLog`; and one that follows a close by the connection guard is dropped: the guard
 /// counted and logged that connection already. (Closing a connection before its first request
-/// makes HummingbirdWebSocket log "Error handling upgrade result" at error level.)
+/// made HummingbirdWebSocket log "Error handling upgrade result" at error level.)
 struct ConnectionLogHandler: LogHandler {
     private var base: any LogHandler
     private let outcome: ConnectionOutcome

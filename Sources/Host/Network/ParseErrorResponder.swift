@@ -4,7 +4,7 @@ import NIOHTTP1
 /// Answers a request the HTTP parser rejects (a raw non-ASCII request line, an unknown method)
 /// with a JSON 400 and closes the connection; counts it and writes a throttled log line.
 ///
-/// The WebSocket-capable pipeline of HummingbirdWebSocket disables NIO's error handling and
+/// The upgradable pipeline (`StreamUpgradeChannel`, as HummingbirdWebSocket's) disables NIO's error handling and
 /// leaves such a connection hanging open; without this every malformed request would hold a
 /// connection until the client gave up.
 final class ParseErrorResponder: ChannelInboundHandler, RemovableChannelHandler {

@@ -20,6 +20,9 @@ public struct ServerSettings: Sendable {
     /// Concurrent agent and console stream connections per client IP, counted once their key is
     /// checked (a budget of their own: visitors' sockets never lock the console out).
     public var maxAgentStreamsPerIP = 50
+    /// Seconds between the pings sent on each stream; a client that has sent nothing since the
+    /// previous ping is closed.
+    public var streamPingInterval = 20
     /// Timeouts and the per-IP cap of client connections.
     public var connections = ConnectionLimits()
     /// How long events are kept for replay.
@@ -49,6 +52,8 @@ public struct HostEnvironment: Sendable {
     let agentStreams = AddressSlots()
     /// Open connections per client IP.
     let connections = AddressSlots()
+    /// Open stream connections: pinged, and closed at shutdown.
+    let streams: StreamRegistry
     /// What the connection layer refused or cut (docs/operations.md).
     public let connectionCounters = ConnectionCounters()
     /// The connection layer's log: one line per kind of refusal and interval.
@@ -78,6 +83,7 @@ public struct HostEnvironment: Sendable {
         self.assets = assets
         self.site = site
         moduleAssets = Self.widgetModuleAssets(services.plugins)
+        streams = StreamRegistry(pingPeriod: .seconds(settings.streamPingInterval))
         connectionLog = ThrottledLog(logger: logger, clock: services.clock)
     }
 

@@ -2,7 +2,6 @@ import NIOCore
 import Foundation
 import Hummingbird
 import HummingbirdCore
-import HummingbirdWebSocket
 import Logging
 import SanctumServices
 
@@ -71,6 +70,10 @@ public enum SanctumServer {
         if let streams = config.realtime?.maxAgentConnectionsPerIP { settings.maxAgentStreamsPerIP = streams }
         settings.connections = try ConnectionLimits(config.connections)
         if let days = config.realtime?.eventRetentionDays { settings.eventRetention = days * 86_400 }
+        if let seconds = config.realtime?.pingIntervalSeconds {
+            guard seconds >= 1 else { throw ConfigError(description: "realtime.ping_interval_seconds: expected at least 1 (found \(seconds))") }
+            settings.streamPingInterval = seconds
+        }
         settings.retentionDays = try retentionDays(config)
         let limiter = RateLimiter(enabled: config.rateLimits?.enabled ?? true, budgets: config.rateLimits?.budgets ?? [:],
                                   clock: { clock().timeIntervalSince1970 })
@@ -138,23 +141,15 @@ public enum SanctumServer {
         Application(responder: makeResponder(env),
                     server: HTTPServerBuilder { responder in
                         ConnectionGuard(
-                            base: HTTP1WebSocketUpgradeChannel(
-                                responder: responder,
-                                configuration: .init(ws: .init(maxFrameSize: 1 << 16, autoPing: .enabled(timePeriod: .seconds(20)), validateUTF8: true))
-                            ) { head, channel, _ in
-                                // `UpgradeScreen` lets only stream handshakes get here.
-                                guard HostEnvironment.isStreamRequest(head) else { return .dontUpgrade }
-                                let peer = channel.remoteAddress
-                                return .upgrade([:]) { inbound, outbound, _ in
-                                    try await env.runStream(head: head, peer: peer, inbound: inbound, outbound: outbound)
-                                }
+                            base: StreamUpgradeChannel(responder: responder) { head, connection in
+                                env.openStream(head: head, connection: connection)
                             },
                             limits: env.settings.connections, trustedProxies: env.settings.trustedProxies,
                             connections: env.connections, counters: env.connectionCounters, log: env.connectionLog)
                     },
                     configuration: .init(address: .hostname(host, port: port), serverName: nil),
                     // The outbound client stops after the plugins (services stop in reverse order).
-                    services: [env.outboundHTTP, env.services.activity, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
+                    services: [env.outboundHTTP, env.services.activity, env.streams, env.plugins, PluginSubscriptions(services: env.services, logger: env.logger),
                                EventRetention(store: env.store, retention: env.settings.eventRetention, clock: env.clock, logger: env.logger),
                                RetentionJob(privacy: env.services.privacy, retentionDays: env.settings.retentionDays, clock: env.clock, logger: env.logger)],
                     onServerRunning: onServerRunning,
