@@ -113,8 +113,7 @@ final class StreamConnection: Sendable {
 
     /// Sends a JSON frame; throws once the connection is closing or closed.
     func send(_ frame: JSON) async throws {
-        var text = frame.serialized
-        text.removeLast()
+        let text = frame.compactText
         var buffer = channel.allocator.buffer(capacity: text.utf8.count)
         buffer.writeString(text)
         try await channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .text, data: buffer)).get()

@@ -7,8 +7,7 @@ extension SQLiteChatStore {
     @discardableResult
     func appendEvent(_ c: SQLiteConnection, siteID: String, sessionID: String, type: String, data: JSON, now: Date) throws -> ChatEvent {
         let seq = (try c.scalar("SELECT seq FROM sanctum_events WHERE session_id = ? ORDER BY id DESC LIMIT 1", [.text(sessionID)])?.int ?? 0) + 1
-        var text = data.serialized
-        text.removeLast()
+        let text = data.compactText
         try c.run("INSERT INTO sanctum_events (site_id, session_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                   [.text(siteID), .text(sessionID), .int(seq), .text(type), .text(text), .double(now.timeIntervalSince1970)])
         let event = ChatEvent(id: c.lastInsertRowID, seq: seq, siteID: siteID, sessionID: sessionID, type: type, data: data, at: now)

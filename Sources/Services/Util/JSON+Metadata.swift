@@ -60,9 +60,5 @@ extension JSON {
 
     /// The compact text a store keeps in a `metadata` column (the wire serialisation without
     /// its trailing newline).
-    public var storedMetadataText: String {
-        var text = serialized
-        text.removeLast()
-        return text
-    }
+    public var storedMetadataText: String { compactText }
 }

@@ -78,6 +78,14 @@ public enum JSON: Sendable, Equatable {
     /// The compact, sorted, ASCII-only serialisation followed by a newline, as Flask sends it.
     public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
 
+    /// ``serialized`` without its trailing newline: what stores keep and stream frames carry.
+    public var compactText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// ``serialized`` as UTF-8 bytes (what responses send; no intermediate string).
     public var serializedBytes: [UInt8] {
         var out: [UInt8] = []

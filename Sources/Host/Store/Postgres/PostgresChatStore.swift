@@ -216,7 +216,7 @@ enum StoredScalar {
     /// The stored text of a scalar; `true`/`false` are stored as 1/0 as SQLite does, containers as NULL.
     static func text(of value: JSON) -> String? {
         switch value {
-        case .int, .double, .string: var text = value.serialized; text.removeLast(); return text
+        case .int, .double, .string: return value.compactText
         case .bool(let b): return b ? "1" : "0"
         default: return nil
         }

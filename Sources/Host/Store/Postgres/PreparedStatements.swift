@@ -22,11 +22,7 @@ enum PreparedStatements {
             b.append(drafts.map(\.siteID))
             b.append(drafts.map(\.sessionID))
             b.append(drafts.map(\.type))
-            b.append(drafts.map { draft in
-                var text = draft.data.serialized
-                text.removeLast()
-                return text
-            })
+            b.append(drafts.map(\.data.compactText))
             b.append(drafts.map(\.now.timeIntervalSince1970))
             return b
         }
