@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import SanctumServices
+import Synchronization
 
 /// The PostgreSQL connection pool of one driver instance, and its transactions.
 ///
@@ -18,7 +19,8 @@ import SanctumServices
 /// wakes the ``EventRelay``, which reads the log after its cursor.
 ///
 /// **Outages.** While ``health`` says the database is away (the listener lost its connection),
-/// ``read(_:)`` and ``write(_:)`` throw ``DatabaseUnavailable`` without waiting on the pool.
+/// ``read(_:)`` and ``write(_:)`` throw ``DatabaseUnavailable`` without waiting on the pool; a
+/// `BEGIN` that does not answer within ``beginLimit`` closes its connection and throws it too.
 final class PostgresDatabase: Sendable {
     /// The pool.
     let client: PostgresClient
@@ -91,7 +93,7 @@ final class PostgresDatabase: Sendable {
     private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try health.check()
         return try await client.withConnection { connection in
-            try await connection.rows("BEGIN")
+            try await Self.begin(on: connection)
             do {
                 let value = try await body(connection)
                 try await connection.rows("COMMIT")
@@ -103,6 +105,44 @@ final class PostgresDatabase: Sendable {
         }
     }
 
+    /// How long `BEGIN` may take before its connection is taken for dead.
+    static let beginLimit = Duration.seconds(5)
+    /// `BEGIN` on `connection`; after ``beginLimit`` without an answer, the connection is closed
+    /// and this throws ``DatabaseUnavailable`` (503) without waiting any longer. About one run in
+    /// ten of the reconnect test saw a `BEGIN` right after a pg_terminate_backend outage that
+    /// never answered, and that closing the connection did not fail either (postgres-nio).
+    private static func begin(on connection: PostgresConnection) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let waiting = OnceContinuation(continuation)
+            let timer = Task {
+                guard (try? await Task.sleep(for: beginLimit)) != nil, waiting.resume(with: .failure(DatabaseUnavailable())) else { return }
+                try? await connection.close()
+            }
+            Task {
+                let result: Result<Void, any Error>
+                do { try await connection.rows("BEGIN"); result = .success(()) } catch { result = .failure(error) }
+                timer.cancel()
+                waiting.resume(with: result)
+            }
+        }
+    }
+}
+
+/// A continuation resumed by whichever of several racers comes first.
+private final class OnceContinuation: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
+
+    init(_ continuation: CheckedContinuation<Void, any Error>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    /// Resumes with `result` if nobody did yet; `true` if this call did.
+    @discardableResult
+    func resume(with result: Result<Void, any Error>) -> Bool {
+        guard let continuation = self.continuation.withLock({ stored in defer { stored = nil }; return stored }) else { return false }
+        continuation.resume(with: result)
+        return true
+    }
 }
 
 extension PostgresConnection {
