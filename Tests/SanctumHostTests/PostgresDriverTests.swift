@@ -200,7 +200,7 @@ final class PostgresDriverTests: XCTestCase {
             try await c.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name COLLATE \"C\"")
                 .map { try $0.decode(String.self) }
         }
-        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_event_drafts", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
+        XCTAssertEqual(tables, ["sanctum_event_counter", "sanctum_event_drafts", "sanctum_event_queue", "sanctum_events", "sanctum_pending_counts", "sanctum_plugin_data", "sanctum_read_state",
                                 "sanctum_schema_migrations", "sanctum_session_counts", "sanctum_session_tombstones", "sanctum_sites", "sanctum_verified_users", "system_config",
                                 "web_chat_messages", "web_chat_responses", "web_chat_sessions"])
         // The next release's additive migration: this build still runs on it (rolling upgrades).

@@ -35,6 +35,8 @@ final class PostgresQueryPlanTests: XCTestCase {
             ("history messages", PostgresConversationQueries.historyMessages(session), false),
             ("history replies", PostgresConversationQueries.historyReplies(session), false),
             ("history last event", PostgresConversationQueries.lastEvent(session), false),
+            // Sorts the moved batch only (at most its limit), to number it.
+            ("event sequencing", EventLog.moveQueued(after: 40_000, limit: 1000), true),
         ]
         for site in [nil, defaultSiteID] {
             checks.append(("list of \(site ?? "all sites")", PostgresConversationQueries.page(siteID: site, prefix: nil, limit: 20, offset: 0), false))
@@ -51,7 +53,7 @@ final class PostgresQueryPlanTests: XCTestCase {
         // plan, after five runs), which must use the indexes too: a take that joined its page to
         // the table hashed every message (with LIMIT $3 unknown) and waited on other takes' rows.
         var generic: [(String, PostgresQuery, Bool)] = []
-        for (name, query, allowSort) in checks where name.hasPrefix("inbox t") || name.hasPrefix("replay") {
+        for (name, query, allowSort) in checks where name.hasPrefix("inbox t") || name.hasPrefix("replay") || name.hasPrefix("event") {
             generic.append(("\(name) (generic plan)", query, allowSort))
         }
         for (name, query, allowSort) in checks + generic {

@@ -9,7 +9,8 @@ enum PostgresCopyTarget {
     /// Rows per `INSERT` (PostgreSQL takes at most 65,535 bound values per statement).
     static let batchSize = 500
 
-    /// The copied tables that hold rows (a fresh database holds none; the event counter counts too).
+    /// The copied tables that hold rows (a fresh database holds none; the event counter and the
+    /// event queue count too).
     static func nonEmptyTables(_ c: PostgresConnection) async throws -> [String] {
         var found: [String] = []
         for table in CopiedTables.all {
@@ -20,12 +21,15 @@ enum PostgresCopyTarget {
         if lastEventID > 0, !found.contains("sanctum_events") {
             found.append("sanctum_event_counter")
         }
+        if try await c.value("SELECT EXISTS (SELECT 1 FROM sanctum_event_queue)", as: Bool.self) == true {
+            found.append("sanctum_event_queue")
+        }
         return found
     }
 
-    /// Empties every copied table and the counters (`--force`), inside the copy's transaction.
+    /// Empties every copied table, the counters and the event queue (`--force`), inside the copy's transaction.
     static func empty(_ c: PostgresConnection) async throws {
-        let tables = (CopiedTables.all.map(\.name) + CopiedTables.counters).joined(separator: ", ")
+        let tables = (CopiedTables.all.map(\.name) + CopiedTables.counters + ["sanctum_event_queue"]).joined(separator: ", ")
         try await c.rows(PostgresQuery(unsafeSQL: "TRUNCATE \(tables) RESTART IDENTITY"))
         try await c.rows("UPDATE sanctum_event_counter SET last_id = 0")
     }

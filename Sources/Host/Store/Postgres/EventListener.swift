@@ -2,15 +2,16 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The instance's `LISTEN sanctum_events` connection: every write that appends events sends
-/// `NOTIFY sanctum_events, '<its last event id>'` in its transaction (delivered at commit), and
-/// each notification makes the ``EventRelay`` read the log after its cursor — so streams and
-/// long-polls on every instance wake for every instance's commits.
+/// The instance's `LISTEN sanctum_events` connection: every sequencer run that moves events into
+/// the log sends `NOTIFY sanctum_events, '<its newest event id>'` in its transaction (delivered
+/// at commit), and each notification makes the ``EventRelay`` read the log after its cursor — so
+/// streams and long-polls on every instance wake for every instance's commits.
 ///
 /// One pooled connection is held for as long as it lives. When it is lost the database is
 /// marked away (``DatabaseHealth``: requests answer 503 at once), and the listener reconnects
-/// with backoff, listens again, marks the database back and catches up from the relay's cursor,
-/// so the events committed while it was not listening are published too. A heartbeat query
+/// with backoff, listens again, marks the database back, runs the ``EventSequencer`` (for the
+/// writes whose runs failed meanwhile) and catches up from the relay's cursor, so the events
+/// committed while it was not listening are published too. A heartbeat query
 /// notices a connection that died without closing.
 final class EventListener: Sendable {
     /// The notification channel.
@@ -24,10 +25,11 @@ final class EventListener: Sendable {
 
     private let running: Task<Void, Never>
 
-    /// Starts listening on `client` for `relay`, reporting the connection state to `health`.
-    init(client: PostgresClient, relay: EventRelay, health: DatabaseHealth, logger: Logger) {
+    /// Starts listening on `client` for `relay`, reporting the connection state to `health` and
+    /// kicking `sequencer` after each reconnection.
+    init(client: PostgresClient, relay: EventRelay, sequencer: EventSequencer, health: DatabaseHealth, logger: Logger) {
         running = Task {
-            await Self.run(client: client, relay: relay, health: health, logger: logger)
+            await Self.run(client: client, relay: relay, sequencer: sequencer, health: health, logger: logger)
         }
     }
 
@@ -36,7 +38,8 @@ final class EventListener: Sendable {
         running.cancel()
     }
 
-    private static func run(client: PostgresClient, relay: EventRelay, health: DatabaseHealth, logger: Logger) async {
+    private static func run(client: PostgresClient, relay: EventRelay, sequencer: EventSequencer, health: DatabaseHealth,
+                            logger: Logger) async {
         var failures = 0
         while !Task.isCancelled {
             do {
@@ -44,6 +47,7 @@ final class EventListener: Sendable {
                     try await connection.listen(on: channel) { notifications in
                         failures = 0
                         if health.set(reachable: true) { logger.notice("database reachable again: listening for events, catching up") }
+                        sequencer.kick()
                         relay.catchUp()
                         try await follow(notifications, on: connection, relay: relay)
                     }

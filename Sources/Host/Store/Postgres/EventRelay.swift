@@ -6,10 +6,11 @@ import Synchronization
 /// Hands the event log to this process's sink (the `EventBus`) once per event and in id order,
 /// whichever instance committed it.
 ///
-/// Event ids are gapless and follow commit order (``PostgresDatabase``), so the log is a
-/// sequence this relay follows with one cursor, `published`: after each commit of this process,
-/// and at each `NOTIFY` of any instance's commit, it reads the log after its cursor and passes on
-/// what it had not (one read at a time; what arrives during a read makes it read once more, so
+/// Event ids are gapless and follow the order of the sequencer runs that hand them out
+/// (``PostgresDatabase``), so the log is a sequence this relay follows with one cursor,
+/// `published`: after each run of this process (whose events it passes on as they are when they
+/// follow the cursor), and at each `NOTIFY` of any instance's run, it reads the log after its
+/// cursor and passes on what it had not (one read at a time; what arrives during a read makes it read once more, so
 /// under load one read carries many commits). A read that fails (the database is away) is retried
 /// until it succeeds, so nothing committed is skipped.
 final class EventRelay: Sendable {
@@ -48,6 +49,20 @@ final class EventRelay: Sendable {
     func committed(upTo id: Int64?) {
         if let id, id <= published { return }
         catchUp()
+    }
+
+    /// A sequencer run of this instance moved `events` into the log (oldest first): passed on
+    /// as they are when they follow the cursor, without reading them back; otherwise (events of
+    /// other runs lie between) the log is read.
+    func moved(_ events: [ChatEvent]) {
+        guard let first = events.first, let last = events.last else { return }
+        let followed = state.withLock { s -> Bool in
+            guard !s.stopped, first.id == s.published + 1 else { return last.id <= s.published }
+            sink(events)
+            s.published = last.id
+            return true
+        }
+        if !followed { catchUp() }
     }
 
     /// Reads the log after the cursor and passes on every event found (one reader at a time; a

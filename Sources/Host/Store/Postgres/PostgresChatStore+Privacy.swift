@@ -28,11 +28,6 @@ extension PostgresChatStore {
                     .map { try $0.decode(Int64.self) }.sorted()
                 erased.replyIDs += try await c.rows("DELETE FROM web_chat_responses WHERE session_id = \(id) RETURNING id")
                     .map { try $0.decode(Int64.self) }.sorted()
-                erased.events += try await c.rows("DELETE FROM sanctum_events WHERE session_id = \(id) RETURNING 1").count
-                let quoted = "\"" + id + "\""
-                erased.events += try await c.rows("""
-                    DELETE FROM sanctum_events WHERE session_id = '' AND type = 'plugin' AND strpos(data, \(quoted)) > 0 RETURNING 1
-                    """).count
                 try await c.rows("DELETE FROM web_chat_sessions WHERE id = \(id)")
                 try await c.rows("DELETE FROM sanctum_session_tombstones WHERE id = \(id)")
                 try await c.rows("DELETE FROM sanctum_read_state WHERE session_id = \(id)")
@@ -40,6 +35,7 @@ extension PostgresChatStore {
                 drafts.append(EventDraft(siteID: site, sessionID: "", type: ChatEvent.conversationDeleted,
                                          data: ChatEvent.conversationDeletedData(sessionID: id, reason: reason), now: now))
             }
+            erased.events = try await EventLog.forget(sessionIDs: erased.sessionIDs, on: c)
             return (erased, drafts)
         }
     }

@@ -73,9 +73,10 @@ extension PostgresChatStore {
             let deleted = try await c.rows("""
                 SELECT id, site_id FROM web_chat_sessions UNION SELECT id, site_id FROM sanctum_session_tombstones ORDER BY 1
                 """).map { try $0.decode((String, String).self) }
-            for table in ["web_chat_responses", "web_chat_messages", "web_chat_sessions", "sanctum_session_tombstones", "sanctum_events", "sanctum_read_state", "sanctum_verified_users"] {
+            for table in ["web_chat_responses", "web_chat_messages", "web_chat_sessions", "sanctum_session_tombstones", "sanctum_read_state", "sanctum_verified_users"] {
                 try await c.rows(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"))
             }
+            try await EventLog.forgetAll(on: c)
             // Plugins delete what they keep about these conversations (DeletedConversation).
             let drafts = deleted.map { row in
                 EventDraft(siteID: row.1, sessionID: "", type: ChatEvent.conversationDeleted,

@@ -17,6 +17,8 @@ public final class PostgresChatStore: ChatStore {
     let database: PostgresDatabase
     /// Hands committed events (of every instance) to the event sink, in id order.
     let relay: EventRelay
+    /// Moves the events of this instance's writes from the queue into the log.
+    let sequencer: EventSequencer
     private let listener: EventListener
 
     /// Connects to `url`, migrating its schema forward first, and starts listening for the
@@ -39,8 +41,20 @@ public final class PostgresChatStore: ChatStore {
         relay = EventRelay(after: newest, sink: eventSink, read: { cursor, limit in
             try await database.client.withConnection { c in try await EventLog.events(in: .all, after: cursor, limit: limit, on: c) }
         }, logger: logger)
-        listener = EventListener(client: database.client, relay: relay, health: database.health, logger: logger)
+        sequencer = EventSequencer(run: { [relay] in
+            while true {
+                let moved = try await database.read { c in try await EventLog.sequence(limit: Self.sequencingBatch, on: c) }
+                relay.moved(moved)
+                if moved.count < Self.sequencingBatch { return }
+            }
+        }, queued: {
+            try await database.read { c in try await EventLog.hasQueued(on: c) }
+        }, logger: logger)
+        listener = EventListener(client: database.client, relay: relay, sequencer: sequencer, health: database.health, logger: logger)
     }
+
+    /// Most events one sequencing transaction moves into the log.
+    static let sequencingBatch = 1000
 
     /// The schema version this build writes.
     public static var schemaVersion: Int64 { PostgresSchema.currentVersion }
@@ -59,13 +73,15 @@ public final class PostgresChatStore: ChatStore {
 
     private func stopListening() {
         listener.stop()
+        sequencer.stop()
         relay.stop()
     }
 
-    /// A write transaction whose returned events join the log at its commit; the relay then
-    /// reads and publishes them (with any other instance's committed before them).
+    /// A write transaction whose returned events are queued in it and in the log when it
+    /// returns (a sequencer run after the commit); the relay then reads and publishes them (with
+    /// any other instance's numbered before them).
     func write<T: Sendable>(_ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
-        try await database.write(afterCommit: { [relay] in relay.catchUp() }, body)
+        try await database.write(afterCommit: { [sequencer] in await sequencer.sequence() }, body)
     }
 
     public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
@@ -112,7 +128,7 @@ public final class PostgresChatStore: ChatStore {
 
     /// Counts, then — on the same connection, in one statement
     /// (``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``) — selects, marks
-    /// and drafts the `delivered` events of one page and reads its conversations' verified users:
+    /// and queues the `delivered` events of one page and reads its conversations' verified users:
     /// `FOR UPDATE SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting
     /// a message.
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
@@ -121,7 +137,7 @@ public final class PostgresChatStore: ChatStore {
         let (total, rows) = try await database.read { c -> (Int64, [PostgresRow]) in
             let total = try await Self.pendingCount(c, siteID: siteID, since: since, now: now)
             guard total > 0 else { return (0, []) }
-            // One statement outside `BEGIN`: its own transaction, whose commit adds the drafted events.
+            // One statement outside `BEGIN`: its own transaction, whose commit queues the events.
             return (total, try await take.rows(on: c))
         }
         if total == 0 { return InboxPage(messages: [], total: 0) }
@@ -134,7 +150,7 @@ public final class PostgresChatStore: ChatStore {
                                          uid: uid, metadata: StoredMetadata.json(metadata)))
             if let user { identities[session] = VerifiedIdentity(userID: user, name: name, email: email) }
         }
-        if !messages.isEmpty { relay.catchUp() }
+        if !messages.isEmpty { await sequencer.sequence() }
         messages.sort { ($0.timestamp, $0.id) < ($1.timestamp, $1.id) }
         return InboxPage(messages: messages, total: max(total, Int64(messages.count)), identities: identities)
     }

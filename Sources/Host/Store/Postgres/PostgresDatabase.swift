@@ -9,14 +9,14 @@ import Synchronization
 /// Every query binds its values (`\(value)` in a ``PostgresQuery`` becomes `$n`): nothing is
 /// ever spliced into SQL text. Multi-step changes run in one transaction (``write(_:)``).
 ///
-/// **Event order.** A write that produces events stores them as drafts (``EventLog/append(_:on:)``);
-/// a deferred trigger hands out their ids from `sanctum_event_counter` while the transaction
-/// commits, under that row's lock, which the commit releases: event ids follow commit order across
-/// every instance on the database, so a reader that follows the log by id never skips an event
-/// committed late, and no writer ever holds the lock while the server waits for a client. The
-/// trigger also sends `NOTIFY sanctum_events, '<id>'` (``EventListener``), delivered at the commit.
-/// This process publishes its own events the way it publishes other instances': `afterCommit`
-/// wakes the ``EventRelay``, which reads the log after its cursor.
+/// **Event order.** A write that produces events queues them (``EventLog/append(_:on:)``) and
+/// commits; then `afterCommit` waits for the ``EventSequencer``, whose run takes the row lock of
+/// `sanctum_event_counter` once for every event queued meanwhile, numbers them, moves them into
+/// the log and sends `NOTIFY sanctum_events, '<newest id>'` (``EventListener``), all in one
+/// transaction. Runs (of every instance) hold that lock until they commit, so event ids follow the
+/// commits of the runs: a reader that follows the log by id never skips an event committed late.
+/// No write ever waits on that lock, nor sends a `NOTIFY` (which serializes commits across the
+/// write-ahead log flush); the relay of every instance reads the log after its cursor.
 ///
 /// **Outages.** While ``health`` says the database is away (the listener lost its connection),
 /// ``read(_:)`` and ``write(_:)`` throw ``DatabaseUnavailable`` without waiting on the pool; a
@@ -67,10 +67,10 @@ final class PostgresDatabase: Sendable {
         return try await client.withConnection { connection in try await body(connection) }
     }
 
-    /// Runs `body` in a transaction. The events it returns are added to the log at its commit
-    /// (see the type's notes), after which `afterCommit` runs; nothing is added if anything throws.
+    /// Runs `body` in a transaction. The events it returns are queued in it (see the type's
+    /// notes), and `afterCommit` is awaited once it committed; nothing is queued if anything throws.
     @discardableResult
-    func write<T: Sendable>(afterCommit: @Sendable () -> Void,
+    func write<T: Sendable>(afterCommit: @Sendable () async -> Void,
                             _ body: (PostgresConnection) async throws -> (T, [EventDraft])) async throws -> T {
         let (value, appended) = try await transaction { connection -> (T, Bool) in
             let (value, drafts) = try await body(connection)
@@ -78,7 +78,7 @@ final class PostgresDatabase: Sendable {
             try await EventLog.append(drafts, on: connection)
             return (value, true)
         }
-        if appended { afterCommit() }
+        if appended { await afterCommit() }
         return value
     }
 

@@ -45,8 +45,8 @@ enum PostgresPendingQueries {
 
     /// Takes one page of a site's deliverable messages in one statement (its own transaction):
     /// locks the page (skipping rows another transaction holds), marks it delivered — or leased
-    /// until `leaseUntil` — and drafts one `delivered` event per conversation, in conversation
-    /// order, which the commit adds to the log. Rows: id, session id, text, timestamp, uid,
+    /// until `leaseUntil` — and queues one `delivered` event per conversation, in conversation
+    /// order, for the sequencer to move into the log. Rows: id, session id, text, timestamp, uid,
     /// metadata, and the conversation's verified user (id, name, email; NULL when none).
     /// Prepared (one statement with `since`, one without).
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
@@ -89,8 +89,8 @@ enum PostgresPendingQueries {
             WHERE m.id = ANY(ARRAY(SELECT id FROM picked))
             RETURNING m.id, m.session_id, m.message, m.timestamp, m.metadata
         ),
-        drafted AS (
-            INSERT INTO sanctum_event_drafts (site_id, session_id, type, data, created_at)
+        queued AS (
+            INSERT INTO sanctum_event_queue (site_id, session_id, type, data, created_at)
             SELECT $1::text, t.session_id, 'delivered', json_build_object('message_ids', json_agg(t.id ORDER BY t.id))::text, $2::float8
             FROM taken t GROUP BY t.session_id ORDER BY t.session_id
         )

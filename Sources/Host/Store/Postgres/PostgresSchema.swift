@@ -272,6 +272,29 @@ enum PostgresSchema {
                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sanctum_publish_event()
             """,
         ]),
+        // Writers that do not queue behind one lock at all (docs/scaling.md, "Event order"): the
+        // trigger of migration 6 held the event counter's row lock from the first event of a
+        // commit to its end, and every event-writing commit of the cluster took its turn there,
+        // with its `NOTIFY` (which serializes commits too, across the write-ahead log flush).
+        // A write now queues its events (`sanctum_event_queue`, logged: they are committed data)
+        // and commits without either; the ``EventSequencer`` of some instance then takes the
+        // counter lock once for every event queued meanwhile, numbers them in queue order, moves
+        // them into the log and sends one `NOTIFY` (`sanctum_sequence_events`: one round trip).
+        // Additive: a build of schema 6 still writes drafts, whose trigger takes the same lock
+        // and finds the counter where the sequencer left it.
+        Migration(version: 7, summary: "event queue: ids handed out per batch, not per commit", readableFrom: 6, statements: [
+            """
+            CREATE TABLE sanctum_event_queue (
+                entry BIGSERIAL PRIMARY KEY,
+                site_id TEXT COLLATE "C" NOT NULL,
+                session_id TEXT COLLATE "C" NOT NULL,
+                type TEXT NOT NULL,
+                data TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE FUNCTION sanctum_sequence_events(batch BIGINT) RETURNS SETOF sanctum_events LANGUAGE plpgsql AS $$\n\(EventLog.sequenceFunctionBody)\n$$",
+        ]),
     ]
 
     /// A trigger function that moves a site's count in the calling connection's shard: down by

@@ -6,11 +6,11 @@ import PostgresNIO
 /// write ends with, and the plugin-data statements counters run. The other statements are bound
 /// (`$n`) and parsed per call.
 enum PreparedStatements {
-    /// Stores a write's events as drafts, in order (`sanctum_event_drafts`, migration 6): the
-    /// commit numbers them, moves them into the log and notifies every instance.
-    struct DraftEvents: PostgresPreparedStatement {
+    /// Queues a write's events, in order (`sanctum_event_queue`, migration 7): after the commit
+    /// the ``EventSequencer`` numbers them, moves them into the log and notifies every instance.
+    struct QueueEvents: PostgresPreparedStatement {
         static let sql = """
-            INSERT INTO sanctum_event_drafts (site_id, session_id, type, data, created_at)
+            INSERT INTO sanctum_event_queue (site_id, session_id, type, data, created_at)
             SELECT site, session, type, data, created FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[])
                 WITH ORDINALITY AS d(site, session, type, data, created, n) ORDER BY n
             """

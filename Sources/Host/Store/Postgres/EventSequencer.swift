@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Moves the events writes queue into the log, many commits per run (``EventLog/sequence(limit:on:)``).
+///
+/// A write that queued events waits for ``sequence()``: for a run that started after its commit,
+/// so once the write returns its events are in the log (read-your-writes for the replay). One run
+/// at a time per instance; the writes that commit during a run share the next one, so under load
+/// one run — one lock of the event counter, one `NOTIFY` — carries the events of many commits.
+/// A run that fails (the database is away) releases its waiters, whose commits stand, and is
+/// tried again until it succeeds. A sweep picks up what an instance that stopped between a
+/// commit and its run left in the queue.
+final class EventSequencer: Sendable {
+    /// Wait before a failed run is tried again.
+    static let retryDelay: Duration = .milliseconds(500)
+    /// Between the sweep's looks at the queue.
+    static let sweepInterval: Duration = .seconds(1)
+
+    private struct State {
+        var running = false
+        var requested = false
+        var stopped = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+    private let run: @Sendable () async throws -> Void
+    private let logger: Logger
+    private let sweeping = Mutex<Task<Void, Never>?>(nil)
+
+    /// A sequencer whose `run` moves everything queued into the log (and publishes it), and
+    /// whose sweep asks `queued` whether anything waits in the queue.
+    init(run: @escaping @Sendable () async throws -> Void, queued: @escaping @Sendable () async throws -> Bool, logger: Logger) {
+        self.run = run
+        self.logger = logger
+        let sweep = Task { [weak self] in
+            while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
+                guard let self else { return }
+                if (try? await queued()) == true { self.kick() }
+            }
+        }
+        sweeping.withLock { $0 = sweep }
+    }
+
+    /// Returns once a run that started after this call has ended (moved everything its snapshot
+    /// saw, or failed); at once when the sequencer is stopped.
+    func sequence() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let start = state.withLock { s -> Bool? in
+                if s.stopped { return nil }
+                s.waiting.append(continuation)
+                if s.running { return false }
+                s.running = true
+                return true
+            }
+            switch start {
+            case nil: continuation.resume()
+            case true?: Task { await runWhileDue() }
+            case false?: break
+            }
+        }
+    }
+
+    /// Asks for a run without waiting for it.
+    func kick() {
+        let start = state.withLock { s -> Bool in
+            guard !s.stopped else { return false }
+            s.requested = true
+            if s.running { return false }
+            s.running = true
+            return true
+        }
+        if start { Task { await runWhileDue() } }
+    }
+
+    /// Stops running and sweeping (the driver closed); waiters are released.
+    func stop() {
+        sweeping.withLock { $0?.cancel() }
+        let released = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.stopped = true
+            if s.running { return [] }  // the loop releases them
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        released.forEach { $0.resume() }
+    }
+
+    private func runWhileDue() async {
+        while let waiters = nextRun() {
+            var failed = false
+            do {
+                try await run()
+            } catch {
+                failed = true
+                logger.debug("event sequencing failed, retrying: \(String(reflecting: error))")
+            }
+            waiters.forEach { $0.resume() }
+            if failed {
+                try? await Task.sleep(for: Self.retryDelay)
+                state.withLock { $0.requested = true }
+            }
+        }
+    }
+
+    /// The waiters of the next run, or `nil` when none is due (running stops; a stopped
+    /// sequencer's waiters are released).
+    private func nextRun() -> [CheckedContinuation<Void, Never>]? {
+        let (waiters, due) = state.withLock { s -> ([CheckedContinuation<Void, Never>], Bool) in
+            let due = !s.stopped && (s.requested || !s.waiting.isEmpty)
+            defer { s.waiting = []; s.requested = false; if !due { s.running = false } }
+            return (s.waiting, due)
+        }
+        guard due else {
+            waiters.forEach { $0.resume() }
+            return nil
+        }
+        return waiters
+    }
+}
