@@ -48,28 +48,10 @@ enum PostgresPendingQueries {
     /// until `leaseUntil` — and queues one `delivered` event per conversation, in conversation
     /// order, for the sequencer to move into the log. Rows: id, session id, text, timestamp, uid,
     /// metadata, and the conversation's verified user (id, name, email; NULL when none).
-    /// A prepared call of `sanctum_take_inbox` or `sanctum_take_inbox_since` (migration 7), which
-    /// run ``takeStatement(siteID:since:now:page:leaseUntil:stamp:)`` with its generic plan, made
-    /// once per connection: PostgreSQL keeps planning a prepared statement whose `LIMIT` is a
-    /// parameter anew at every call (its generic plan's cost assumes a tenth of the table), which
-    /// was a quarter of a take's time on the database.
+    /// Prepared (one statement with `since`, one without).
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
                      stamp: String) -> any PreparedQuery {
-        let bind = takeBindings(siteID: siteID, since: since, now: now, page: page, leaseUntil: leaseUntil, stamp: stamp)
-        return since == nil ? Prepared<TakeCallSQL>(bind) : Prepared<TakeSinceCallSQL>(bind)
-    }
-
-    /// The statement the take functions run, with these values bound (for the plan tests).
-    static func takeStatement(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
-                              stamp: String) -> PostgresQuery {
-        var b = PostgresBindings()
-        takeBindings(siteID: siteID, since: since, now: now, page: page, leaseUntil: leaseUntil, stamp: stamp)(&b)
-        return PostgresQuery(unsafeSQL: since == nil ? takeSQL(condition: "") : takeSQL(condition: sinceCondition), binds: b)
-    }
-
-    private static func takeBindings(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
-                                     stamp: String) -> (inout PostgresBindings) -> Void {
-        { b in
+        func bind(_ b: inout PostgresBindings) {
             b.append(siteID)
             b.append(now.timeIntervalSince1970)
             b.append(Int64(page.limit))
@@ -79,34 +61,19 @@ enum PostgresPendingQueries {
             b.append(stamp)
             if let since { b.append(since) }
         }
+        return since == nil ? Prepared<TakeSQL>(bind) : Prepared<TakeSinceSQL>(bind)
     }
 
-    /// $1 the site, $2 the time, $3 the limit, $4 the offset, $5 processed, $6 the lease's end
-    /// (NULL: none), $7 the delivery timestamp.
-    private enum TakeCallSQL: PreparedSQL {
-        static let sql = "SELECT * FROM sanctum_take_inbox($1::text, $2::float8, $3::bigint, $4::bigint, $5::boolean, $6::float8, $7::text)"
+    /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)`` without `since`: $1 the
+    /// site, $2 the time, $3 the limit, $4 the offset, $5 processed, $6 the lease's end (NULL:
+    /// none), $7 the delivery timestamp.
+    enum TakeSQL: PreparedSQL {
+        static let sql = takeSQL(condition: "")
     }
 
     /// The same with $8, the timestamp the messages are newer than.
-    private enum TakeSinceCallSQL: PreparedSQL {
-        static let sql = "SELECT * FROM sanctum_take_inbox_since($1::text, $2::float8, $3::bigint, $4::bigint, $5::boolean, $6::float8, $7::text, $8::text)"
-    }
-
-    private static let sinceCondition = " AND m.timestamp > $8::text"
-
-    /// The take functions of migration 7 (never to change: a later migration replaces them).
-    /// `plan_cache_mode` applies to the statements the function runs; `use_column` reads the
-    /// query's names as columns, not as the result's.
-    static let takeFunctions: [String] = [("sanctum_take_inbox", ""), ("sanctum_take_inbox_since", sinceCondition)].map { name, condition in
-        """
-        CREATE FUNCTION \(name)(text, float8, bigint, bigint, boolean, float8, text\(condition.isEmpty ? "" : ", text"))
-        RETURNS TABLE (id BIGINT, session_id TEXT, message BYTEA, "timestamp" TEXT, uid TEXT, metadata TEXT, user_id TEXT, name TEXT, email TEXT)
-        LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
-        #variable_conflict use_column
-        BEGIN
-            RETURN QUERY \(takeSQL(condition: condition));
-        END $$
-        """
+    enum TakeSinceSQL: PreparedSQL {
+        static let sql = takeSQL(condition: " AND m.timestamp > $8::text")
     }
 
     /// The page is updated by id (`= ANY`), an index lookup whatever the plan: joined to the page,

@@ -282,9 +282,7 @@ enum PostgresSchema {
         // them into the log and sends one `NOTIFY` (`sanctum_sequence_events`: one round trip).
         // Additive: a build of schema 6 still writes drafts, whose trigger takes the same lock
         // and finds the counter where the sequencer left it.
-        // The inbox take runs in a function, planned once per connection (see
-        // ``PostgresPendingQueries/take(siteID:since:now:page:leaseUntil:stamp:)``).
-        Migration(version: 7, summary: "event queue: ids handed out per batch, not per commit; inbox take functions", readableFrom: 6, statements: [
+        Migration(version: 7, summary: "event queue: ids handed out per batch, not per commit", readableFrom: 6, statements: [
             """
             CREATE TABLE sanctum_event_queue (
                 entry BIGSERIAL PRIMARY KEY,
@@ -296,7 +294,7 @@ enum PostgresSchema {
             )
             """,
             "CREATE FUNCTION sanctum_sequence_events(batch BIGINT) RETURNS SETOF sanctum_events LANGUAGE plpgsql AS $$\n\(EventLog.sequenceFunctionBody)\n$$",
-        ] + PostgresPendingQueries.takeFunctions),
+        ]),
     ]
 
     /// A trigger function that moves a site's count in the calling connection's shard: down by
