@@ -69,6 +69,18 @@ final class EventSequencerTests: XCTestCase {
         sequencer.stop()
     }
 
+    func testARunThatDoesNotEndReleasesItsWritersAfterItsLimitAndTheNextRunGoesAhead() async throws {
+        let runs = Mutex(0)
+        let sequencer = EventSequencer(run: {
+            let first = runs.withLock { n in n += 1; return n == 1 }
+            if first { try await Task.sleep(for: .seconds(3600)) }  // a statement never answered
+        }, queued: { false }, runLimit: .milliseconds(200), logger: Logger(label: "sequencer-test"))
+        await sequencer.sequence()  // returns at the run's limit, not in an hour
+        await sequencer.sequence()
+        XCTAssertGreaterThanOrEqual(runs.withLock { $0 }, 2, "the next run was not held up by the hung one")
+        sequencer.stop()
+    }
+
     func testAStoppedSequencerReleasesWritersAtOnce() async throws {
         let fixture = Fixture()
         let sequencer = fixture.sequencer()

@@ -16,6 +16,9 @@ final class EventSequencer: Sendable {
     static let retryDelay: Duration = .milliseconds(500)
     /// Between the sweep's looks at the queue.
     static let sweepInterval: Duration = .seconds(1)
+    /// How long a run may take by default before it counts as failed (its writers are released
+    /// and a new run may start; a statement on a connection the server dropped can go unanswered).
+    static let defaultRunLimit: Duration = .seconds(5)
 
     private struct State {
         var running = false
@@ -26,13 +29,16 @@ final class EventSequencer: Sendable {
 
     private let state = Mutex(State())
     private let run: @Sendable () async throws -> Void
+    private let runLimit: Duration
     private let logger: Logger
     private let sweeping = Mutex<Task<Void, Never>?>(nil)
 
-    /// A sequencer whose `run` moves everything queued into the log (and publishes it), and
-    /// whose sweep asks `queued` whether anything waits in the queue.
-    init(run: @escaping @Sendable () async throws -> Void, queued: @escaping @Sendable () async throws -> Bool, logger: Logger) {
+    /// A sequencer whose `run` moves everything queued into the log (and publishes it) within
+    /// `runLimit`, and whose sweep asks `queued` whether anything waits in the queue.
+    init(run: @escaping @Sendable () async throws -> Void, queued: @escaping @Sendable () async throws -> Bool,
+         runLimit: Duration = defaultRunLimit, logger: Logger) {
         self.run = run
+        self.runLimit = runLimit
         self.logger = logger
         let sweep = Task { [weak self] in
             while (try? await Task.sleep(for: Self.sweepInterval)) != nil {
@@ -90,7 +96,7 @@ final class EventSequencer: Sendable {
         while let waiters = nextRun() {
             var failed = false
             do {
-                try await run()
+                try await runWithinLimit()
             } catch {
                 failed = true
                 logger.debug("event sequencing failed, retrying: \(String(reflecting: error))")
@@ -99,6 +105,26 @@ final class EventSequencer: Sendable {
             if failed {
                 try? await Task.sleep(for: Self.retryDelay)
                 state.withLock { $0.requested = true }
+            }
+        }
+    }
+
+    /// Runs `run`, throwing ``DatabaseUnavailable`` if it has not ended within `runLimit` (it is
+    /// cancelled, and left to end by itself).
+    private func runWithinLimit() async throws {
+        let (run, limit) = (self.run, runLimit)
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let ended = OnceContinuation(continuation)
+            let timer = Task { try await Task.sleep(for: limit) }
+            let work = Task {
+                let result: Result<Void, any Error>
+                do { try await run(); result = .success(()) } catch { result = .failure(error) }
+                timer.cancel()
+                ended.resume(with: result)
+            }
+            Task {
+                guard (try? await timer.value) != nil, ended.resume(with: .failure(DatabaseUnavailable())) else { return }
+                work.cancel()
             }
         }
     }

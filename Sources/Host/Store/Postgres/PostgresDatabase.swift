@@ -129,9 +129,10 @@ final class PostgresDatabase: Sendable {
 }
 
 /// A continuation resumed by whichever of several racers comes first.
-private final class OnceContinuation: Sendable {
+final class OnceContinuation: Sendable {
     private let continuation: Mutex<CheckedContinuation<Void, any Error>?>
 
+    /// Holds `continuation` until the first ``resume(with:)``.
     init(_ continuation: CheckedContinuation<Void, any Error>) {
         self.continuation = Mutex(continuation)
     }
