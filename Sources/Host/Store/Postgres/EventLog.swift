@@ -97,12 +97,12 @@ enum EventLog {
         try await c.run(Prepared<LockCounterSQL> { _ in })
         var forgotten = 0
         for table in ["sanctum_events", "sanctum_event_queue"] {
-            forgotten += try await c.rows(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE session_id = ANY($1::text[]) RETURNING 1",
-                                                        binds: bound(sessionIDs))).count
+            forgotten += try await c.rows("DELETE FROM \(unescaped: table) WHERE session_id = ANY(\(sessionIDs)) RETURNING 1").count
             for id in sessionIDs {
-                forgotten += try await c.rows(PostgresQuery(unsafeSQL: """
-                    DELETE FROM \(table) WHERE session_id = '' AND type = 'plugin' AND strpos(data, $1) > 0 RETURNING 1
-                    """, binds: bound("\"" + id + "\""))).count
+                let quoted = "\"" + id + "\""
+                forgotten += try await c.rows("""
+                    DELETE FROM \(unescaped: table) WHERE session_id = '' AND type = 'plugin' AND strpos(data, \(quoted)) > 0 RETURNING 1
+                    """).count
             }
         }
         return forgotten
@@ -114,12 +114,6 @@ enum EventLog {
         try await c.run(Prepared<LockCounterSQL> { _ in })
         try await c.rows("DELETE FROM sanctum_events")
         try await c.rows("DELETE FROM sanctum_event_queue")
-    }
-
-    private static func bound<Value: PostgresNonThrowingEncodable>(_ value: Value) -> PostgresBindings {
-        var b = PostgresBindings(capacity: 1)
-        b.append(value)
-        return b
     }
 
     /// The newest id handed out, its row locked until the transaction ends.

@@ -53,31 +53,27 @@ final class EventSequencer: Sendable {
     /// saw, or failed); at once when the sequencer is stopped.
     func sequence() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let start = state.withLock { s -> Bool? in
-                if s.stopped { return nil }
-                s.waiting.append(continuation)
-                if s.running { return false }
-                s.running = true
-                return true
-            }
-            switch start {
-            case nil: continuation.resume()
-            case true?: Task { await runWhileDue() }
-            case false?: break
-            }
+            if !ask({ $0.waiting.append(continuation) }) { continuation.resume() }
         }
     }
 
     /// Asks for a run without waiting for it.
     func kick() {
-        let start = state.withLock { s -> Bool in
-            guard !s.stopped else { return false }
-            s.requested = true
-            if s.running { return false }
-            s.running = true
-            return true
+        ask { $0.requested = true }
+    }
+
+    /// Applies `request` to the state and starts the run loop unless one is running; `false`
+    /// (and nothing applied) when the sequencer is stopped.
+    @discardableResult
+    private func ask(_ request: (inout State) -> Void) -> Bool {
+        let (accepted, start) = state.withLock { s -> (Bool, Bool) in
+            guard !s.stopped else { return (false, false) }
+            request(&s)
+            defer { s.running = true }
+            return (true, !s.running)
         }
         if start { Task { await runWhileDue() } }
+        return accepted
     }
 
     /// Stops running and sweeping (the driver closed); waiters are released.
