@@ -40,7 +40,10 @@ extension StoreConformance {
         t.expectEqual(rest.messages.map(\.message), ["earlier", "same second, later id"], "(timestamp, id) order")
         try await post(t, "session_s", "old", at: 20)
         try await post(t, "session_s", "new", at: 30)
-        let since = try await take(t, since: Timestamps.database(at(25)), at: 31)
+        try await post(t, "session_t", "newer", at: 35)
+        let sinceSkipped = try await take(t, limit: 1, offset: 1, since: Timestamps.database(at(25)), at: 36)
+        t.expectEqual(sinceSkipped.messages.map(\.message), ["newer"], "since with an offset")
+        let since = try await take(t, limit: 1, since: Timestamps.database(at(25)), at: 36)
         t.expectEqual(since.messages.map(\.message), ["new"], "since filters by timestamp")
     }
 

@@ -48,44 +48,56 @@ enum PostgresPendingQueries {
     /// until `leaseUntil` — and queues one `delivered` event per conversation, in conversation
     /// order, for the sequencer to move into the log. Rows: id, session id, text, timestamp, uid,
     /// metadata, and the conversation's verified user (id, name, email; NULL when none).
-    /// Prepared (one statement with `since`, one without).
+    /// Prepared: one statement per ``TakeFilter`` and ``TakePage``.
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
                      stamp: String) -> any PreparedQuery {
+        let first = page.offset == 0 ? firstPages.first { $0.limit == page.limit } : nil
+        let shape: any TakePage.Type = first ?? AnyPage.self
+        return take(siteID: siteID, since: since, now: now, page: page, leaseUntil: leaseUntil, stamp: stamp, as: shape)
+    }
+
+    /// The pages whose LIMIT is written in the take's SQL: the first pages of the usual sizes
+    /// (1 is broca's start-up probe and the one-at-a-time agent, 50 the default).
+    static let firstPages: [any TakePage.Type] = [FirstOf1.self, FirstOf10.self, FirstOf20.self, FirstOf25.self, FirstOf50.self, FirstOf100.self]
+
+    private static func take<Page: TakePage>(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int),
+                                             leaseUntil: Double?, stamp: String, as _: Page.Type) -> any PreparedQuery {
         func bind(_ b: inout PostgresBindings) {
             b.append(siteID)
             b.append(now.timeIntervalSince1970)
-            b.append(Int64(page.limit))
-            b.append(Int64(page.offset))
             b.append(leaseUntil == nil)
             b.append(leaseUntil)
             b.append(stamp)
             if let since { b.append(since) }
+            if Page.limit == nil {
+                b.append(Int64(page.limit))
+                b.append(Int64(page.offset))
+            }
         }
-        return since == nil ? Prepared<TakeSQL>(bind) : Prepared<TakeSinceSQL>(bind)
+        return since == nil ? Prepared<TakeSQL<AllPending, Page>>(bind) : Prepared<TakeSQL<NewerThan, Page>>(bind)
     }
 
-    /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)`` without `since`: $1 the
-    /// site, $2 the time, $3 the limit, $4 the offset, $5 processed, $6 the lease's end (NULL:
-    /// none), $7 the delivery timestamp.
-    enum TakeSQL: PreparedSQL {
-        static let sql = takeSQL(condition: "")
-    }
-
-    /// The same with $8, the timestamp the messages are newer than.
-    enum TakeSinceSQL: PreparedSQL {
-        static let sql = takeSQL(condition: " AND m.timestamp > $8::text")
+    /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)``: $1 the site, $2 the time,
+    /// $3 processed, $4 the lease's end (NULL: none), $5 the delivery timestamp, then the
+    /// filter's value (if any), then the limit and offset (if bound).
+    enum TakeSQL<Filter: TakeFilter, Page: TakePage>: PreparedSQL {
+        static var sql: String {
+            let next = Filter.condition == nil ? 6 : 7
+            return takeSQL(condition: Filter.condition ?? "",
+                           page: Page.limit.map { "LIMIT \($0)" } ?? "LIMIT $\(next)::bigint OFFSET $\(next + 1)::bigint")
+        }
     }
 
     /// The page is updated by id (`= ANY`), an index lookup whatever the plan: joined to the page,
     /// a plan made without the limit's value (PostgreSQL's generic plan) hashed every message.
-    private static func takeSQL(condition: String) -> String {
+    private static func takeSQL(condition: String, page: String) -> String {
         """
         WITH picked AS (
             \(deliverableSQL("SELECT m.id", site: "$1::text", time: "$2::float8"))\(condition)
-            ORDER BY m.timestamp, m.id LIMIT $3::bigint OFFSET $4::bigint FOR UPDATE OF m SKIP LOCKED
+            ORDER BY m.timestamp, m.id \(page) FOR UPDATE OF m SKIP LOCKED
         ),
         taken AS (
-            UPDATE web_chat_messages m SET processed = $5::boolean, lease_until = $6::float8, delivered_at = COALESCE(m.delivered_at, $7::text)
+            UPDATE web_chat_messages m SET processed = $3::boolean, lease_until = $4::float8, delivered_at = COALESCE(m.delivered_at, $5::text)
             WHERE m.id = ANY(ARRAY(SELECT id FROM picked))
             RETURNING m.id, m.session_id, m.message, m.timestamp, m.metadata
         ),
@@ -130,4 +142,28 @@ enum PostgresPendingQueries {
         }
         return q.query
     }
+}
+
+extension PostgresPendingQueries {
+    /// Which pending messages a take considers: its condition on `m`, with its value bound as $6 (nil: none).
+    protocol TakeFilter { static var condition: String? { get } }
+    /// Every deliverable message.
+    enum AllPending: TakeFilter { static let condition: String? = nil }
+    /// The deliverable messages newer than a timestamp (`since`).
+    enum NewerThan: TakeFilter { static let condition: String? = " AND m.timestamp > $6::text" }
+
+    /// The page a take asks for. With its LIMIT written in the SQL, PostgreSQL keeps the
+    /// statement's generic plan (planned once per connection: pgbench on a 100,000-message
+    /// backlog, 0.7 ms a take instead of 1.2–1.5 ms); with LIMIT and OFFSET bound it plans every
+    /// call anew, since a plan made without their values assumes a tenth of the table and loses.
+    protocol TakePage: Sendable { static var limit: Int? { get } }
+    /// Any page: LIMIT and OFFSET bound.
+    enum AnyPage: TakePage { static let limit: Int? = nil }
+    /// The first page of 1 message (OFFSET 0), and so on.
+    enum FirstOf1: TakePage { static let limit: Int? = 1 }
+    enum FirstOf10: TakePage { static let limit: Int? = 10 }
+    enum FirstOf20: TakePage { static let limit: Int? = 20 }
+    enum FirstOf25: TakePage { static let limit: Int? = 25 }
+    enum FirstOf50: TakePage { static let limit: Int? = 50 }
+    enum FirstOf100: TakePage { static let limit: Int? = 100 }
 }
