@@ -27,6 +27,32 @@ final class PostgresDriverTests: XCTestCase {
         await cluster.shutdownAll()
     }
 
+    /// An inbox take starts at its instance's floor for the site (``TakeFloors``): a message
+    /// another instance posts with a clock further behind than the allowance is taken once the
+    /// floor is read again, within ``TakeFloors/refresh``; one within the allowance at once.
+    func testATakeFindsMessagesOlderThanItsFloor() async throws {
+        let cluster = try PostgresTestCluster()
+        let url = try await cluster.createDatabase()
+        let agentSide = try await cluster.open(url)
+        let visitorSide = try await cluster.open(url)
+        let now = Date()
+        _ = try await visitorSide.postMessage(siteID: defaultSiteID, sessionID: "session_a", text: "now", metadata: nil,
+                                              clientMessageID: nil, ip: nil, now: now)
+        let first = try await agentSide.takeInbox(siteID: defaultSiteID, limit: 50, offset: 0, since: nil, lease: nil, now: now)
+        XCTAssertEqual(first.messages.map(\.message), ["now"])
+        for (session, text, behind) in [("session_b", "5 s behind", 5.0), ("session_c", "a minute behind", 60.0)] {
+            _ = try await visitorSide.postMessage(siteID: defaultSiteID, sessionID: session, text: text, metadata: nil,
+                                                  clientMessageID: nil, ip: nil, now: now - behind)
+        }
+        let second = try await agentSide.takeInbox(siteID: defaultSiteID, limit: 50, offset: 0, since: nil, lease: nil, now: now)
+        XCTAssertEqual(second.messages.map(\.message), ["5 s behind"], "within the allowance: at once")
+        XCTAssertEqual(second.total, 2, "the total counts both")
+        try await Task.sleep(for: TakeFloors.refresh + .milliseconds(100))
+        let third = try await agentSide.takeInbox(siteID: defaultSiteID, limit: 50, offset: 0, since: nil, lease: nil, now: now)
+        XCTAssertEqual(third.messages.map(\.message), ["a minute behind"], "behind by more: once the floor is read again")
+        await cluster.shutdownAll()
+    }
+
     /// The per-site counters behind an inbox poll's and the conversation list's totals stay equal
     /// to real counts after every kind of write, raw SQL included (what SQLite's
     /// `PendingCountTests` checks for its driver).

@@ -26,15 +26,16 @@ final class PostgresQueryPlanTests: XCTestCase {
             ("inbox total", PostgresPendingQueries.total(siteID: defaultSiteID, now: now).query, false),
             // Sorts the taken page only (at most its limit), to draft its events per conversation.
             ("inbox take", PostgresPendingQueries.take(siteID: defaultSiteID, since: nil, now: now, page: (50, 0), leaseUntil: nil,
-                                                       stamp: "2026-01-01 10:00:00").query, true),
+                                                       stamp: "2026-01-01 10:00:00", floor: ("2026-01-01 00:00:00", 0)).query, true),
             ("inbox take one", PostgresPendingQueries.take(siteID: defaultSiteID, since: nil, now: now, page: (1, 0), leaseUntil: nil,
-                                                           stamp: "2026-01-01 10:00:00").query, true),
+                                                           stamp: "2026-01-01 10:00:00", floor: ("2026-01-01 00:00:00", 0)).query, true),
             ("inbox take, page 3 of 30", PostgresPendingQueries.take(siteID: defaultSiteID, since: nil, now: now, page: (30, 60), leaseUntil: nil,
-                                                                     stamp: "2026-01-01 10:00:00").query, true),
+                                                                     stamp: "2026-01-01 10:00:00", floor: ("2026-01-01 00:00:00", 0)).query, true),
             ("inbox take since, leased", PostgresPendingQueries.take(siteID: defaultSiteID, since: "2026-01-01 10:00:00", now: now,
-                                                                     page: (50, 0), leaseUntil: 2e9, stamp: "2026-01-01 10:00:00").query, true),
+                                                                     page: (50, 0), leaseUntil: 2e9, stamp: "2026-01-01 10:00:00", floor: ("2026-01-01 00:00:00", 0)).query, true),
             ("inbox take since, page 2 of 20", PostgresPendingQueries.take(siteID: defaultSiteID, since: "2026-01-01 10:00:00", now: now,
-                                                                           page: (20, 20), leaseUntil: nil, stamp: "2026-01-01 10:00:00").query, true),
+                                                                           page: (20, 20), leaseUntil: nil, stamp: "2026-01-01 10:00:00", floor: ("2026-01-01 00:00:00", 0)).query, true),
+            ("inbox oldest pending", PostgresPendingQueries.oldestPending(siteID: defaultSiteID), false),
             ("inbox count since", PostgresPendingQueries.deliverable("SELECT COUNT(*)", siteID: defaultSiteID, since: "2026-01-01 10:00:00", now: now), false),
             ("history session", PostgresConversationQueries.session(session), false),
             ("history read state", PostgresConversationQueries.readState(session), false),
@@ -71,6 +72,12 @@ final class PostgresQueryPlanTests: XCTestCase {
             let nodes = Self.nodes(of: plan)
             let scans = nodes.filter { $0.type == "Seq Scan" && Self.dataTables.contains($0.relation ?? "") }
             XCTAssertTrue(scans.isEmpty, "\(name) scans \(scans.compactMap { $0.relation }):\n\(query.sql)")
+            if name.hasPrefix("inbox take") {
+                // The scan starts at the floor (TakeFloors), past the entries of taken messages.
+                let pending = nodes.first { $0.index == "sanctum_messages_pending" }
+                XCTAssertTrue(pending?.condition?.contains("ROW(\"timestamp\", id) >=") == true,
+                              "\(name) does not start at the floor: \(String(describing: pending))")
+            }
             if !allowSort {
                 XCTAssertFalse(nodes.contains { $0.type.hasSuffix("Sort") }, "\(name) sorts:\n\(query.sql)")
             }
@@ -144,8 +151,9 @@ final class PostgresQueryPlanTests: XCTestCase {
     }
 
     /// Every node of a plan, with its type and the table it reads.
-    private static func nodes(of plan: [String: Any]) -> [(type: String, relation: String?)] {
+    private static func nodes(of plan: [String: Any]) -> [(type: String, relation: String?, index: String?, condition: String?)] {
         let children = (plan["Plans"] as? [[String: Any]] ?? []).flatMap(nodes(of:))
-        return [(plan["Node Type"] as? String ?? "?", plan["Relation Name"] as? String)] + children
+        return [(plan["Node Type"] as? String ?? "?", plan["Relation Name"] as? String, plan["Index Name"] as? String,
+                 plan["Index Cond"] as? String)] + children
     }
 }

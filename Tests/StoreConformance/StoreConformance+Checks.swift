@@ -45,6 +45,9 @@ extension StoreConformance {
         t.expectEqual(sinceSkipped.messages.map(\.message), ["newer"], "since with an offset")
         let since = try await take(t, limit: 1, since: Timestamps.database(at(25)), at: 36)
         t.expectEqual(since.messages.map(\.message), ["new"], "since filters by timestamp")
+        try await post(t, "session_b", "backdated", at: 1)
+        let backdated = try await take(t, at: 36)
+        t.expectEqual(backdated.messages.map(\.message), ["backdated", "old"], "a message older than those taken before is taken")
     }
 
     @Sendable static func leaseOrderAndRedelivery(_ t: StoreUnderTest) async throws {

@@ -20,6 +20,8 @@ public final class PostgresChatStore: ChatStore {
     /// Moves the events of this instance's writes from the queue into the log.
     let sequencer: EventSequencer
     private let listener: EventListener
+    /// Where each site's inbox takes start their scan.
+    private let floors = TakeFloors()
 
     /// Connects to `url`, migrating its schema forward first, and starts listening for the
     /// events of every instance: `eventSink` receives them in id order (it must not block).
@@ -86,7 +88,7 @@ public final class PostgresChatStore: ChatStore {
 
     public func postMessage(siteID: String, sessionID: String, text: String, metadata: JSON?, clientMessageID: String?, ip: String?,
                             now: Date) async throws -> PostedMessage {
-        try await write { c in
+        let posted = try await write { c in
             let session = try await Self.ensureSession(c, id: sessionID, siteID: siteID, ip: ip, now: now)
             if let clientMessageID, let existing = try await Self.existingMessage(c, sessionID: sessionID, clientMessageID: clientMessageID) {
                 return (PostedMessage(messageID: existing, uid: session.uid, isNewUser: false, replayed: true), [])
@@ -107,6 +109,8 @@ public final class PostgresChatStore: ChatStore {
                                                                 "client_message_id": .optional(clientMessageID)], metadata: metadata), now: now)
             return (PostedMessage(messageID: id, uid: session.uid, isNewUser: session.created), [event])
         }
+        if !posted.replayed { floors.lower(siteID: siteID, to: (Timestamps.database(now), posted.messageID)) }
+        return posted
     }
 
     private static func existingMessage(_ c: PostgresConnection, sessionID: String, clientMessageID: String) async throws -> Int64? {
@@ -132,11 +136,15 @@ public final class PostgresChatStore: ChatStore {
     /// `FOR UPDATE SKIP LOCKED` keeps two agents taking at once (on any instance) from both getting
     /// a message.
     public func takeInbox(siteID: String, limit: Int, offset: Int, since: String?, lease: TimeInterval?, now: Date) async throws -> InboxPage {
-        let take = PostgresPendingQueries.take(siteID: siteID, since: since, now: now, page: (limit, offset),
-                                               leaseUntil: lease.map { now.timeIntervalSince1970 + $0 }, stamp: Timestamps.database(now))
-        let (total, rows) = try await database.read { c -> (Int64, [PostgresRow]) in
+        let (total, rows) = try await database.read { [floors] c -> (Int64, [PostgresRow]) in
             let total = try await Self.pendingCount(c, siteID: siteID, since: since, now: now)
             guard total > 0 else { return (0, []) }
+            let floor = try await floors.floor(siteID: siteID, now: now) {
+                try await c.rows(PostgresPendingQueries.oldestPending(siteID: siteID)).first?.decode((String, Int64).self)
+            }
+            let take = PostgresPendingQueries.take(siteID: siteID, since: since, now: now, page: (limit, offset),
+                                                   leaseUntil: lease.map { now.timeIntervalSince1970 + $0 }, stamp: Timestamps.database(now),
+                                                   floor: floor)
             // One statement outside `BEGIN`: its own transaction, whose commit queues the events.
             return (total, try await take.rows(on: c))
         }

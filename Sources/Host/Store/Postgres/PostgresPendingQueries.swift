@@ -24,6 +24,12 @@ enum PostgresPendingQueries {
             """
     }
 
+    /// The position (timestamp, id) of a site's oldest pending message (no row: none): read from
+    /// the head of the pending index, past the entries of taken messages `VACUUM` has not removed yet.
+    static func oldestPending(siteID: String) -> PostgresQuery {
+        "SELECT timestamp, id FROM web_chat_messages WHERE NOT processed AND site_id = \(siteID) ORDER BY timestamp, id LIMIT 1"
+    }
+
     /// The pending messages of a site that active leases hold back: the leased ones and those
     /// behind a leased message of the same conversation (found through the lease index).
     static func heldByLeases(siteID: String, now: Date) -> PostgresQuery {
@@ -47,13 +53,14 @@ enum PostgresPendingQueries {
     /// locks the page (skipping rows another transaction holds), marks it delivered — or leased
     /// until `leaseUntil` — and queues one `delivered` event per conversation, in conversation
     /// order, for the sequencer to move into the log. Rows: id, session id, text, timestamp, uid,
-    /// metadata, and the conversation's verified user (id, name, email; NULL when none).
-    /// Prepared: one statement per ``TakeFilter`` and ``TakePage``.
+    /// metadata, and the conversation's verified user (id, name, email; NULL when none). The
+    /// scan starts at `floor`, a position no pending message of the site is before
+    /// (``TakeFloors``). Prepared: one statement per ``TakeFilter`` and ``TakePage``.
     static func take(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int), leaseUntil: Double?,
-                     stamp: String) -> any PreparedQuery {
+                     stamp: String, floor: TakeFloors.Position) -> any PreparedQuery {
         let first = page.offset == 0 ? firstPages.first { $0.limit == page.limit } : nil
         let shape: any TakePage.Type = first ?? AnyPage.self
-        return take(siteID: siteID, since: since, now: now, page: page, leaseUntil: leaseUntil, stamp: stamp, as: shape)
+        return take(siteID: siteID, since: since, now: now, page: page, leaseUntil: leaseUntil, stamp: stamp, floor: floor, as: shape)
     }
 
     /// The pages whose LIMIT is written in the take's SQL: the first pages of the usual sizes
@@ -61,13 +68,15 @@ enum PostgresPendingQueries {
     static let firstPages: [any TakePage.Type] = [FirstOf1.self, FirstOf10.self, FirstOf20.self, FirstOf25.self, FirstOf50.self, FirstOf100.self]
 
     private static func take<Page: TakePage>(siteID: String, since: String?, now: Date, page: (limit: Int, offset: Int),
-                                             leaseUntil: Double?, stamp: String, as _: Page.Type) -> any PreparedQuery {
+                                             leaseUntil: Double?, stamp: String, floor: TakeFloors.Position, as _: Page.Type) -> any PreparedQuery {
         func bind(_ b: inout PostgresBindings) {
             b.append(siteID)
             b.append(now.timeIntervalSince1970)
             b.append(leaseUntil == nil)
             b.append(leaseUntil)
             b.append(stamp)
+            b.append(floor.timestamp)
+            b.append(floor.id)
             if let since { b.append(since) }
             if Page.limit == nil {
                 b.append(Int64(page.limit))
@@ -78,11 +87,11 @@ enum PostgresPendingQueries {
     }
 
     /// The SQL of ``take(siteID:since:now:page:leaseUntil:stamp:)``: $1 the site, $2 the time,
-    /// $3 processed, $4 the lease's end (NULL: none), $5 the delivery timestamp, then the
-    /// filter's value (if any), then the limit and offset (if bound).
+    /// $3 processed, $4 the lease's end (NULL: none), $5 the delivery timestamp, $6 and $7 the
+    /// floor, then the filter's value (if any), then the limit and offset (if bound).
     enum TakeSQL<Filter: TakeFilter, Page: TakePage>: PreparedSQL {
         static var sql: String {
-            let next = Filter.condition == nil ? 6 : 7
+            let next = Filter.condition == nil ? 8 : 9
             return takeSQL(condition: Filter.condition ?? "",
                            page: Page.limit.map { "LIMIT \($0)" } ?? "LIMIT $\(next)::bigint OFFSET $\(next + 1)::bigint")
         }
@@ -93,7 +102,7 @@ enum PostgresPendingQueries {
     private static func takeSQL(condition: String, page: String) -> String {
         """
         WITH picked AS (
-            \(deliverableSQL("SELECT m.id", site: "$1::text", time: "$2::float8"))\(condition)
+            \(deliverableSQL("SELECT m.id", site: "$1::text", time: "$2::float8")) AND (m.timestamp, m.id) >= ($6::text, $7::bigint)\(condition)
             ORDER BY m.timestamp, m.id \(page) FOR UPDATE OF m SKIP LOCKED
         ),
         taken AS (
@@ -145,12 +154,12 @@ enum PostgresPendingQueries {
 }
 
 extension PostgresPendingQueries {
-    /// Which pending messages a take considers: its condition on `m`, with its value bound as $6 (nil: none).
+    /// Which pending messages a take considers: its condition on `m`, with its value bound as $8 (nil: none).
     protocol TakeFilter { static var condition: String? { get } }
     /// Every deliverable message.
     enum AllPending: TakeFilter { static let condition: String? = nil }
     /// The deliverable messages newer than a timestamp (`since`).
-    enum NewerThan: TakeFilter { static let condition: String? = " AND m.timestamp > $6::text" }
+    enum NewerThan: TakeFilter { static let condition: String? = " AND m.timestamp > $8::text" }
 
     /// The page a take asks for. With its LIMIT written in the SQL, PostgreSQL keeps the
     /// statement's generic plan (planned once per connection: pgbench on a 100,000-message
