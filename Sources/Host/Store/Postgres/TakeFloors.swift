@@ -16,7 +16,8 @@ import Synchronization
 /// ``clockAllowance`` before the time it was read, so a post stamped by an instance whose clock is
 /// behind by up to that much (or committed that long after it was stamped) is seen at once; by
 /// more, within one ``refresh``. This instance's own posts lower it (``lower(siteID:to:)``),
-/// whatever time they carry.
+/// whatever time they carry, unless a read of the floor is under way: that read's answer
+/// replaces the lowered floor (a post stamped before the cap then waits one ``refresh``).
 final class TakeFloors: Sendable {
     /// How long a floor is used before it is read again.
     static let refresh = Duration.seconds(1)
