@@ -27,8 +27,12 @@ enum PostgresCopyTarget {
         return found
     }
 
-    /// Empties every copied table, the counters and the event queue (`--force`), inside the copy's transaction.
+    /// Empties every copied table, the counters and the event queue (`--force`), inside the copy's
+    /// transaction; the event counter's lock first (``EventLog/lockCounter(on:)``): the copy's own
+    /// store may be running the sequencer, and `TRUNCATE` locking the log's tables one after the
+    /// other could otherwise deadlock with a run.
     static func empty(_ c: PostgresConnection) async throws {
+        try await EventLog.lockCounter(on: c)
         let tables = (CopiedTables.all.map(\.name) + CopiedTables.counters + ["sanctum_event_queue"]).joined(separator: ", ")
         try await c.rows(PostgresQuery(unsafeSQL: "TRUNCATE \(tables) RESTART IDENTITY"))
         try await c.rows("UPDATE sanctum_event_counter SET last_id = 0")

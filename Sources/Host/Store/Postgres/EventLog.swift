@@ -94,7 +94,7 @@ enum EventLog {
     /// looked: a run that committed before is seen, one that starts after finds the queue without them.
     static func forget(sessionIDs: [String], on c: PostgresConnection) async throws -> Int {
         guard !sessionIDs.isEmpty else { return 0 }
-        try await c.run(Prepared<LockCounterSQL> { _ in })
+        try await lockCounter(on: c)
         var forgotten = 0
         for table in ["sanctum_events", "sanctum_event_queue"] {
             forgotten += try await c.rows("DELETE FROM \(unescaped: table) WHERE session_id = ANY(\(sessionIDs)) RETURNING 1").count
@@ -111,9 +111,16 @@ enum EventLog {
     /// Deletes every event, logged or queued, in the transaction on `c` (the counter's lock first,
     /// as in ``forget(sessionIDs:on:)``).
     static func forgetAll(on c: PostgresConnection) async throws {
-        try await c.run(Prepared<LockCounterSQL> { _ in })
+        try await lockCounter(on: c)
         try await c.rows("DELETE FROM sanctum_events")
         try await c.rows("DELETE FROM sanctum_event_queue")
+    }
+
+    /// Locks the event counter's row until the transaction on `c` ends: the first lock of every
+    /// sequencer run, so one that starts meanwhile waits here holding nothing else, and a
+    /// transaction that then locks or empties the log's tables cannot deadlock with it.
+    static func lockCounter(on c: PostgresConnection) async throws {
+        try await c.run(Prepared<LockCounterSQL> { _ in })
     }
 
     /// The newest id handed out, its row locked until the transaction ends.
